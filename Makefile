@@ -1,0 +1,62 @@
+# Tefu: one virtual environment (.venv) with the shared library and the four services installed
+# in editable mode with plain pip, at the versions pinned in constraints.txt.
+#
+#   make run     install, migrate one SQLite database per service under var/, start the suite
+#   make test    install and run every test (PostgreSQL by default; DB=sqlite for SQLite)
+#   make token ROLE=<role> REGION=<code> [HOSPITAL=<code>] [AGENCY=<id>] [SUB=<name>]
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= postgresql
+PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority
+PYPROJECTS := libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) constraints.txt
+
+.PHONY: install keys migrate run test test-sqlite test-postgresql token smoke clean
+
+# Installation steps write to stderr so that `make -s token` prints nothing but the token.
+$(BIN)/python:
+	@echo "creating $(VENV)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+
+$(VENV)/.installed: $(BIN)/python $(PYPROJECTS)
+	@echo "installing the suite into $(VENV)" >&2
+	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+	@$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) >&2
+	@touch $@
+
+install: $(VENV)/.installed
+
+# The token issuer's Ed25519 key (private, used by the registry) and its public JWKS (all services).
+var/keys/issuer-jwks.json: | $(VENV)/.installed
+	@$(BIN)/tefu-keys generate --dir var/keys >/dev/null
+
+keys: var/keys/issuer-jwks.json
+
+migrate: install keys
+	$(BIN)/python scripts/suite.py migrate
+
+run: install keys
+	$(BIN)/python scripts/suite.py run
+
+test: install
+	TEFU_TEST_DB=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgresql:
+	$(MAKE) test DB=postgresql
+
+test-sqlite:
+	$(MAKE) test DB=sqlite
+
+# Prints only the token on stdout, so `TOKEN=$$(make -s token ROLE=clerk REGION=370306)` works.
+token: install keys
+	@$(BIN)/tefu-registry token --role "$(ROLE)" --region "$(REGION)" \
+		$(if $(HOSPITAL),--hospital "$(HOSPITAL)") $(if $(AGENCY),--agency "$(AGENCY)") \
+		$(if $(SUB),--sub "$(SUB)") $(if $(SCOPE),--scope "$(SCOPE)") $(if $(TTL),--ttl "$(TTL)")
+
+# Starts the suite exactly as `make run` does and checks every service from the outside.
+smoke: install keys
+	$(BIN)/python scripts/smoke.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,93 @@
+"""Ed25519 signing keys for the token issuer, and the public key set (JWKS) services trust.
+
+The issuer signs with one private key; its ``kid`` is the RFC 7638 thumbprint of the public key.
+The published JWKS keeps earlier public keys after a rotation, so tokens signed just before a
+rotation keep verifying until they expire.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    jwk = {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+    # RFC 7638: the thumbprint hashes the required members in lexicographic order, no spaces.
+    thumbprint = hashlib.sha256(json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()).digest()
+    return {**jwk, "kid": _b64url(thumbprint)[:22], "alg": "EdDSA", "use": "sig"}
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: Ed25519PrivateKey
+
+    @property
+    def jwk(self) -> dict[str, Any]:
+        return public_jwk(self.private_key.public_key())
+
+    @property
+    def kid(self) -> str:
+        return str(self.jwk["kid"])
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def load(cls, path: Path) -> SigningKey:
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"token signing key not found at {path}; run `make keys`") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 private key")
+        return cls(key)
+
+    def pem(self) -> bytes:
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+
+def write_key_files(directory: Path, *, rotate: bool = False) -> SigningKey:
+    """Create (or, with ``rotate``, replace) the issuer key; keep old public keys in the JWKS."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, jwks_path = directory / "issuer-ed25519.pem", directory / "issuer-jwks.json"
+    if private_path.exists() and not rotate:
+        key = SigningKey.load(private_path)
+    else:
+        key = SigningKey.generate()
+        fd = os.open(private_path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key.pem())
+        os.replace(private_path.with_suffix(".tmp"), private_path)
+    keys = [key.jwk]
+    if jwks_path.exists():
+        keys += [k for k in json.loads(jwks_path.read_text())["keys"] if k.get("kid") != key.kid]
+    jwks_path.write_text(json.dumps({"keys": keys}, indent=2) + "\n")
+    return key
+
+
+def load_jwks(data: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    """Public keys by kid from a JWKS document; only Ed25519 signing keys are taken."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    for jwk in data.get("keys", []):
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not jwk.get("kid"):
+            continue
+        raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
+        keys[jwk["kid"]] = Ed25519PublicKey.from_public_bytes(raw)
+    return keys

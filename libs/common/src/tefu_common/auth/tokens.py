@@ -1,0 +1,190 @@
+"""Issuing and verifying bearer JWTs.
+
+Verification is strict on purpose: the algorithm must be on an explicit allow-list (EdDSA), the
+header must name a ``kid`` the service trusts, and ``exp``, ``iat``, ``iss``, ``aud``, ``sub`` and
+``jti`` must all be present and right. That rejects ``alg: none`` and the classic "HS256 signed
+with the public key" confusion before any signature check, because neither algorithm is listed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from tefu_common.auth.keys import SigningKey, load_jwks
+from tefu_common.auth.principal import Institution, Principal
+from tefu_common.auth.revocation import NoRevocations, RevocationCheck
+from tefu_common.auth.roles import INSTITUTION_KIND, Role, Scope
+from tefu_common.errors import Unauthorized
+
+ALLOWED_ALGORITHMS = ("EdDSA",)
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+SERVICE_AUDIENCES = ("tefu-registry", "tefu-eligibility", "tefu-payments", "tefu-medical-priority")
+
+log = logging.getLogger("tefu.auth")
+
+
+class TokenIssuer:
+    """Signs tokens with the issuer's private key."""
+
+    def __init__(self, key: SigningKey, *, issuer: str = "tefu", ttl_seconds: int = 3600) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.ttl_seconds = ttl_seconds
+
+    def issue(
+        self,
+        *,
+        subject: str,
+        role: Role,
+        scopes: Iterable[Scope],
+        region: str,
+        audiences: Iterable[str] = SERVICE_AUDIENCES,
+        institution: Institution | None = None,
+        client_id: str | None = None,
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        expected_kind = INSTITUTION_KIND.get(role)
+        if expected_kind and (institution is None or institution.kind != expected_kind):
+            raise ValueError(f"a {role.value} token must name its {expected_kind}")
+        issued_at = int(now if now is not None else time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": sorted(set(audiences)),
+            "iat": issued_at,
+            "nbf": issued_at,
+            "exp": issued_at + (ttl_seconds or self.ttl_seconds),
+            "jti": uuid.uuid4().hex,
+            "role": role.value,
+            "scope": " ".join(sorted(s.value for s in scopes)),
+            "region": region,
+        }
+        if institution is not None:
+            claims["institution"] = {"kind": institution.kind, "id": institution.id}
+        if client_id is not None:
+            claims["client_id"] = client_id
+        token = jwt.encode(claims, self.key.private_key, algorithm="EdDSA", headers={"kid": self.key.kid})
+        return token, claims
+
+
+class KeySet:
+    """The issuer public keys a service trusts: from a JWKS file, a JWKS URL, or given directly.
+
+    A URL is fetched on first use and again when a token names an unknown ``kid`` (at most every
+    ``refresh_interval`` seconds), which is how a key rotation reaches every service.
+    """
+
+    def __init__(
+        self,
+        keys: dict[str, Ed25519PublicKey] | None = None,
+        *,
+        url: str | None = None,
+        refresh_interval: float = 30.0,
+    ) -> None:
+        self._keys = dict(keys or {})
+        self._url = url
+        self._refresh_interval = refresh_interval
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeySet:
+        try:
+            return cls(load_jwks(json.loads(path.read_text())))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"issuer public keys not found at {path}; run `make keys`") from None
+
+    async def get(self, kid: str) -> Ed25519PublicKey | None:
+        if kid not in self._keys and self._url:
+            await self._refresh()
+        return self._keys.get(kid)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self._refresh_interval and self._fetched_at:
+                return
+            self._fetched_at = time.monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=5.0) as client:
+                    response = await client.get(self._url)  # type: ignore[arg-type]
+                    response.raise_for_status()
+                self._keys.update(load_jwks(response.json()))
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("could not fetch issuer keys from %s: %s", self._url, exc)
+
+
+class TokenVerifier:
+    """Turns a bearer token into a :class:`Principal`, or raises 401 saying why."""
+
+    def __init__(
+        self,
+        keys: KeySet,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 30,
+        revocations: RevocationCheck | None = None,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway_seconds
+        self.revocations = revocations or NoRevocations()
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("the bearer token is not a well-formed JWT") from None
+        algorithm = header.get("alg")
+        if algorithm not in ALLOWED_ALGORITHMS:
+            raise Unauthorized(f"token algorithm {algorithm!r} is not accepted; expected one of {list(ALLOWED_ALGORITHMS)}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("token header has no key id (kid)")
+        key = await self.keys.get(kid)
+        if key is None:
+            raise Unauthorized(f"token is signed with an unknown key {kid!r}")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(ALLOWED_ALGORITHMS),
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized(f"token is not meant for this service (audience {self.audience})") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("token was not issued by the trusted issuer") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("token signature does not verify") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise Unauthorized(f"token lacks the required claim {exc.claim!r}") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"token is invalid: {exc}") from None
+        try:
+            principal = Principal.from_claims(claims)
+        except ValueError as exc:
+            raise Unauthorized(f"token claims are invalid: {exc}") from None
+        if await self.revocations.is_revoked(
+            token_id=principal.token_id, client_id=principal.client_id, issued_at=int(claims["iat"])
+        ):
+            raise Unauthorized("token has been revoked")
+        return principal

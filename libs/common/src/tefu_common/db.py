@@ -1,0 +1,213 @@
+"""SQLAlchemy 2 async engine and sessions, on PostgreSQL (asyncpg) or SQLite (aiosqlite).
+
+The request's session is a FastAPI dependency that owns the transaction: it commits when the
+endpoint returns and rolls back when it raises. Services only ``flush()``.
+
+A :class:`DatabaseMonitor` probes the database in the background. While the database is
+unreachable every request except the health endpoints gets 503 at once (instead of each one
+hanging on a connection timeout), and the service recovers by itself when the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger("tefu.db")
+
+# One naming convention for every service's constraints, so migrations name them predictably.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async drivers."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, connect_timeout: float = 5.0) -> AsyncEngine:
+    url = normalise_url(url)
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
+        pool_timeout=connect_timeout,
+        connect_args={"timeout": connect_timeout},
+    )
+
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, ConnectionError, asyncio.TimeoutError, PoolTimeoutError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when ``exc`` means the database could not be reached (not a bad query)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (OperationalError, InterfaceError)) and not is_sqlite_error(current):
+            return True
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        name = type(current).__name__
+        if name in ("PostgresConnectionError", "CannotConnectNowError", "ConnectionDoesNotExistError"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_sqlite_error(exc: DBAPIError) -> bool:
+    # SQLite reports constraint and syntax problems as OperationalError too; only
+    # "unable to open" means the database itself is unreachable.
+    module = type(exc.orig).__module__ if exc.orig is not None else ""
+    return module.startswith("sqlite3") and "unable to open" not in str(exc.orig)
+
+
+class Database:
+    """The engine and session factory of one service."""
+
+    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+        self.url = normalise_url(url)
+        self.connect_timeout = connect_timeout
+        self.engine = create_engine(self.url, connect_timeout=connect_timeout)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer ``SELECT 1`` within the connect timeout."""
+        async with asyncio.timeout(self.connect_timeout + 1):
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is an
+# error response and never a 200 for data that was not saved.
+DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+class DatabaseMonitor:
+    """Knows whether the database is reachable, from a background probe and from failures."""
+
+    def __init__(self, database: Database, *, interval: float = 2.0) -> None:
+        self.database = database
+        self.interval = interval
+        self.available = True
+        self.last_error: str | None = None
+        self.checked_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def probe(self) -> bool:
+        try:
+            await self.database.ping()
+        except Exception as exc:  # any failure to answer SELECT 1 means unavailable
+            if self.available:
+                log.warning("database became unreachable: %s", type(exc).__name__)
+            self.available, self.last_error = False, f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            if not self.available:
+                log.info("database reachable again")
+            self.available, self.last_error = True, None
+        self.checked_at = time.monotonic()
+        return self.available
+
+    def mark_unavailable(self, reason: str) -> None:
+        self.available, self.last_error = False, reason
+
+    async def _run(self) -> None:
+        while True:
+            await self.probe()
+            # While down, look again sooner so the service is back as soon as the database is.
+            await asyncio.sleep(self.interval if self.available else min(self.interval, 1.0))
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="database-monitor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+
+class DatabaseGateMiddleware:
+    """Answer 503 problem+json at once while the monitor says the database is down."""
+
+    OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
+
+    def __init__(self, app: ASGIApp, monitor: DatabaseMonitor) -> None:
+        self.app = app
+        self.monitor = monitor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.monitor.available and not scope["path"].startswith(self.OPEN_PATHS):
+            from tefu_common.errors import DatabaseUnavailable, problem_response
+
+            error = DatabaseUnavailable()
+            response = problem_response(error.status, error.to_problem(scope["path"]), error.headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,285 @@
+"""Field-level encryption for personal data stored at rest.
+
+PIPL requires sensitive personal information (resident ID numbers, phone
+numbers, bank accounts) to be protected in storage. This module encrypts such
+fields individually with AES-256-GCM so that a database dump, backup or
+replica on its own discloses nothing.
+
+Token format
+    ``v1.<key_id>.<base64url(nonce || ciphertext || tag)>`` (no padding). The
+    key id travels with the token so old rows stay readable after rotation.
+
+Context binding
+    The ``context`` (e.g. ``"member.id_number"``) is authenticated as AES-GCM
+    associated data, so a token copied into another column fails to decrypt
+    instead of silently yielding the wrong field.
+
+Key rotation
+    1. Generate a key with :func:`generate_key` and add it to the key ring
+       configuration next to the existing keys.
+    2. Make the new key id active. New writes use it; existing rows still
+       decrypt because their token names the old key.
+    3. A background job walks the encrypted columns and, for every token where
+       :meth:`FieldCipher.needs_rotation` is true, stores
+       :meth:`FieldCipher.rotate` (same context) in its place.
+    4. Once no token references the old key, remove it from the configuration.
+
+Equality search
+    Random nonces make ciphertexts unsearchable, so columns that must be
+    looked up by value carry a companion blind index (:class:`BlindIndex`), a
+    keyed HMAC of the normalised value. Because it is deterministic, rotating
+    the blind-index key means recomputing the whole index column from the
+    decrypted values; keep the old index key until that job has finished.
+
+SQLAlchemy integration
+    Call :func:`configure_field_crypto` once at service start-up, then declare
+    columns with :class:`EncryptedString`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.types import Text, TypeDecorator
+
+__all__ = [
+    "BlindIndex", "DecryptionError", "EncryptedString", "FieldCipher", "KeyRing",
+    "configure_field_crypto", "default_normalise", "generate_key",
+    "get_blind_index", "get_field_cipher",
+]
+
+TOKEN_VERSION = "v1"
+_KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_KEY_BYTES = 32
+_NONCE_BYTES = 12  # 96-bit nonce: the size GCM is specified and optimised for.
+
+
+class DecryptionError(Exception):
+    """A token could not be decrypted (tampered, unknown key or wrong context).
+
+    The message never contains plaintext or key material.
+    """
+
+
+def _validate_key_id(key_id: str) -> str:
+    if not isinstance(key_id, str) or not _KEY_ID_RE.match(key_id):
+        raise ValueError(f"invalid key id {key_id!r}: must match [A-Za-z0-9_-]{{1,32}}")
+    return key_id
+
+
+def _b64decode_any(value: str) -> bytes:
+    # Accept both alphabets and missing padding: keys come from env vars and
+    # secret managers that are not consistent about either.
+    text = value.strip().replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    return base64.b64decode(text, validate=True)
+
+
+def _b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    # validate=True rejects stray characters instead of silently dropping them.
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+
+
+def generate_key() -> str:
+    """Return a new random AES-256 key encoded as standard base64."""
+    return base64.b64encode(secrets.token_bytes(_KEY_BYTES)).decode("ascii")
+
+
+class KeyRing:
+    """Named AES-256 keys plus the id of the key used for new encryptions."""
+
+    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
+        checked: dict[str, bytes] = {}
+        for key_id, key in keys.items():
+            _validate_key_id(key_id)
+            if len(key) != _KEY_BYTES:
+                raise ValueError(f"key {key_id!r} must be {_KEY_BYTES} bytes, got {len(key)}")
+            checked[key_id] = bytes(key)
+        if active_key_id not in checked:
+            raise ValueError(f"active key id {active_key_id!r} is not in the key ring")
+        self._keys = checked
+        self.active_key_id = active_key_id
+
+    @classmethod
+    def from_config(cls, keys: Mapping[str, str], active_key_id: str) -> KeyRing:
+        """Build from ``{key_id: base64_key}`` as found in service settings."""
+        raw: dict[str, bytes] = {}
+        for key_id, encoded in keys.items():
+            _validate_key_id(key_id)
+            try:
+                raw[key_id] = _b64decode_any(encoded)
+            except (binascii.Error, ValueError, TypeError, AttributeError):
+                raise ValueError(f"key {key_id!r} is not valid base64") from None
+        return cls(raw, active_key_id)
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def get(self, key_id: str) -> bytes | None:
+        return self._keys.get(key_id)
+
+    def __repr__(self) -> str:  # never print key material
+        return f"KeyRing(key_ids={sorted(self._keys)!r}, active={self.active_key_id!r})"
+
+
+class FieldCipher:
+    """AES-256-GCM encryption of individual string fields."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+        self._aead = {kid: AESGCM(keyring.get(kid)) for kid in keyring.key_ids}
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        key_id = self.keyring.active_key_id
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead[key_id].encrypt(nonce, plaintext.encode(), context.encode())
+        return f"{TOKEN_VERSION}.{key_id}.{_b64url_encode(nonce + sealed)}"
+
+    def decrypt(self, token: str, *, context: str) -> str:
+        key_id, payload = self._parse(token)
+        aead = self._aead.get(key_id)
+        if aead is None:
+            raise DecryptionError(f"unknown key id {key_id!r}")
+        try:
+            blob = _b64url_decode(payload)
+        except (binascii.Error, ValueError):
+            raise DecryptionError("malformed token payload") from None
+        if len(blob) < _NONCE_BYTES + 16:
+            raise DecryptionError("token payload too short")
+        try:
+            plain = aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())
+        except InvalidTag:
+            # Tamper and wrong-context are indistinguishable by design.
+            raise DecryptionError("authentication failed (tampered or wrong context)") from None
+        return plain.decode("utf-8")
+
+    def needs_rotation(self, token: str) -> bool:
+        """True if ``token`` was written under a key other than the active one."""
+        key_id, _ = self._parse(token)
+        return key_id != self.keyring.active_key_id
+
+    def rotate(self, token: str, *, context: str) -> str:
+        """Re-encrypt ``token`` under the active key (no-op if already current)."""
+        if not self.needs_rotation(token):
+            return token
+        return self.encrypt(self.decrypt(token, context=context), context=context)
+
+    @staticmethod
+    def _parse(token: str) -> tuple[str, str]:
+        parts = token.split(".") if isinstance(token, str) else []
+        if len(parts) != 3 or parts[0] != TOKEN_VERSION:
+            raise DecryptionError("not a v1 field token")
+        if not _KEY_ID_RE.match(parts[1]):
+            raise DecryptionError("malformed key id in token")
+        return parts[1], parts[2]
+
+
+def default_normalise(value: str) -> str:
+    """Strip, NFKC (full-width → ASCII) and upper-case, so ID numbers ending
+    in ``x`` or ``X`` (or typed full-width) produce the same index."""
+    return unicodedata.normalize("NFKC", value.strip()).upper()
+
+
+class BlindIndex:
+    """Keyed HMAC-SHA256 for equality lookups on encrypted columns.
+
+    The output is a fixed-length 64-character hex string. The index is a
+    deterministic MAC: rotating its key requires recomputing every stored
+    index value from the decrypted plaintext. ``key_id`` identifies which key
+    an index column was built with so a migration can tell when it is done.
+    """
+
+    def __init__(self, key: bytes, *, key_id: str) -> None:
+        if len(key) < 32:
+            raise ValueError(f"blind index key {key_id!r} must be at least 32 bytes")
+        self._key = bytes(key)
+        self.key_id = _validate_key_id(key_id)
+
+    @classmethod
+    def from_base64(cls, b64: str, *, key_id: str) -> BlindIndex:
+        try:
+            key = _b64decode_any(b64)
+        except (binascii.Error, ValueError, TypeError, AttributeError):
+            raise ValueError(f"blind index key {key_id!r} is not valid base64") from None
+        return cls(key, key_id=key_id)
+
+    def compute(
+        self, value: str, *, context: str,
+        normalise: Callable[[str], str] | None = default_normalise,
+    ) -> str:
+        """Return the 64-char hex index; ``normalise=None`` hashes ``value`` as-is."""
+        norm = normalise(value) if normalise is not None else value
+        # Length-prefix the context so ("a", "bc") and ("ab", "c") never collide,
+        # and so equal values in different columns yield unrelated indexes.
+        ctx = context.encode()
+        msg = len(ctx).to_bytes(4, "big") + ctx + norm.encode()
+        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"BlindIndex(key_id={self.key_id!r})"
+
+
+_cipher: FieldCipher | None = None
+_blind_index: BlindIndex | None = None
+
+
+def configure_field_crypto(cipher: FieldCipher, blind_index: BlindIndex) -> None:
+    """Install the process-wide cipher and blind index (call once at start-up)."""
+    global _cipher, _blind_index
+    _cipher, _blind_index = cipher, blind_index
+
+
+_NOT_CONFIGURED = "field crypto is not configured; call configure_field_crypto() at start-up"
+
+
+def get_field_cipher() -> FieldCipher:
+    if _cipher is None:
+        raise RuntimeError(_NOT_CONFIGURED)
+    return _cipher
+
+
+def get_blind_index() -> BlindIndex:
+    if _blind_index is None:
+        raise RuntimeError(_NOT_CONFIGURED)
+    return _blind_index
+
+
+class EncryptedString(TypeDecorator):
+    """String column transparently encrypted with the process-wide cipher.
+
+    ``context`` should name the column, e.g. ``EncryptedString("member.phone")``.
+    Stored as ``Text`` because token length grows with the plaintext. Random
+    nonces mean ``WHERE col = :value`` never matches; filter on a blind index.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.context = context
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return get_field_cipher().encrypt(str(value), context=self.context)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return get_field_cipher().decrypt(value, context=self.context)

@@ -1,0 +1,118 @@
+"""Test support shared by every service's tests: a real database per test run, keys, tokens.
+
+Tests run on PostgreSQL by default (``TEFU_TEST_DB=postgresql``, server at ``TEFU_TEST_PG_URL``,
+default ``postgresql://postgres@127.0.0.1:5432/postgres``) or on SQLite (``TEFU_TEST_DB=sqlite``).
+Each run gets a fresh database built by the service's own Alembic migrations, so the migrations
+are exercised on every run, and the database is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from tefu_common.auth import SERVICE_AUDIENCES, Institution, Role, SigningKey, TokenIssuer, scopes_for
+from tefu_common.migrations import upgrade
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def database_backend() -> str:
+    backend = os.environ.get("TEFU_TEST_DB", "postgresql").lower()
+    if backend not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"TEFU_TEST_DB must be postgresql or sqlite, not {backend!r}")
+    return backend
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("TEFU_TEST_PG_URL", DEFAULT_PG_URL)
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    url = make_url(_pg_admin_url())
+    try:
+        connection = await asyncpg.connect(
+            host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+            password=url.password, database=url.database or "postgres", timeout=10,
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise RuntimeError(
+            f"tests need PostgreSQL at {_pg_admin_url()} (set TEFU_TEST_PG_URL, or TEFU_TEST_DB=sqlite): {exc}"
+        ) from exc
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def scratch_database(name: str, directory: Path) -> Iterator[str]:
+    """Create an empty database for one test run and drop it afterwards; yields its URL."""
+    if database_backend() == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / f'{name}.db'}"
+        return
+    database = f"tefu_test_{name}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{database}"'))
+    try:
+        yield make_url(_pg_admin_url()).set(drivername="postgresql+asyncpg", database=database).render_as_string(
+            hide_password=False
+        )
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+@contextmanager
+def migrated_database(name: str, directory: Path, alembic_ini: Path) -> Iterator[str]:
+    with scratch_database(name, directory) as url:
+        upgrade(alembic_ini, url)
+        yield url
+
+
+def mint_token(
+    key: SigningKey,
+    *,
+    role: Role | str = Role.clerk,
+    region: str = "370306",
+    hospital: str | None = None,
+    agency: str | None = None,
+    subject: str | None = None,
+    scopes: set[str] | None = None,
+    audiences: tuple[str, ...] = SERVICE_AUDIENCES,
+    ttl_seconds: int = 600,
+    **kwargs: Any,
+) -> str:
+    role = Role(role)
+    institution = (
+        Institution("hospital", hospital) if hospital else Institution("agency", agency) if agency else None
+    )
+    token, _ = TokenIssuer(key).issue(
+        subject=subject or f"test-{role.value}",
+        role=role,
+        scopes=scopes_for(role, scopes),
+        region=region,
+        audiences=audiences,
+        institution=institution,
+        ttl_seconds=ttl_seconds,
+        **kwargs,
+    )
+    return token
+
+
+@asynccontextmanager
+async def app_client(app: FastAPI, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for ``app`` with its lifespan running (startup and shutdown hooks)."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client

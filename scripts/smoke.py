@@ -1,0 +1,96 @@
+"""Smoke test of the suite as a newcomer runs it.
+
+Starts `make run` (migrations, four services on SQLite under var/), waits for every service, then
+checks from the outside that each answers /healthz, serves /docs and /openapi.json, and accepts a
+token from `make token` on /v1/whoami. Finally it sends Ctrl-C (SIGINT) and checks that the whole
+suite stopped. Exits non-zero with the reason on the first failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTS = {"registry": 8001, "eligibility": 8002, "payments": 8003, "medical-priority": 8004}
+
+
+def get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+def fail(message: str, suite: subprocess.Popen[bytes]) -> None:
+    suite.send_signal(signal.SIGINT)
+    try:
+        suite.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        suite.kill()
+    sys.exit(f"smoke test failed: {message}")
+
+
+def main() -> None:
+    for name, port in PORTS.items():
+        if get(f"http://127.0.0.1:{port}/healthz")[0]:
+            sys.exit(f"port {port} ({name}) is already in use; stop whatever runs there first")
+    suite = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not all(get(f"http://127.0.0.1:{p}/healthz")[0] == 200 for p in PORTS.values()):
+        if suite.poll() is not None:
+            sys.exit(f"make run exited with {suite.returncode} before the suite was up")
+        if time.monotonic() > deadline:
+            fail("not every service answered /healthz within 120 s", suite)
+        time.sleep(0.5)
+    token = subprocess.run(
+        ["make", "-s", "token", "ROLE=clerk", "REGION=370306", "SUB=smoke"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    if len(token.strip().splitlines()) != 1 or token.count(".") != 2:
+        fail(f"make token printed more than a token: {token!r}", suite)
+    token = token.strip()
+    for name, port in PORTS.items():
+        base = f"http://127.0.0.1:{port}"
+        status, _ = get(f"{base}/readyz")
+        if status != 200:
+            fail(f"{name} /readyz answered {status}", suite)
+        status, body = get(f"{base}/docs")
+        if status != 200 or b"swagger" not in body.lower():
+            fail(f"{name} /docs answered {status}", suite)
+        status, body = get(f"{base}/openapi.json")
+        if status != 200 or "/v1/whoami" not in json.loads(body)["paths"]:
+            fail(f"{name} /openapi.json lacks /v1/whoami", suite)
+        status, body = get(f"{base}/v1/whoami", token)
+        if status != 200 or json.loads(body).get("subject") != "smoke":
+            fail(f"{name} /v1/whoami answered {status}: {body[:200]!r}", suite)
+        status, _ = get(f"{base}/v1/whoami")
+        if status != 401:
+            fail(f"{name} /v1/whoami without a token answered {status}, not 401", suite)
+        print(f"ok  {name:<17} healthz, readyz, docs, openapi.json, whoami", flush=True)
+    os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    try:
+        suite.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        suite.kill()
+        sys.exit("smoke test failed: the suite did not stop on Ctrl-C")
+    time.sleep(1)
+    still = [n for n, p in PORTS.items() if get(f"http://127.0.0.1:{p}/healthz")[0]]
+    if still:
+        sys.exit(f"smoke test failed: still answering after Ctrl-C: {', '.join(still)}")
+    print("smoke test passed: 4 services up, checked, and stopped by Ctrl-C")
+
+
+if __name__ == "__main__":
+    main()

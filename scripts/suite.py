@@ -1,0 +1,135 @@
+"""Run the whole Tefu suite in one terminal: migrate, start the four services, stop them together.
+
+    python scripts/suite.py run        # what `make run` does
+    python scripts/suite.py migrate    # only migrate every service's database
+
+Each service gets its own SQLite file under var/ unless its DATABASE_URL is set (for example to
+PostgreSQL). Ctrl-C (or SIGTERM) stops every service; if one service dies, the others are stopped
+too, so a half-running suite never lingers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    directory: str
+    module: str
+    prefix: str
+    port: int
+
+
+SERVICES = (
+    Service("registry", "registry", "tefu_registry.main", "TEFU_REGISTRY_", 8001),
+    Service("eligibility", "eligibility", "tefu_eligibility.main", "TEFU_ELIGIBILITY_", 8002),
+    Service("payments", "payments", "tefu_payments.main", "TEFU_PAYMENTS_", 8003),
+    Service("medical-priority", "medical-priority", "tefu_medical_priority.main", "TEFU_MEDICAL_PRIORITY_", 8004),
+)
+
+
+def service_env(service: Service) -> dict[str, str]:
+    env = dict(os.environ)
+    port = env.setdefault(f"{service.prefix}PORT", str(service.port))
+    env.setdefault(f"{service.prefix}HOST", "127.0.0.1")
+    registry_port = env.get("TEFU_REGISTRY_PORT", "8001")
+    if service.name != "registry":
+        # Revocations are learnt from the issuer; public keys come from the shared JWKS file.
+        env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
+    env[f"{service.prefix}PORT"] = port
+    return env
+
+
+def migrate() -> None:
+    for service in SERVICES:
+        print(f"migrating {service.name}", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "-c", str(ROOT / "services" / service.directory / "alembic.ini"),
+             "upgrade", "head"],
+            check=True,
+            cwd=ROOT,
+            env=service_env(service),
+        )
+
+
+def _healthy(port: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def run() -> int:
+    migrate()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for service in SERVICES:
+        env = service_env(service)
+        processes[service.name] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"{service.module}:create_app",
+             "--host", env[f"{service.prefix}HOST"], "--port", env[f"{service.prefix}PORT"]],
+            cwd=ROOT,
+            env=env,
+            # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
+            start_new_session=True,
+        )
+    ports = {s.name: service_env(s)[f"{s.prefix}PORT"] for s in SERVICES}
+    deadline = time.monotonic() + 60
+    while not stopping and not all(_healthy(p) for p in ports.values()):
+        if any(p.poll() is not None for p in processes.values()) or time.monotonic() > deadline:
+            print("a service failed to start; stopping the suite", file=sys.stderr, flush=True)
+            stopping = True
+            break
+        time.sleep(0.3)
+    exit_code = 1 if stopping else 0
+    if not stopping:
+        print("\nTefu is running. API docs:", flush=True)
+        for name, port in ports.items():
+            print(f"  {name:<17} http://127.0.0.1:{port}/docs", flush=True)
+        print("Get a token with: make token ROLE=clerk REGION=370306   (Ctrl-C stops everything)\n", flush=True)
+    while not stopping:
+        dead = [name for name, p in processes.items() if p.poll() is not None]
+        if dead:
+            print(f"{', '.join(dead)} stopped unexpectedly; stopping the suite", file=sys.stderr, flush=True)
+            exit_code = 1
+            break
+        time.sleep(0.5)
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    print("Tefu stopped.", flush=True)
+    return exit_code
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "migrate":
+        migrate()
+    elif command == "run":
+        sys.exit(run())
+    else:
+        sys.exit(f"unknown command {command!r}; use run or migrate")

@@ -1,0 +1,1 @@
+"""Tefu eligibility service."""

@@ -1,0 +1,1 @@
+"""Tefu medical priority service."""

@@ -1,0 +1,31 @@
+"""The payments application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from tefu_common.app import create_service_app
+from tefu_payments.settings import PaymentsSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+DESCRIPTION = """
+Payments of Tefu (特扶): the benefit ledger, payment batches with maker-checker approval,
+disbursement files for agent banks, their return files and reconciliation.
+
+Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
+errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    return create_service_app(
+        settings=settings or PaymentsSettings(),
+        title="Tefu payments",
+        description=DESCRIPTION,
+        version="0.1.0",
+        migrations_dir=MIGRATIONS,
+        configure_logs=configure_logs,
+    )

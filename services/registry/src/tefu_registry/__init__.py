@@ -1,0 +1,1 @@
+"""Tefu registry service: the system of record for special families, and the token issuer."""

@@ -1,0 +1,3 @@
+from tefu_registry.cli import main
+
+main()
