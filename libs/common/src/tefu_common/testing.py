@@ -9,6 +9,7 @@ are exercised on every run, and the database is dropped afterwards.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -56,6 +57,12 @@ async def _pg_admin(statement: str) -> None:
         await connection.close()
 
 
+def _run_admin(statement: str) -> None:
+    # A thread of its own, so this works from sync fixtures and from inside async tests alike.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _pg_admin(statement)).result()
+
+
 @contextmanager
 def scratch_database(name: str, directory: Path) -> Iterator[str]:
     """Create an empty database for one test run and drop it afterwards; yields its URL."""
@@ -63,13 +70,13 @@ def scratch_database(name: str, directory: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{directory / f'{name}.db'}"
         return
     database = f"tefu_test_{name}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{database}"'))
+    _run_admin(f'CREATE DATABASE "{database}"')
     try:
         yield make_url(_pg_admin_url()).set(drivername="postgresql+asyncpg", database=database).render_as_string(
             hide_password=False
         )
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        _run_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @contextmanager
@@ -116,3 +123,24 @@ async def app_client(app: FastAPI, base_url: str = "http://testserver") -> Async
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+def schema_drift(database_url: str, metadata: Any) -> list[Any]:
+    """Differences between the migrated database and the models (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    async def compare() -> list[Any]:
+        from tefu_common.db import create_engine
+
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
+                )
+        finally:
+            await engine.dispose()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, compare()).result()
