@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tefu_common.request_context import current_request_id
 
@@ -165,16 +166,47 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        from tefu_common.db import is_connection_error
+    app.add_middleware(UnhandledErrorMiddleware)
 
-        if is_connection_error(exc):
-            error: ProblemError = DatabaseUnavailable()
-            log.warning("database unreachable: %s", type(exc).__name__)
-            return problem_response(error.status, error.to_problem(request.url.path), error.headers)
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = ProblemError("An unexpected error occurred; quote the request id when reporting it.").to_problem(
-            request.url.path
-        )
-        return problem_response(500, body)
+
+def unexpected_error_response(exc: Exception, method: str, path: str) -> JSONResponse:
+    from tefu_common.db import is_connection_error
+
+    if is_connection_error(exc):
+        log.warning("database unreachable: %s", type(exc).__name__)
+        error: ProblemError = DatabaseUnavailable()
+        return problem_response(error.status, error.to_problem(path), error.headers)
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    error = ProblemError("An unexpected error occurred; quote the request id when reporting it.")
+    return problem_response(500, error.to_problem(path))
+
+
+class UnhandledErrorMiddleware:
+    """Turn any exception that escaped the handlers into a problem document.
+
+    It sits inside the request-id middleware (Starlette's own last-resort handler sits outside
+    every middleware), so even a 500 carries the request id in its body and headers.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late for a clean answer; let the server close the connection
+                raise
+            response = unexpected_error_response(exc, scope["method"], scope["path"])
+            await response(scope, receive, send)

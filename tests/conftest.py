@@ -1,0 +1,143 @@
+"""The whole suite as real processes, for tests of flows that cross services.
+
+Each service runs as its own uvicorn process on a free port, with its own database (PostgreSQL or
+SQLite, as ``TEFU_TEST_DB`` says) migrated by its own Alembic tree, and talks to the others over
+real HTTP, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tefu_common.auth import SigningKey, write_key_files
+from tefu_common.testing import migrated_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {
+    # name: (directory, module, env prefix)
+    "registry": ("registry", "tefu_registry.main", "TEFU_REGISTRY_"),
+    "eligibility": ("eligibility", "tefu_eligibility.main", "TEFU_ELIGIBILITY_"),
+    "payments": ("payments", "tefu_payments.main", "TEFU_PAYMENTS_"),
+    "medical-priority": ("medical-priority", "tefu_medical_priority.main", "TEFU_MEDICAL_PRIORITY_"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_service(name: str, env_overrides: dict[str, str], log_dir: Path) -> ServiceProcess:
+    directory, module, prefix = SERVICES[name]
+    port = free_port()
+    env = {**os.environ, **env_overrides, f"{prefix}PORT": str(port), f"{prefix}ENVIRONMENT": "test"}
+    log_path = log_dir / f"{name}-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", f"{module}:create_app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    service = ServiceProcess(name, port, log_path, process)
+    wait_until_ready(service)
+    return service
+
+
+def wait_until_ready(service: ServiceProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited:\n{service.log()[-3000:]}")
+        try:
+            if httpx.get(f"{service.url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    service.stop()
+    raise RuntimeError(f"{service.name} not ready within {timeout} s:\n{service.log()[-3000:]}")
+
+
+@dataclass
+class Suite:
+    keys_dir: Path
+    signing_key: SigningKey
+    database_urls: dict[str, str]
+    log_dir: Path
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def env_for(self, name: str, registry_url: str) -> dict[str, str]:
+        prefix = SERVICES[name][2]
+        env = {
+            f"{prefix}DATABASE_URL": self.database_urls[name],
+            f"{prefix}AUTH__JWKS_FILE": str(self.keys_dir / "issuer-jwks.json"),
+        }
+        if name == "registry":
+            env[f"{prefix}SIGNING_KEY_FILE"] = str(self.keys_dir / "issuer-ed25519.pem")
+        else:
+            env[f"{prefix}AUTH__REVOCATIONS_URL"] = f"{registry_url}/oauth/revocations"
+            env[f"{prefix}AUTH__REVOCATIONS_REFRESH_SECONDS"] = "0.5"
+        return env
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    base = tmp_path_factory.mktemp("suite")
+    keys_dir = base / "keys"
+    write_key_files(keys_dir)
+    with ExitStack() as stack:
+        urls = {
+            name: stack.enter_context(
+                migrated_database(name.replace("-", "_"), base, ROOT / "services" / directory / "alembic.ini")
+            )
+            for name, (directory, _, _) in SERVICES.items()
+        }
+        running = Suite(keys_dir, SigningKey.load(keys_dir / "issuer-ed25519.pem"), urls, base)
+        try:
+            running.services["registry"] = start_service("registry", running.env_for("registry", ""), base)
+            registry_url = running.url("registry")
+            for name in ("eligibility", "payments", "medical-priority"):
+                running.services[name] = start_service(name, running.env_for(name, registry_url), base)
+            yield running
+        finally:
+            for service in running.services.values():
+                service.stop()
