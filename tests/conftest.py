@@ -65,7 +65,10 @@ class ServiceProcess:
 def start_service(name: str, env_overrides: dict[str, str], log_dir: Path) -> ServiceProcess:
     directory, module, prefix = SERVICES[name]
     port = free_port()
-    env = {**os.environ, **env_overrides, f"{prefix}PORT": str(port), f"{prefix}ENVIRONMENT": "test"}
+    env = {
+        **os.environ, **env_overrides, f"{prefix}PORT": str(port), f"{prefix}ENVIRONMENT": "test",
+        "PYTHONUNBUFFERED": "1",  # log lines reach the file as they are written
+    }
     log_path = log_dir / f"{name}-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", f"{module}:create_app", "--host", "127.0.0.1", "--port", str(port)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -34,9 +35,19 @@ async def test_service_token_and_request_id_propagate(suite):
     assert response.status_code == 200, response.text
     assert response.json()["subject"] == "client:svc-payments-caller"
     assert response.headers["x-request-id"] == "batch-2026-11-trace"
-    lines = [json.loads(line) for line in suite.services["eligibility"].log().splitlines() if line.startswith("{")]
-    access = [l for l in lines if l.get("logger") == "tefu.access" and l.get("path") == "/v1/whoami"]
-    assert any(l.get("request_id") == "batch-2026-11-trace" for l in access)
+    assert wait_for_log_line(suite.services["eligibility"], path="/v1/whoami", request_id="batch-2026-11-trace")
+
+
+def wait_for_log_line(service, timeout: float = 5.0, **fields: str) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in service.log().splitlines():
+            if line.startswith("{"):
+                entry = json.loads(line)
+                if entry.get("logger") == "tefu.access" and all(entry.get(k) == v for k, v in fields.items()):
+                    return True
+        time.sleep(0.1)
+    return False
 
 
 async def test_service_token_is_cached(suite):

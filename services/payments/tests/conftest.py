@@ -1,46 +1,14 @@
-"""Test fixtures of the payments service: a migrated database (PostgreSQL or SQLite), issuer keys, the app."""
+"""Tests of the payments service use the shared fixtures of tefu_common.testing."""
 
-from __future__ import annotations
-
-import functools
-from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tefu_common.auth import SigningKey, write_key_files
-from tefu_common.testing import app_client, migrated_database, mint_token
 from tefu_payments.main import create_app
-from tefu_payments.settings import PaymentsSettings as Settings
-
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("keys")
-    write_key_files(directory)
-    return directory
+from tefu_payments.settings import PaymentsSettings
+from tefu_common.testing import ServiceUnderTest
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_database("payments", tmp_path_factory.mktemp("db"), SERVICE_DIR / "alembic.ini") as url:
-        yield url
-
-
-@pytest.fixture
-def settings(database_url: str, keys_dir: Path) -> Settings:
-    return Settings(environment="test", database_url=database_url, auth={"jwks_file": keys_dir / "issuer-jwks.json"})
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(create_app(settings, configure_logs=False)) as http:
-        yield http
-
-
-@pytest.fixture
-def token(keys_dir: Path) -> Callable[..., str]:
-    return functools.partial(mint_token, SigningKey.load(keys_dir / "issuer-ed25519.pem"))
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(Path(__file__).resolve().parents[1], PaymentsSettings, create_app)

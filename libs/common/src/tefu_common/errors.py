@@ -15,9 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tefu_common.request_context import current_request_id
+from tefu_common.request_context import ResponseStatus, current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tefu.example.cn/problems/"
@@ -195,18 +195,11 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response_status = ResponseStatus(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, response_status)
         except Exception as exc:
-            if started:  # too late for a clean answer; let the server close the connection
+            if response_status.status is not None:  # too late for a clean answer; let the server close the connection
                 raise
             response = unexpected_error_response(exc, scope["method"], scope["path"])
             await response(scope, receive, send)

@@ -9,9 +9,9 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tefu_common.request_context import current_request_id
+from tefu_common.request_context import ResponseStatus, current_request_id
 
 # Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged as a field.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
@@ -67,17 +67,11 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, response)
         finally:
+            status = response.status or 500
             self.log.info(
                 "%s %s %s",
                 scope["method"],

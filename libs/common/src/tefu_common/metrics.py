@@ -11,7 +11,9 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tefu_common.request_context import ResponseStatus
 
 
 class Metrics:
@@ -46,17 +48,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, response)
         finally:
+            status = response.status or 500
             # The route template, never the raw path: card numbers must not become label values.
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             labels = (self.metrics.service, scope["method"], route)

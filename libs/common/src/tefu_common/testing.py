@@ -1,5 +1,9 @@
 """Test support shared by every service's tests: a real database per test run, keys, tokens.
 
+It is also a pytest plugin (``-p tefu_common.testing`` in pytest.ini): a service's conftest
+provides one fixture, ``service_under_test``, and gets ``keys_dir``, ``signing_key``, ``token``,
+``database_url`` (migrated), ``settings`` and ``client`` (the app over ASGI, lifespan running).
+
 Tests run on PostgreSQL by default (``TEFU_TEST_DB=postgresql``, server at ``TEFU_TEST_PG_URL``,
 default ``postgresql://postgres@127.0.0.1:5432/postgres``) or on SQLite (``TEFU_TEST_DB=sqlite``).
 Each run gets a fresh database built by the service's own Alembic migrations, so the migrations
@@ -11,18 +15,22 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import functools
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from tefu_common.auth import SERVICE_AUDIENCES, Institution, Role, SigningKey, TokenIssuer, scopes_for
+from tefu_common.auth import SERVICE_AUDIENCES, Institution, Role, SigningKey, TokenIssuer, scopes_for, write_key_files
 from tefu_common.migrations import upgrade
+from tefu_common.settings import ServiceSettings
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -144,3 +152,61 @@ def schema_drift(database_url: str, metadata: Any) -> list[Any]:
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, compare()).result()
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    """What the shared fixtures need to know about one service."""
+
+    directory: Path  # services/<name>, holding alembic.ini
+    settings_class: type[ServiceSettings]
+    create_app: Callable[..., FastAPI]
+
+    @property
+    def database_name(self) -> str:
+        return self.directory.name.replace("-", "_")
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    write_key_files(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def signing_key(keys_dir: Path) -> SigningKey:
+    return SigningKey.load(keys_dir / "issuer-ed25519.pem")
+
+
+@pytest.fixture
+def token(signing_key: SigningKey) -> Callable[..., str]:
+    """``token(role="admin", region="370306", ...)`` signs a token with the test issuer key."""
+    return functools.partial(mint_token, signing_key)
+
+
+# Module scope, not session: one plugin fixture serves every service, and a session-wide cache
+# would hand the first service's database to the next one.
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory, service_under_test: ServiceUnderTest) -> Iterator[str]:
+    service = service_under_test
+    with migrated_database(service.database_name, tmp_path_factory.mktemp("db"), service.directory / "alembic.ini") as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, keys_dir: Path, service_under_test: ServiceUnderTest) -> ServiceSettings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "auth": {"jwks_file": keys_dir / "issuer-jwks.json"},
+    }
+    if "signing_key_file" in service_under_test.settings_class.model_fields:
+        values["signing_key_file"] = keys_dir / "issuer-ed25519.pem"
+    return service_under_test.settings_class(**values)
+
+
+@pytest.fixture
+async def client(settings: ServiceSettings, service_under_test: ServiceUnderTest) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(service_under_test.create_app(settings, configure_logs=False)) as http:
+        yield http
