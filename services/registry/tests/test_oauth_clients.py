@@ -72,6 +72,7 @@ async def test_wrong_secret_and_unknown_client_look_the_same(client, token):
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["error"] == "invalid_client"
         assert response.json()["detail"] == "client authentication failed"
+        assert response.headers["www-authenticate"].startswith("Basic")
 
 
 async def test_unsupported_grant_and_scope_beyond_the_client(client, token):

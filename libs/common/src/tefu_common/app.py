@@ -80,6 +80,7 @@ def configure_encryption(settings: ServiceSettings) -> None:
 
 def _health_router(migrations_dir: Path) -> APIRouter:
     router = APIRouter(tags=["health"])
+    heads = head_revisions(migrations_dir)  # read once: the migration scripts do not change at run time
     problem = {"content": {PROBLEM_JSON: {}}, "description": "Not ready (problem+json names the failed check)."}
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -93,7 +94,6 @@ def _health_router(migrations_dir: Path) -> APIRouter:
         checks: dict[str, str] = {}
         if await monitor.probe():
             checks["database"] = "ok"
-            heads = head_revisions(migrations_dir)
             async with app.state.database.engine.connect() as connection:
                 current = await current_revisions(connection)
             checks["schema"] = "ok" if current == heads else f"at {sorted(current) or 'nothing'}, head is {sorted(heads)}"

@@ -155,6 +155,7 @@ class DatabaseMonitor:
         self.last_error: str | None = None
         self.checked_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def probe(self) -> bool:
         try:
@@ -174,23 +175,30 @@ class DatabaseMonitor:
         self.available, self.last_error = False, reason
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self.probe()
             # While down, look again sooner so the service is back as soon as the database is.
-            await asyncio.sleep(self.interval if self.available else min(self.interval, 1.0))
+            delay = self.interval if self.available else min(self.interval, 1.0)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+            except asyncio.TimeoutError:
+                pass
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="database-monitor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        """Let a probe in flight finish (cancelling it mid-connect strands the driver's thread)."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(self._task, timeout=self.database.connect_timeout + 2)
+        except asyncio.TimeoutError:
+            pass  # wait_for has cancelled it
+        self._task = None
 
 
 class DatabaseGateMiddleware:

@@ -65,13 +65,9 @@ class BadRequest(ProblemError):
 class Unauthorized(ProblemError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
-        # RFC 6750: a 401 from a bearer-protected resource names the scheme and the error.
-        super().__init__(
-            detail,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            **extensions,
-        )
+    def __init__(self, detail: str | None = None, *, challenge: str = 'Bearer error="invalid_token"', **extensions: Any) -> None:
+        # RFC 6750 / 7235: a 401 names the authentication scheme the client should use.
+        super().__init__(detail, headers={"WWW-Authenticate": challenge}, **extensions)
 
 
 class Forbidden(ProblemError):

@@ -39,7 +39,8 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         migrations_dir=MIGRATIONS,
         routers=[oauth_router],
         token_verifier=TokenVerifier(
-            _with_signing_key(keys, signing_key),
+            # The issuer always trusts its own current key, even if the JWKS file lags behind.
+            keys.with_key(signing_key.kid, signing_key.private_key.public_key()),
             issuer=settings.auth.issuer,
             audience=str(settings.auth.audience),
             leeway_seconds=settings.auth.leeway_seconds,
@@ -50,11 +51,6 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
     app.state.token_issuer = TokenIssuer(signing_key, issuer=settings.auth.issuer, ttl_seconds=settings.token_ttl_seconds)
     app.state.published_jwks = _published_jwks(settings, signing_key)
     return app
-
-
-def _with_signing_key(keys: KeySet, signing_key: SigningKey) -> KeySet:
-    # The issuer always trusts its own current key, even if the JWKS file lags behind.
-    return KeySet({**keys._keys, signing_key.kid: signing_key.private_key.public_key()})
 
 
 def _published_jwks(settings: RegistrySettings, signing_key: SigningKey) -> dict:

@@ -54,7 +54,9 @@ class RemoteRevocationList:
         self.refresh_seconds = refresh_seconds
         self._snapshot = RevocationSnapshot(set(), {})
         self._fetched_at = 0.0
+        self._loaded = False
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -66,10 +68,15 @@ class RemoteRevocationList:
                     response = await client.get(self.url)
                     response.raise_for_status()
                 self._snapshot = RevocationSnapshot.from_document(response.json())
+                self._loaded = True
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 log.warning("revocation list not refreshed from %s: %s", self.url, exc)
 
     async def is_revoked(self, *, token_id: str, client_id: str | None, issued_at: int) -> bool:
         if not self._fetched_at or time.monotonic() - self._fetched_at >= self.refresh_seconds:
-            await self._refresh()
+            if not self._loaded:
+                await self._refresh()
+            elif self._background is None or self._background.done():
+                # Refresh behind the request: a slow issuer must not slow down every caller.
+                self._background = asyncio.create_task(self._refresh())
         return self._snapshot.revokes(token_id=token_id, client_id=client_id, issued_at=issued_at)

@@ -106,6 +106,10 @@ class KeySet:
         except FileNotFoundError:
             raise FileNotFoundError(f"issuer public keys not found at {path}; run `make keys`") from None
 
+    def with_key(self, kid: str, key: Ed25519PublicKey) -> KeySet:
+        """A copy that also trusts ``key`` (the issuer adds its own current key this way)."""
+        return KeySet({**self._keys, kid: key}, url=self._url, refresh_interval=self._refresh_interval)
+
     async def get(self, kid: str) -> Ed25519PublicKey | None:
         if kid not in self._keys and self._url:
             await self._refresh()

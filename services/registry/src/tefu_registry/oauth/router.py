@@ -45,7 +45,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         client_id, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("malformed HTTP Basic credentials", error="invalid_client") from None
+        raise Unauthorized("malformed HTTP Basic credentials", challenge=service.CLIENT_CHALLENGE, error="invalid_client") from None
     return client_id, secret
 
 
@@ -74,7 +74,7 @@ async def token(
         raise BadRequest(f"grant_type {grant_type!r} is not supported; use client_credentials", error="unsupported_grant_type")
     credentials = _basic_credentials(request) or (client_id, client_secret)
     if not credentials[0] or not credentials[1]:
-        raise Unauthorized("client credentials are required", error="invalid_client")
+        raise Unauthorized("client credentials are required", challenge=service.CLIENT_CHALLENGE, error="invalid_client")
     return await service.issue_token(
         session,
         request.app.state.token_issuer,

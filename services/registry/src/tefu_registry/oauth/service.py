@@ -31,6 +31,10 @@ DEFAULT_AUDIENCES: dict[Role, tuple[str, ...]] = {
 }
 
 
+# RFC 6749 §5.2: a failed client authentication answers with the Basic scheme.
+CLIENT_CHALLENGE = 'Basic realm="tefu"'
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -128,9 +132,9 @@ async def issue_token(
     client = await session.get(OAuthClient, client_id)
     # One message for "no such client" and "wrong secret", so ids cannot be probed.
     if client is None or not verify_secret(client_secret, client.secret_hash):
-        raise Unauthorized("client authentication failed", error="invalid_client")
+        raise Unauthorized("client authentication failed", challenge=CLIENT_CHALLENGE, error="invalid_client")
     if client.revoked_at is not None:
-        raise Unauthorized("client has been revoked", error="invalid_client")
+        raise Unauthorized("client has been revoked", challenge=CLIENT_CHALLENGE, error="invalid_client")
     granted = set(client.scopes.split())
     scopes = set(scope.split()) if scope else granted
     if not scopes <= granted:
