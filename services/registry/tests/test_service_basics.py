@@ -26,7 +26,7 @@ async def test_readiness_fails_on_an_unmigrated_database(settings, tmp_path):
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["schema"] == "at nothing, head is ['0001']"
+    assert body["checks"]["schema"].startswith("at nothing, head is")
 
 
 async def test_metrics_count_requests_by_route_template(client, token):

@@ -1,0 +1,1 @@
+"""Who read which family's personal data, when, and through which endpoint."""

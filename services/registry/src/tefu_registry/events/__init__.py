@@ -1,0 +1,1 @@
+"""Life events of a family: append-only, dated, corrected only by later events."""

@@ -1,0 +1,154 @@
+"""The kinds of life event and what each must carry.
+
+Events are the only way the facts that decide eligibility change: a death, a disability
+certificate, a later child, a move of hukou. They are append-only; a mistake is fixed by a
+``correction`` event that replaces or voids the earlier one, and both stay on record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field, field_validator
+
+from tefu_common.regions import RegionCodeStr
+
+
+class EventKind(StrEnum):
+    child_died = "child_died"
+    disability_certified = "disability_certified"
+    disability_level_changed = "disability_level_changed"
+    child_recovered = "child_recovered"
+    parent_died = "parent_died"
+    later_child_born = "later_child_born"
+    later_child_adopted = "later_child_adopted"
+    divorced = "divorced"
+    hukou_moved = "hukou_moved"
+    low_income_began = "low_income_began"
+    low_income_ended = "low_income_ended"
+    extreme_poverty_began = "extreme_poverty_began"
+    extreme_poverty_ended = "extreme_poverty_ended"
+    correction = "correction"
+
+
+class DisabilityCategory(StrEnum):
+    """The category digit of a disability certificate (残疾人证), GB/T 26341."""
+
+    visual = "1"  # 视力
+    hearing = "2"  # 听力
+    speech = "3"  # 言语
+    physical = "4"  # 肢体
+    intellectual = "5"  # 智力
+    mental = "6"  # 精神
+    multiple = "7"  # 多重
+
+
+class _Event(BaseModel):
+    occurred_on: date = Field(description="The day it happened (not the day it was recorded).")
+    note: str | None = Field(None, max_length=500)
+
+
+class ChildDied(_Event):
+    kind: Literal["child_died"]
+
+
+class DisabilityCertified(_Event):
+    kind: Literal["disability_certified"]
+    category: DisabilityCategory
+    level: int = Field(ge=1, le=4, description="1 (most severe) to 4; levels 1–3 make a special family.")
+    certificate_no: str = Field(
+        pattern=r"^\d{17}[\dXx]\d{2}$",
+        description="20 characters: the child's 18-character ID number, the category digit, the level digit.",
+    )
+
+    @field_validator("certificate_no")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class DisabilityLevelChanged(_Event):
+    kind: Literal["disability_level_changed"]
+    level: int = Field(ge=1, le=4)
+    certificate_no: str | None = Field(None, pattern=r"^\d{17}[\dXx]\d{2}$")
+
+
+class ChildRecovered(_Event):
+    kind: Literal["child_recovered"]
+
+
+class ParentDied(_Event):
+    kind: Literal["parent_died"]
+    member: Literal["mother", "father"]
+
+
+class LaterChildBorn(_Event):
+    kind: Literal["later_child_born"]
+    assisted_reproduction: bool = Field(False, description="Born after assisted reproduction (IVF and the like).")
+
+
+class LaterChildAdopted(_Event):
+    kind: Literal["later_child_adopted"]
+
+
+class Divorced(_Event):
+    kind: Literal["divorced"]
+
+
+class HukouMoved(_Event):
+    kind: Literal["hukou_moved"]
+    to_region: RegionCodeStr = Field(description="GB/T 2260 code of the new hukou region (county or finer).")
+
+
+class LowIncomeBegan(_Event):
+    kind: Literal["low_income_began"]
+
+
+class LowIncomeEnded(_Event):
+    kind: Literal["low_income_ended"]
+
+
+class ExtremePovertyBegan(_Event):
+    kind: Literal["extreme_poverty_began"]
+
+
+class ExtremePovertyEnded(_Event):
+    kind: Literal["extreme_poverty_ended"]
+
+
+FactEvent = Annotated[
+    Union[
+        ChildDied, DisabilityCertified, DisabilityLevelChanged, ChildRecovered, ParentDied, LaterChildBorn,
+        LaterChildAdopted, Divorced, HukouMoved, LowIncomeBegan, LowIncomeEnded, ExtremePovertyBegan,
+        ExtremePovertyEnded,
+    ],
+    Field(discriminator="kind"),
+]
+
+
+class Correction(BaseModel):
+    kind: Literal["correction"]
+    corrects_event_id: int = Field(description="The event being corrected.")
+    reason: str = Field(min_length=2, max_length=500, description="Why the earlier entry was wrong.")
+    replacement: FactEvent | None = Field(
+        None, description="The event as it should have been (same kind); omit to void the earlier event."
+    )
+
+
+EventIn = Annotated[Union[FactEvent, Correction], Field(discriminator="kind")]
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: EventKind
+    occurred_on: date
+    member: str | None
+    details: dict[str, Any]
+    certificate_no: str | None = Field(None, description="Masked unless the caller may see ID numbers.")
+    corrects_event_id: int | None
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str
+    in_effect: bool = Field(description="False once a later correction replaced or voided it.")

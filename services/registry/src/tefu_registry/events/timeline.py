@@ -1,0 +1,154 @@
+"""From recorded events to facts: corrections applied, then the special-family status on a date.
+
+``effective_facts`` replays the event rows in the order they were recorded: a correction
+replaces (or voids) the event it names, so what remains is what the register now holds to be
+true. ``special_family_status`` then answers, for any date, whether the family was a special
+family (计划生育特殊家庭) on that day and which facts made it so or not, by the national rule:
+the only child died, or holds a disability certificate of level 1–3 and has not recovered; no
+later child was born or adopted; at least one parent is alive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tefu_registry.events.models import LifeEvent
+from tefu_registry.families.schemas import SpecialFamilyStatus, StatusReason
+
+LATER_CHILD_KINDS = ("later_child_born", "later_child_adopted")
+QUALIFYING_LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An event as it currently stands (after corrections)."""
+
+    event_id: int
+    kind: str
+    occurred_on: date
+    member: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level(self) -> int | None:
+        return self.details.get("level")
+
+
+def effective_facts(events: list[LifeEvent]) -> list[Fact]:
+    """The family's facts in date order, with every correction applied."""
+    current: dict[int, Fact] = {}
+    for event in sorted(events, key=lambda e: e.id):
+        if event.kind != "correction":
+            current[event.id] = Fact(event.id, event.kind, event.occurred_on, event.member_role, dict(event.details))
+            continue
+        target = event.corrects_event_id
+        replacement = event.details.get("replacement")
+        if target is None:
+            continue
+        if replacement is None:
+            current.pop(target, None)
+        else:
+            details = {k: v for k, v in replacement.items() if k not in ("kind", "occurred_on", "member", "note")}
+            current[target] = Fact(
+                target, replacement["kind"], date.fromisoformat(replacement["occurred_on"]),
+                replacement.get("member"), details,
+            )
+    return sorted(current.values(), key=lambda f: (f.occurred_on, f.event_id))
+
+
+@dataclass
+class ChildState:
+    """What the facts say about the only child on a date."""
+
+    died_on: date | None = None
+    certified_on: date | None = None
+    level: int | None = None
+    recovered_on: date | None = None
+
+
+def child_state(facts: list[Fact], as_of: date) -> ChildState:
+    state = ChildState()
+    for fact in facts:
+        if fact.occurred_on > as_of:
+            break
+        if fact.kind == "child_died" and state.died_on is None:
+            state.died_on = fact.occurred_on
+        elif fact.kind == "disability_certified":
+            state.certified_on = state.certified_on or fact.occurred_on
+            state.level, state.recovered_on = fact.level, None
+        elif fact.kind == "disability_level_changed":
+            state.level = fact.level
+        elif fact.kind == "child_recovered":
+            state.recovered_on = fact.occurred_on
+    return state
+
+
+def parent_death(facts: list[Fact], role: str, as_of: date | None = None) -> date | None:
+    for fact in facts:
+        if fact.kind == "parent_died" and fact.member == role and (as_of is None or fact.occurred_on <= as_of):
+            return fact.occurred_on
+    return None
+
+
+def later_children(facts: list[Fact], as_of: date) -> list[Fact]:
+    return [f for f in facts if f.kind in LATER_CHILD_KINDS and f.occurred_on <= as_of]
+
+
+def region_on(facts: list[Fact], registered_region: str, as_of: date) -> str:
+    region = registered_region
+    for fact in facts:
+        if fact.kind == "hukou_moved" and fact.occurred_on <= as_of:
+            region = fact.details["to_region"]
+    return region
+
+
+def status_flag(facts: list[Fact], began: str, ended: str, as_of: date) -> bool:
+    """Whether a status with began/ended events (低保, 特困) held on ``as_of``."""
+    held = False
+    for fact in facts:
+        if fact.occurred_on > as_of:
+            break
+        if fact.kind == began:
+            held = True
+        elif fact.kind == ended:
+            held = False
+    return held
+
+
+def special_family_status(
+    *, facts: list[Fact], child_joined_on: date | None, parent_roles: list[str], as_of: date
+) -> SpecialFamilyStatus:
+    reasons: list[StatusReason] = []
+    basis = None
+    if child_joined_on is not None and child_joined_on > as_of:
+        reasons.append(StatusReason(code="child_not_yet_in_family", on=child_joined_on,
+                                    detail="the only child had not yet been born or adopted"))
+    child = child_state(facts, as_of)
+    if child.died_on:
+        basis = "child_died"
+        reasons.append(StatusReason(code="child_died", on=child.died_on, detail="the only child died"))
+    elif child.level in QUALIFYING_LEVELS and child.recovered_on is None:
+        basis = "child_disabled"
+        reasons.append(StatusReason(code="child_disabled", on=child.certified_on,
+                                    detail=f"the only child holds a level {child.level} disability certificate"))
+    elif child.recovered_on:
+        reasons.append(StatusReason(code="child_recovered", on=child.recovered_on,
+                                    detail="the only child recovered; the disability no longer counts"))
+    elif child.level is not None:
+        reasons.append(StatusReason(code="disability_level_4", on=child.certified_on,
+                                    detail="a level 4 disability does not make a special family (levels 1–3 do)"))
+    else:
+        reasons.append(StatusReason(code="no_qualifying_event", on=None,
+                                    detail="the only child has neither died nor been certified disabled at level 1–3"))
+    later = later_children(facts, as_of)
+    for fact in later:
+        what = "born" if fact.kind == "later_child_born" else "adopted"
+        reasons.append(StatusReason(code=fact.kind, on=fact.occurred_on,
+                                    detail=f"another child was {what}; the family no longer qualifies"))
+    living = [role for role in parent_roles if parent_death(facts, role, as_of) is None]
+    if not living:
+        reasons.append(StatusReason(code="no_living_parent", on=None, detail="no parent of the family is alive"))
+    special = basis is not None and not later and bool(living) and not (child_joined_on and child_joined_on > as_of)
+    return SpecialFamilyStatus(as_of=as_of, special_family=special, basis=basis if special else None, reasons=reasons)

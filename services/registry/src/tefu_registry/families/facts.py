@@ -1,0 +1,181 @@
+"""A family's facts on a date, in the shape the eligibility service's ``POST /v1/evaluate`` takes.
+
+Facts carry no names, ID numbers, phones or accounts: only what the rules need (dates, the
+child's fate, certificates, pension membership). The bulk form streams every family under a
+region as NDJSON, reading the database in keyset-paged chunks of plain columns (no decryption,
+no ORM objects), so memory stays flat however many families there are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tefu_common.auth import Principal
+from tefu_common.money import MoneyDecimal
+from tefu_common.regions import region_prefix
+from tefu_registry.access_log.service import log_reads
+from tefu_registry.events.models import LifeEvent
+from tefu_registry.events.timeline import (
+    Fact,
+    child_state,
+    effective_facts,
+    later_children,
+    parent_death,
+    region_on,
+    status_flag,
+)
+from tefu_registry.families.models import PARENT_ROLES, Family, Member
+
+
+class ParentFacts(BaseModel):
+    id: int = Field(description="Member id, to name the recipient of a payment.")
+    role: Literal["mother", "father"]
+    birth_date: date | None
+    death_date: date | None
+    in_resident_pension: bool
+    monthly_basic_pension: MoneyDecimal | None
+
+
+class ChildFacts(BaseModel):
+    id: int
+    birth_date: date | None
+    adopted: bool
+    status: Literal["deceased", "disabled", "living"] = Field(description="living: neither died nor certified.")
+    event_date: date | None = Field(description="The death date, or the first certification date.")
+    disability_level: int | None
+    recovered_on: date | None
+
+
+class LaterChildFacts(BaseModel):
+    kind: Literal["birth", "adoption"]
+    date: date
+    assisted_reproduction: bool
+
+
+class FamilyFactsBody(BaseModel):
+    region_code: str
+    hukou_type: Literal["urban", "rural"]
+    honor_certificate: bool
+    assistance_certificate: bool
+    low_income: bool
+    extreme_poverty: bool
+    parents: list[ParentFacts]
+    child: ChildFacts | None
+    later_children: list[LaterChildFacts]
+
+
+class FamilyFacts(BaseModel):
+    """``{"as_of", "family"}`` is the body of ``POST /v1/evaluate``; ``family_id`` names the family."""
+
+    family_id: int
+    as_of: date
+    family: FamilyFactsBody
+
+
+def _held(number: str | None, issued_on: date | None, as_of: date) -> bool:
+    return bool(number) and (issued_on is None or issued_on <= as_of)
+
+
+def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: date) -> dict[str, Any]:
+    """Plain JSON-ready dict; ``family`` and ``members`` are ORM objects or column rows alike."""
+    parents = []
+    child_doc = None
+    for member in members:
+        if member.role in PARENT_ROLES:
+            died = parent_death(facts, member.role, as_of)
+            pension = member.monthly_basic_pension
+            parents.append({
+                "id": member.id, "role": member.role, "birth_date": _iso(member.birth_date),
+                "death_date": _iso(died), "in_resident_pension": bool(member.in_resident_pension),
+                "monthly_basic_pension": f"{Decimal(pension):.2f}" if pension is not None else None,
+            })
+        elif member.role == "child":
+            state = child_state(facts, as_of)
+            status = "deceased" if state.died_on else "disabled" if state.certified_on else "living"
+            child_doc = {
+                "id": member.id, "birth_date": _iso(member.birth_date), "adopted": bool(member.adopted),
+                "status": status, "event_date": _iso(state.died_on or state.certified_on),
+                "disability_level": state.level, "recovered_on": _iso(state.recovered_on),
+            }
+    return {
+        "family_id": family.id,
+        "as_of": as_of.isoformat(),
+        "family": {
+            "region_code": region_on(facts, family.registered_region_code, as_of),
+            "hukou_type": family.hukou_type,
+            "honor_certificate": _held(family.honor_certificate_no, family.honor_certificate_date, as_of),
+            "assistance_certificate": _held(family.assistance_certificate_no, family.assistance_certificate_date, as_of),
+            "low_income": status_flag(facts, "low_income_began", "low_income_ended", as_of),
+            "extreme_poverty": status_flag(facts, "extreme_poverty_began", "extreme_poverty_ended", as_of),
+            "parents": parents,
+            "child": child_doc,
+            "later_children": [
+                {"kind": "birth" if f.kind == "later_child_born" else "adoption", "date": f.occurred_on.isoformat(),
+                 "assisted_reproduction": bool(f.details.get("assisted_reproduction", False))}
+                for f in later_children(facts, as_of)
+            ],
+        },
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+FAMILY_COLUMNS = (
+    Family.id, Family.registered_region_code, Family.hukou_type, Family.honor_certificate_no,
+    Family.honor_certificate_date, Family.assistance_certificate_no, Family.assistance_certificate_date,
+)
+MEMBER_COLUMNS = (
+    Member.family_id, Member.id, Member.role, Member.birth_date, Member.adopted, Member.in_resident_pension,
+    Member.monthly_basic_pension,
+)
+EVENT_COLUMNS = (
+    LifeEvent.family_id, LifeEvent.id, LifeEvent.kind, LifeEvent.occurred_on, LifeEvent.member_role,
+    LifeEvent.details, LifeEvent.corrects_event_id,
+)
+
+
+async def stream_region_facts(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    caller: Principal,
+    region: str,
+    as_of: date,
+    chunk_size: int = 2000,
+) -> AsyncIterator[bytes]:
+    """NDJSON: one facts document a line, every family under ``region`` in id order."""
+    prefix = region_prefix(region)
+    after = 0
+    while True:
+        async with sessionmaker() as session:
+            query = select(*FAMILY_COLUMNS, Family.region_code).where(Family.id > after).order_by(Family.id).limit(chunk_size)
+            if prefix:
+                query = query.where(Family.region_code.startswith(prefix, autoescape=True))
+            families = (await session.execute(query)).all()
+            if not families:
+                return
+            ids = [f.id for f in families]
+            members: dict[int, list[Any]] = defaultdict(list)
+            for row in await session.execute(select(*MEMBER_COLUMNS).where(Member.family_id.in_(ids)).order_by(Member.id)):
+                members[row.family_id].append(row)
+            events: dict[int, list[Any]] = defaultdict(list)
+            for row in await session.execute(select(*EVENT_COLUMNS).where(LifeEvent.family_id.in_(ids))):
+                events[row.family_id].append(row)
+            lines = [
+                json.dumps(facts_document(f, members[f.id], effective_facts(events[f.id]), as_of), ensure_ascii=False)
+                for f in families
+            ]
+            await log_reads(session, caller=caller, families=[(f.id, f.region_code) for f in families], endpoint="GET /v1/facts")
+            await session.commit()
+        yield ("\n".join(lines) + "\n").encode()
+        after = ids[-1]

@@ -1,0 +1,1 @@
+"""Bulk registration of families from CSV or XLSX files, as background jobs."""
