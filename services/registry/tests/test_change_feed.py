@@ -1,0 +1,129 @@
+"""The change feed: commit order, completeness under concurrent writers, region scoping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from .builders import bearer, family_body
+
+
+async def test_a_polling_consumer_sees_every_change_exactly_once_under_concurrent_writes(client, token):
+    clerk = bearer(token(role="clerk", region="370306"))
+    reader = bearer(token(role="service", region="000000"))
+    start = (await client.get("/v1/changes", params={"after": 0, "limit": 1000}, headers=reader)).json()
+    cursor = start["next_cursor"]
+    while True:  # skip whatever earlier tests wrote
+        page = (await client.get("/v1/changes", params={"after": cursor, "limit": 1000}, headers=reader)).json()
+        if not page["items"]:
+            break
+        cursor = page["next_cursor"]
+
+    families = []
+    for _ in range(8):
+        response = await client.post("/v1/families", json=family_body(), headers=clerk)
+        families.append(response.json()["id"])
+
+    seen: list[dict] = []
+    writing = True
+
+    async def consume() -> None:
+        nonlocal cursor
+        while True:
+            page = (await client.get("/v1/changes", params={"after": cursor, "limit": 7}, headers=reader)).json()
+            seen.extend(page["items"])
+            cursor = page["next_cursor"]
+            if not page["items"]:
+                if not writing:
+                    return
+                await asyncio.sleep(0.01)
+
+    async def write(family_id: int, n: int) -> int:
+        kind = "low_income_began" if n % 2 == 0 else "low_income_ended"
+        response = await client.post(
+            f"/v1/families/{family_id}/events", json={"kind": kind, "occurred_on": f"2020-01-{n + 1:02d}"}, headers=clerk
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.gather(*(write(f, n) for f in families for n in range(5)))
+    writing = False
+    await consumer
+
+    cursors = [c["cursor"] for c in seen]
+    assert cursors == sorted(cursors) and len(cursors) == len(set(cursors))
+    ours = [c for c in seen if c["family_id"] in families]
+    assert len(ours) == 8 * 5 + 8  # five events per family, after the eight registrations
+    assert sum(1 for c in ours if c["kind"] == "event_recorded") == 40
+
+
+async def test_feed_items_and_scoping(client, token):
+    zhoucun = await client.post("/v1/families", json=family_body("370306"), headers=bearer(token(role="clerk", region="370306")))
+    jiangan = await client.post("/v1/families", json=family_body("420102"), headers=bearer(token(role="clerk", region="420102")))
+    hubei = (await client.get("/v1/changes", params={"limit": 1000}, headers=bearer(token(role="clerk", region="420000")))).json()
+    ids = {c["family_id"] for c in hubei["items"]}
+    assert jiangan.json()["id"] in ids and zhoucun.json()["id"] not in ids
+    item = next(c for c in hubei["items"] if c["family_id"] == jiangan.json()["id"])
+    assert set(item) == {"cursor", "family_id", "kind", "occurred_at", "region_code"}
+    assert item["kind"] == "family_registered"
+
+
+async def test_region_facts_stream(client, token):
+    created = []
+    for region in ("440604", "440605", "370306"):
+        body = family_body(region, events=[{"kind": "child_died", "occurred_on": "2018-08-08"}])
+        response = await client.post("/v1/families", json=body, headers=bearer(token(role="clerk", region=region)))
+        created.append(response.json()["id"])
+    foshan = bearer(token(role="service", region="440600"))
+    response = await client.get("/v1/facts", params={"region": "440600", "as_of": "2020-01-01"}, headers=foshan)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    ids = [line["family_id"] for line in lines]
+    assert created[0] in ids and created[1] in ids and created[2] not in ids
+    assert ids == sorted(ids)
+    first = next(line for line in lines if line["family_id"] == created[0])
+    assert first["as_of"] == "2020-01-01"
+    assert set(first["family"]) == {"region_code", "hukou_type", "honor_certificate", "assistance_certificate",
+                                    "low_income", "extreme_poverty", "parents", "child", "later_children"}
+    assert first["family"]["child"]["status"] == "deceased"
+    assert "name" not in json.dumps(first) and "id_number" not in json.dumps(first)
+    outside = await client.get("/v1/facts", params={"region": "370306"}, headers=foshan)
+    assert outside.status_code == 422
+    log = (await client.get("/v1/access-log", params={"family_id": created[0], "subject": "test-service"},
+                            headers=bearer(token(role="auditor", region="440600")))).json()["items"]
+    assert any(e["endpoint"] == "GET /v1/facts" for e in log)
+
+
+async def test_feed_never_shows_a_change_while_an_earlier_one_is_uncommitted(client, token, settings):
+    """Two writers: A takes a cursor number first and commits late; B must not appear before A."""
+    from tefu_common.db import Database
+    from tefu_registry.changes.service import feed, record_change
+
+    family = (await client.post("/v1/families", json=family_body(), headers=bearer(token(role="clerk")))).json()
+    database = Database(settings.database_url)
+    try:
+        async with database.sessionmaker() as probe:
+            cursor = max([c.id for c in await feed(probe, region="000000", after=0, limit=100000)], default=0)
+        session_a = database.sessionmaker()
+        await record_change(session_a, family_id=family["id"], region_code="370306", kind="test_a", actor="a")
+
+        async def writer_b() -> None:
+            async with database.sessionmaker() as session_b:
+                await record_change(session_b, family_id=family["id"], region_code="370306", kind="test_b", actor="b")
+                await session_b.commit()
+
+        b = asyncio.create_task(writer_b())
+        await asyncio.sleep(0.5)  # B has had every chance to commit ahead of A
+        async with database.sessionmaker() as probe:
+            visible = await feed(probe, region="000000", after=cursor, limit=100)
+        assert visible == []  # showing B now would let a consumer skip A for ever
+        await session_a.commit()
+        await session_a.close()
+        await asyncio.wait_for(b, timeout=10)
+        async with database.sessionmaker() as probe:
+            visible = await feed(probe, region="000000", after=cursor, limit=100)
+        assert [c.kind for c in visible] == ["test_a", "test_b"]
+    finally:
+        await database.dispose()

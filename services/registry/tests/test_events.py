@@ -1,0 +1,206 @@
+"""Each kind of life event, and how it changes the special-family status over time."""
+
+from __future__ import annotations
+
+import pytest
+
+from .builders import bearer, family_body
+
+
+async def register(client, token, **kwargs):
+    response = await client.post("/v1/families", json=family_body(**kwargs), headers=bearer(token(role="clerk")))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def record(client, token, family_id, event, expect=201):
+    response = await client.post(f"/v1/families/{family_id}/events", json=event, headers=bearer(token(role="clerk")))
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+async def status(client, token, family_id, as_of):
+    response = await client.get(f"/v1/families/{family_id}/status", params={"as_of": as_of}, headers=bearer(token(role="clerk")))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def special_on(client, token, family_id, *days):
+    return [(await status(client, token, family_id, day))["special_family"] for day in days]
+
+
+async def facts(client, token, family_id, as_of):
+    response = await client.get(f"/v1/families/{family_id}/facts", params={"as_of": as_of}, headers=bearer(token(role="clerk")))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_child_died(client, token):
+    family = await register(client, token)
+    await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2019-03-10"})
+    assert await special_on(client, token, family["id"], "2019-03-09", "2019-03-10", "2024-01-01") == [False, True, True]
+    body = await facts(client, token, family["id"], "2020-06-15")
+    assert body["family"]["child"]["status"] == "deceased" and body["family"]["child"]["event_date"] == "2019-03-10"
+
+
+@pytest.mark.parametrize(("level", "special"), [(1, True), (3, True), (4, False)])
+async def test_disability_level_three_counts_and_four_does_not(client, token, level, special):
+    family = await register(client, token)
+    child = next(m for m in family["members"] if m["role"] == "child")
+    await record(client, token, family["id"], {
+        "kind": "disability_certified", "occurred_on": "2015-06-01", "category": "4", "level": level,
+        "certificate_no": f"{child['id_number']}4{level}",
+    })
+    result = await status(client, token, family["id"], "2016-01-01")
+    assert result["special_family"] is special
+    if not special:
+        assert result["reasons"][0]["code"] == "disability_level_4"
+    assert (await facts(client, token, family["id"], "2016-01-01"))["family"]["child"]["disability_level"] == level
+
+
+async def test_level_change_and_recovery_stop_qualification(client, token):
+    family = await register(client, token)
+    child = next(m for m in family["members"] if m["role"] == "child")
+    certificate = {"kind": "disability_certified", "occurred_on": "2015-06-01", "category": "5", "level": 2,
+                   "certificate_no": f"{child['id_number']}52"}
+    await record(client, token, family["id"], certificate)
+    await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2018-01-01", "level": 4})
+    await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2019-01-01", "level": 3})
+    await record(client, token, family["id"], {"kind": "child_recovered", "occurred_on": "2021-07-01"})
+    assert await special_on(client, token, family["id"], "2015-05-31", "2015-06-01", "2018-06-01", "2019-06-01", "2021-07-01") == [
+        False, True, False, True, False,
+    ]
+    assert (await facts(client, token, family["id"], "2022-01-01"))["family"]["child"]["recovered_on"] == "2021-07-01"
+
+
+async def test_certificate_number_must_be_the_childs_id_category_and_level(client, token):
+    family = await register(client, token)
+    child = next(m for m in family["members"] if m["role"] == "child")
+    error = await record(client, token, family["id"], {
+        "kind": "disability_certified", "occurred_on": "2015-06-01", "category": "4", "level": 2,
+        "certificate_no": f"{child['id_number']}43",
+    }, expect=422)
+    assert error["errors"][0]["field"] == "body.certificate_no"
+    no_certificate = await record(client, token, family["id"], {"kind": "child_recovered", "occurred_on": "2016-01-01"}, expect=422)
+    assert "no disability certificate" in no_certificate["errors"][0]["message"]
+    bad_level = await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2016-01-01", "level": 7}, expect=422)
+    assert bad_level["errors"][0]["field"].endswith("level")
+
+
+@pytest.mark.parametrize("kind", ["later_child_born", "later_child_adopted"])
+async def test_a_later_child_ends_qualification_from_its_date(client, token, kind):
+    family = await register(client, token)
+    await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2019-03-10"})
+    event = {"kind": kind, "occurred_on": "2021-05-01"}
+    if kind == "later_child_born":
+        event["assisted_reproduction"] = True
+    await record(client, token, family["id"], event)
+    assert await special_on(client, token, family["id"], "2021-04-30", "2021-05-01") == [True, False]
+    later = (await facts(client, token, family["id"], "2021-06-01"))["family"]["later_children"]
+    assert later == [{"kind": "birth" if kind == "later_child_born" else "adoption", "date": "2021-05-01",
+                      "assisted_reproduction": kind == "later_child_born"}]
+    assert (await facts(client, token, family["id"], "2021-04-30"))["family"]["later_children"] == []
+
+
+async def test_later_child_before_the_only_child_is_refused(client, token):
+    family = await register(client, token)
+    error = await record(client, token, family["id"], {"kind": "later_child_born", "occurred_on": "1989-01-01"}, expect=422)
+    assert error["errors"][0]["field"] == "body.occurred_on"
+    assert "before the only child" in error["errors"][0]["message"]
+
+
+async def test_parents_dying(client, token):
+    family = await register(client, token, events=[{"kind": "child_died", "occurred_on": "2010-01-01"}])
+    await record(client, token, family["id"], {"kind": "parent_died", "occurred_on": "2020-02-02", "member": "father"})
+    assert await special_on(client, token, family["id"], "2021-01-01") == [True]
+    again = await record(client, token, family["id"], {"kind": "parent_died", "occurred_on": "2020-03-03", "member": "father"}, expect=422)
+    assert "already recorded" in again["errors"][0]["message"]
+    await record(client, token, family["id"], {"kind": "parent_died", "occurred_on": "2022-02-02", "member": "mother"})
+    result = await status(client, token, family["id"], "2023-01-01")
+    assert result["special_family"] is False and "no_living_parent" in {r["code"] for r in result["reasons"]}
+    parents = {p["role"]: p for p in (await facts(client, token, family["id"], "2021-01-01"))["family"]["parents"]}
+    assert parents["father"]["death_date"] == "2020-02-02" and parents["mother"]["death_date"] is None
+    detail = (await client.get(f"/v1/families/{family['id']}", headers=bearer(token(role="clerk")))).json()
+    assert {m["role"]: m["death_date"] for m in detail["members"]}["mother"] == "2022-02-02"
+
+
+async def test_single_parent_missing_father(client, token):
+    family = await register(client, token, father=False, events=[{"kind": "child_died", "occurred_on": "2012-01-01"}])
+    await record(client, token, family["id"], {"kind": "divorced", "occurred_on": "2013-01-01"})
+    assert await special_on(client, token, family["id"], "2014-01-01") == [True]
+    error = await record(client, token, family["id"], {"kind": "parent_died", "occurred_on": "2020-01-01", "member": "father"}, expect=422)
+    assert "no father" in error["errors"][0]["message"]
+
+
+async def test_hukou_move_changes_the_region_from_its_date(client, token):
+    family = await register(client, token)
+    await record(client, token, family["id"], {"kind": "hukou_moved", "occurred_on": "2020-07-01", "to_region": "370303"})
+    zibo = bearer(token(role="clerk", region="370300"))
+    before = await client.get(f"/v1/families/{family['id']}/facts", params={"as_of": "2020-06-30"}, headers=zibo)
+    assert before.json()["family"]["region_code"] == "370306"
+    after = await client.get(f"/v1/families/{family['id']}/facts", params={"as_of": "2020-07-01"}, headers=zibo)
+    assert after.json()["family"]["region_code"] == "370303"
+    # The family now belongs to 370303: Zhoucun's clerks no longer see it.
+    gone = await client.get(f"/v1/families/{family['id']}", headers=bearer(token(role="clerk", region="370306")))
+    assert gone.status_code == 404
+
+
+async def test_low_income_and_extreme_poverty_periods(client, token):
+    family = await register(client, token)
+    for kind, day in (("low_income_began", "2018-01-01"), ("low_income_ended", "2020-01-01"),
+                      ("extreme_poverty_began", "2021-01-01")):
+        await record(client, token, family["id"], {"kind": kind, "occurred_on": day})
+    flags = []
+    for day in ("2017-12-31", "2019-06-01", "2020-06-01", "2022-01-01"):
+        body = (await facts(client, token, family["id"], day))["family"]
+        flags.append((body["low_income"], body["extreme_poverty"]))
+    assert flags == [(False, False), (True, False), (False, False), (False, True)]
+
+
+async def test_corrections_replace_or_void_and_keep_the_original(client, token):
+    family = await register(client, token)
+    wrong = await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2019-03-10"})
+    await record(client, token, family["id"], {
+        "kind": "correction", "corrects_event_id": wrong["id"], "reason": "date copied wrongly from the certificate",
+        "replacement": {"kind": "child_died", "occurred_on": "2019-04-10"},
+    })
+    assert await special_on(client, token, family["id"], "2019-03-20", "2019-04-10") == [False, True]
+    events = (await client.get(f"/v1/families/{family['id']}/events", headers=bearer(token(role="clerk")))).json()
+    assert [e["kind"] for e in events] == ["child_died", "correction"]
+    assert events[0]["occurred_on"] == "2019-03-10"  # never edited in place
+    assert events[1]["corrects_event_id"] == wrong["id"]
+
+    void = await record(client, token, family["id"], {"kind": "correction", "corrects_event_id": wrong["id"],
+                                                     "reason": "entered on the wrong family"})
+    assert void["kind"] == "correction"
+    assert await special_on(client, token, family["id"], "2020-01-01") == [False]
+    again = await record(client, token, family["id"], {"kind": "correction", "corrects_event_id": wrong["id"],
+                                                      "reason": "again"}, expect=422)
+    assert "already voided" in again["errors"][0]["message"]
+    other_kind = await record(client, token, family["id"], {
+        "kind": "correction", "corrects_event_id": 10**9, "reason": "nope"}, expect=422)
+    assert other_kind["errors"][0]["field"] == "body.corrects_event_id"
+
+
+async def test_future_and_unknown_events_are_refused(client, token):
+    family = await register(client, token)
+    future = await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2999-01-01"}, expect=422)
+    assert "in the future" in future["errors"][0]["message"]
+    unknown = await record(client, token, family["id"], {"kind": "child_married", "occurred_on": "2019-01-01"}, expect=422)
+    assert unknown["errors"][0]["field"] == "body"
+
+
+async def test_events_at_registration_are_recorded_and_checked(client, token):
+    body = family_body(events=[{"kind": "child_died", "occurred_on": "1985-01-01"}])
+    response = await client.post("/v1/families", json=body, headers=bearer(token(role="clerk")))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.events.0.occurred_on"
+
+
+async def test_history_reads_as_a_timeline(client, token):
+    family = await register(client, token)
+    await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2019-03-10"})
+    history = (await client.get(f"/v1/families/{family['id']}/history", headers=bearer(token(role="clerk")))).json()
+    assert [h["kind"] for h in history] == ["family_registered", "event_recorded"]
+    assert history[1]["changes"][0]["new"]["kind"] == "child_died"
+    assert history[0]["occurred_at"] <= history[1]["occurred_at"]
