@@ -4,7 +4,7 @@
     python scripts/suite.py migrate    # only migrate every service's database
 
 Each service gets its own SQLite file under var/ unless its DATABASE_URL is set (for example to
-PostgreSQL). Ctrl-C (or SIGTERM) stops every service; if one service dies, the others are stopped
+PostgreSQL). An empty embedded register is seeded with synthetic demo families. Ctrl-C (or SIGTERM) stops every service; if one service dies, the others are stopped
 too, so a half-running suite never lingers.
 """
 
@@ -63,6 +63,21 @@ def migrate() -> None:
         )
 
 
+def seed_demo_families() -> None:
+    """Fill an empty embedded register with synthetic families, so there is something to look at."""
+    if os.environ.get("TEFU_REGISTRY_DATABASE_URL"):
+        return  # a configured database is never filled with demo data
+    families = os.environ.get("TEFU_DEMO_FAMILIES", "3000")
+    if families == "0":
+        return
+    print(f"seeding the embedded register with {families} demo families (first run only; TEFU_DEMO_FAMILIES=0 skips)",
+          flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "tefu_registry", "seed-demo", "--families", families], check=True, cwd=ROOT,
+        env=service_env(SERVICES[0]),
+    )
+
+
 def _healthy(port: str) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
@@ -73,6 +88,7 @@ def _healthy(port: str) -> bool:
 
 def run() -> int:
     migrate()
+    seed_demo_families()
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 

@@ -3,6 +3,10 @@
     tefu-registry token --role clerk --region 370306 [--hospital H] [--agency A] [--sub NAME]
 
 prints only a signed token on stdout (for local use and tests; it is what ``make token`` runs).
+
+    tefu-registry seed-demo [--families 3000] [--seed 0] [--always]
+
+registers synthetic demo families when the register is empty (what ``make run`` does).
 """
 
 from __future__ import annotations
@@ -49,7 +53,19 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--scope", default=None, help="space-separated subset of the role's scopes")
     token.add_argument("--audience", default=None, help="space-separated audiences (default: every service)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    demo = commands.add_parser("seed-demo", help="register synthetic demo families")
+    demo.add_argument("--families", type=int, default=3000)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--always", action="store_true", help="also when the register already has families")
+    demo.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
+    if args.command == "seed-demo":
+        import asyncio
+
+        from tefu_registry.demo.seed import seed_command
+
+        asyncio.run(seed_command(args.database_url, args.families, args.seed, not args.always))
+        return
     try:
         print(_token(args))
     except (ValueError, FileNotFoundError) as exc:
