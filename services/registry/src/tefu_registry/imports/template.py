@@ -25,12 +25,14 @@ from tefu_common.resident_id import check_character
 
 __all__ = [
     "COLUMNS",
+    "REQUIRED_MARK",
     "Column",
     "column",
     "column_by_header",
     "example_row",
     "render_template_csv",
     "render_template_xlsx",
+    "template_header",
 ]
 
 REQUIRED_MARK = "*"
