@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('created_by', sa.String(length=128), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_job')),
     sa.UniqueConstraint('region_code', 'file_sha256', name=op.f('uq_import_job_region_code_file_sha256'))
     )

@@ -12,6 +12,7 @@ from tefu_common.auth import KeySet, SigningKey, TokenIssuer, TokenVerifier
 from tefu_registry.access_log.router import router as access_log_router
 from tefu_registry.changes.router import router as changes_router
 from tefu_registry.families.router import router as families_router
+from tefu_registry.imports.router import router as imports_router
 from tefu_registry.liaisons.router import router as liaisons_router
 from tefu_registry.oauth.router import router as oauth_router
 from tefu_registry.oauth.service import DatabaseRevocations
@@ -41,7 +42,7 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[families_router, liaisons_router, changes_router, access_log_router, oauth_router],
+        routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, oauth_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.
             keys.with_key(signing_key.kid, signing_key.private_key.public_key()),

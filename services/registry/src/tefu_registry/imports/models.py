@@ -32,6 +32,8 @@ class ImportJob(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Touched after every chunk: a running job whose heartbeat is old was interrupted (a restart).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ImportRowIssue(Base):

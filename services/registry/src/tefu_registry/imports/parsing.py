@@ -41,7 +41,7 @@ from tefu_registry.imports.template import COLUMNS, REQUIRED_MARK, column, colum
 __all__ = [
     "OVERFLOW_KEY", "REASON_HEADER", "ROW_NUMBER_HEADER", "ImportFileError", "RowError", "RowSource",
     "decode_csv", "detect_format", "escape_cell", "parse_date", "read_rows", "rejected_rows_csv",
-    "rejected_rows_xlsx", "row_to_family",
+    "rejected_rows_xlsx", "row_to_family", "header_for_field",
 ]
 
 ROW_NUMBER_HEADER = "原行号"
@@ -493,6 +493,17 @@ def _header_of(loc: tuple[int | str, ...], body: dict[str, Any]) -> str:
             return column("_".join(parts)).header_zh
         parts.pop()
     return "(整行)"
+
+
+def header_for_field(field: str, body: dict[str, Any]) -> str:
+    """The column behind a field path the register reported ("body.events.0.occurred_on")."""
+    parts: list[int | str] = [int(p) if p.isdigit() else p for p in field.split(".")]
+    if parts[:1] in (["body"], ["query"]):
+        parts = parts[1:]
+    if parts[:1] == ["events"] and len(parts) > 2 and isinstance(parts[1], int):
+        # The register names event fields without the kind pydantic puts in its locations.
+        parts = [parts[0], parts[1], body["events"][parts[1]]["kind"], *parts[2:]]
+    return _header_of(tuple(parts), body)
 
 
 _PATTERN_HINTS = {

@@ -1,0 +1,164 @@
+"""Importing families from files, as a clerk uses it: errors by row and column, nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import openpyxl
+
+from .builders import bearer, id_number
+
+HEADERS = ["户籍地区划代码", "户口性质", "母亲姓名", "母亲身份证号", "母亲银行账号", "母亲开户银行",
+           "父亲姓名", "父亲身份证号", "子女姓名", "子女出生日期", "子女死亡日期"]
+
+
+def rows(count: int, *, region: str = "370306", start: int = 0) -> list[dict[str, str]]:
+    result = []
+    for i in range(start, start + count):
+        mother_birth = date(1955, 1, 1) + timedelta(days=i)
+        father_birth = date(1953, 1, 1) + timedelta(days=i)
+        result.append({
+            "户籍地区划代码": region, "户口性质": "农村" if i % 2 else "城镇", "母亲姓名": "张秀兰",
+            "母亲身份证号": id_number(region, mother_birth, "female", sequence=7),
+            "母亲银行账号": f"62284800{i:011d}", "母亲开户银行": "中国农业银行",
+            "父亲姓名": "王建国", "父亲身份证号": id_number(region, father_birth, "male", sequence=7),
+            "子女姓名": "王明", "子女出生日期": (mother_birth + timedelta(days=365 * 25)).isoformat(),
+            "子女死亡日期": "2018-05-05",
+        })
+    return result
+
+
+def csv_bytes(table: list[dict[str, str]], encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADERS)
+    writer.writeheader()
+    writer.writerows(table)
+    return buffer.getvalue().encode(encoding)
+
+
+async def upload(client, token, content: bytes, name: str = "families.csv", region: str = "370306", **form):
+    return await client.post(
+        "/v1/imports", files={"file": (name, content, "text/csv")}, data=form,
+        headers=bearer(token(role="clerk", region=region)),
+    )
+
+
+async def job(client, token, job_id: int, region: str = "370306") -> dict:
+    response = await client.get(f"/v1/imports/{job_id}", headers=bearer(token(role="clerk", region=region)))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_one_bad_check_digit_among_thousands(client, token):
+    table = rows(1500, start=0)
+    good = table[1212]["母亲身份证号"]
+    table[1212]["母亲身份证号"] = good[:-1] + ("0" if good[-1] != "0" else "1")  # spreadsheet row 1,214
+    response = await upload(client, token, csv_bytes(table))
+    assert response.status_code == 202, response.text
+    result = await job(client, token, response.json()["id"])
+    assert result["status"] == "finished"
+    assert (result["total_rows"], result["accepted_rows"], result["rejected_rows"], result["duplicate_rows"]) == (1500, 1499, 1, 0)
+    issues = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()
+    assert len(issues) == 1
+    assert issues[0]["row_number"] == 1214 and issues[0]["column"] == "母亲身份证号"
+    assert "check character" in issues[0]["reason"]
+
+    # The rejected row comes back as a file: fix it and upload again; only that row is added.
+    rejected = await client.get(f"/v1/imports/{result['id']}/rejected", headers=bearer(token(role="clerk")))
+    assert rejected.status_code == 200 and rejected.headers["content-type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(rejected.content.decode("utf-8-sig"))))
+    assert lines[0][:2] == ["原行号", "错误原因"] and lines[1][0] == "1214"
+    fixed = rejected.content.decode("utf-8-sig").replace(table[1212]["母亲身份证号"], good).encode()
+    again = await upload(client, token, fixed, name="fixed.csv")
+    assert again.status_code == 202
+    second = await job(client, token, again.json()["id"])
+    assert (second["accepted_rows"], second["rejected_rows"]) == (1, 0)
+
+
+async def test_same_file_twice_creates_nothing_twice(client, token):
+    content = csv_bytes(rows(20, start=5000))
+    first = await upload(client, token, content)
+    assert first.status_code == 202
+    second = await upload(client, token, content)
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+    # The same rows in a different file (one more row): the 20 are reported as already registered.
+    bigger = await upload(client, token, csv_bytes(rows(21, start=5000)))
+    result = await job(client, token, bigger.json()["id"])
+    assert (result["accepted_rows"], result["duplicate_rows"], result["rejected_rows"]) == (1, 20, 0)
+    duplicates = (await client.get(f"/v1/imports/{result['id']}/issues", params={"outcome": "duplicate"},
+                                   headers=bearer(token(role="clerk")))).json()
+    assert all(d["existing_family_id"] for d in duplicates)
+
+
+async def test_gbk_file_detected_and_declared(client, token):
+    content = csv_bytes(rows(3, start=6000), encoding="gbk")
+    detected = await upload(client, token, content, name="gbk.csv")
+    assert detected.status_code == 202 and detected.json()["encoding"] == "gbk"
+    result = await job(client, token, detected.json()["id"])
+    assert result["accepted_rows"] == 3
+    family = (await client.get("/v1/families", params={"name": "张秀兰", "limit": 1}, headers=bearer(token(role="clerk")))).json()
+    assert family["items"]
+    declared = await upload(client, token, csv_bytes(rows(2, start=6100), encoding="gbk"), encoding="gbk")
+    assert (await job(client, token, declared.json()["id"]))["accepted_rows"] == 2
+
+
+async def test_missing_column_refuses_the_whole_file(client, token):
+    content = csv_bytes(rows(3, start=7000)).replace("户口性质".encode(), "户口".encode())
+    response = await upload(client, token, content)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["field"] == "body.file" and "户口性质" in body["detail"]
+
+
+async def test_duplicate_row_in_the_same_file(client, token):
+    table = rows(3, start=8000)
+    table.append(dict(table[0]))
+    response = await upload(client, token, csv_bytes(table))
+    result = await job(client, token, response.json()["id"])
+    assert (result["accepted_rows"], result["rejected_rows"]) == (3, 1)
+    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()[0]
+    assert issue["row_number"] == 5 and "第 2 行" in issue["reason"]
+
+
+async def test_xlsx_and_rules_of_the_register(client, token):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    table = rows(2, start=9000)
+    table[1]["子女死亡日期"] = "2999-01-01"  # checked by the register, reported on its column
+    for row in table:
+        sheet.append([row[h] for h in HEADERS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = await client.post(
+        "/v1/imports", files={"file": ("families.xlsx", buffer.getvalue(), "application/octet-stream")},
+        headers=bearer(token(role="clerk")),
+    )
+    assert response.status_code == 202, response.text
+    result = await job(client, token, response.json()["id"])
+    assert (result["file_format"], result["accepted_rows"], result["rejected_rows"]) == ("xlsx", 1, 1)
+    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()[0]
+    assert issue["row_number"] == 3 and issue["column"] == "子女死亡日期"
+    rejected = await client.get(f"/v1/imports/{result['id']}/rejected", headers=bearer(token(role="clerk")))
+    assert openpyxl.load_workbook(io.BytesIO(rejected.content)).active.max_row == 2
+
+
+async def test_rows_outside_the_clerks_region_are_rejected_and_jobs_are_scoped(client, token):
+    response = await upload(client, token, csv_bytes(rows(1, region="420102", start=9500)))
+    result = await job(client, token, response.json()["id"])
+    assert result["rejected_rows"] == 1
+    elsewhere = await client.get(f"/v1/imports/{result['id']}", headers=bearer(token(role="clerk", region="420102")))
+    assert elsewhere.status_code == 404
+
+
+async def test_template_downloads_and_imports(client, token):
+    for fmt in ("csv", "xlsx"):
+        response = await client.get("/v1/imports/template", params={"format": fmt}, headers=bearer(token(role="clerk")))
+        assert response.status_code == 200
+        assert "attachment" in response.headers["content-disposition"]
+    template = (await client.get("/v1/imports/template", params={"format": "csv"}, headers=bearer(token(role="clerk")))).content
+    imported = await upload(client, token, template, name="template.csv")
+    result = await job(client, token, imported.json()["id"])
+    assert (result["accepted_rows"], result["rejected_rows"]) == (1, 0), result
