@@ -31,6 +31,7 @@ published examples of the standard (e.g. 440524188001010014) use 1880 dates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -145,6 +146,14 @@ class ResidentId:
         """
         if not isinstance(raw, str):
             raise ResidentIdError("type", f"ID number must be a string, not {type(raw).__name__}")
+        if today is None and cls is ResidentId:
+            # The same numbers are parsed several times on their way in (schema, then the
+            # register's own checks); a bulk import parses hundreds of thousands.
+            return _parse_on(raw, dt.date.today())
+        return cls._parse(raw, today=today)
+
+    @classmethod
+    def _parse(cls, raw: str, *, today: dt.date | None) -> ResidentId:
         text = raw.strip().translate(_FULL_WIDTH)
         if text.endswith("x"):
             text = text[:-1] + "X"
@@ -220,3 +229,9 @@ ResidentIdStr = Annotated[str, AfterValidator(validate_resident_id)]
 
 Invalid values fail validation (HTTP 422) with the :class:`ResidentIdError` message.
 """
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_on(raw: str, today: dt.date) -> ResidentId:
+    """Memoised parse (values are immutable; errors are not cached, they are raised each time)."""
+    return ResidentId._parse(raw, today=today)

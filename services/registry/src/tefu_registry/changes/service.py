@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.regions import region_prefix
@@ -53,6 +53,13 @@ async def record_change(
     session.add(change)
     await session.flush()
     return change
+
+
+async def record_changes(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Record many changes in one INSERT (bulk registration); rows are numbered in list order."""
+    await _serialise_feed_writers(session)
+    now, request_id = datetime.now(timezone.utc), current_request_id()
+    await session.execute(insert(FamilyChange), [dict(c, occurred_at=now, request_id=request_id) for c in changes])
 
 
 async def family_history(session: AsyncSession, *, family_id: int) -> list[FamilyChange]:

@@ -8,6 +8,7 @@ exactly as a clerk's would be, and re-seeding with the same seed creates nothing
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -20,7 +21,7 @@ from tefu_registry import calendar
 from tefu_registry.demo.generator import generate_families
 from tefu_registry.families.models import Family
 from tefu_registry.families.schemas import FamilyCreate
-from tefu_registry.families.service import create_family
+from tefu_registry.families.registration import persist_families, prepare_family
 
 SEEDER = Principal(
     subject="demo-seeder", role=Role.admin, scopes=ROLE_SCOPES[Role.admin], region="000000", institution=None,
@@ -28,7 +29,7 @@ SEEDER = Principal(
 )
 
 
-async def seed(database: Database, *, families: int, seed: int = 0, only_if_empty: bool = True, batch: int = 200) -> int:
+async def seed(database: Database, *, families: int, seed: int = 0, only_if_empty: bool = True, batch: int = 500) -> int:
     """Register ``families`` synthetic families; returns how many were created."""
     async with database.sessionmaker() as session:
         if only_if_empty and await session.scalar(select(func.count()).select_from(Family)):
@@ -36,21 +37,13 @@ async def seed(database: Database, *, families: int, seed: int = 0, only_if_empt
     created = 0
     today = calendar.today()
     generator = generate_families(families, seed=seed, today=today)
-    done = False
-    while not done:
+    while chunk := list(itertools.islice(generator, batch)):
+        prepared = [prepare_family(FamilyCreate.model_validate(body), caller=SEEDER, today=today) for body in chunk]
         async with database.sessionmaker() as session:
-            for _ in range(batch):
-                body = next(generator, None)
-                if body is None:
-                    done = True
-                    break
-                try:
-                    async with session.begin_nested():
-                        await create_family(session, data=FamilyCreate.model_validate(body), caller=SEEDER, today=today)
-                    created += 1
-                except Conflict:
-                    continue  # already seeded (same external_ref or parent)
+            results = await persist_families(session, prepared, caller=SEEDER)
             await session.commit()
+        # Families already seeded (same external_ref or parent) come back as conflicts: skipped.
+        created += sum(1 for r in results if not isinstance(r, Conflict))
     return created
 
 

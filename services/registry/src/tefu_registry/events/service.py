@@ -12,6 +12,7 @@ from tefu_common.errors import ValidationFailed
 from tefu_common.masking import mask_id_number
 from tefu_common.regions import region_table
 from tefu_registry.changes.service import record_change
+from tefu_registry.drafts import Draft
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.schemas import Correction, EventIn, FactEvent
 from tefu_registry.events.timeline import Fact, child_state, effective_facts, parent_death
@@ -73,6 +74,30 @@ def check_fact(event: FactEvent, family: Family, facts: list[Fact], *, today: da
             raise invalid(f"{prefix}to_region", f"the family's hukou is already in {event.to_region}")
 
 
+def event_row(event: FactEvent, family: Family | Draft) -> Draft:
+    """The column values of a checked fact event (not yet written)."""
+    details = event.model_dump(mode="json", exclude={"kind", "occurred_on", "note", "member", "certificate_no"})
+    if event.kind == "hukou_moved":
+        details["from_region"] = family.region_code
+    return Draft(
+        family_id=getattr(family, "id", None), kind=event.kind, occurred_on=event.occurred_on,
+        member_role=getattr(event, "member", None) or ("child" if event.kind in CHILD_EVENTS else None),
+        details=details, certificate_no=getattr(event, "certificate_no", None), note=event.note,
+        corrects_event_id=None,
+    )
+
+
+def fact_of(row: Draft, provisional_id: int) -> Fact:
+    """A fact for a row not yet flushed (the id only orders it among the family's other new facts)."""
+    return Fact(provisional_id, row.kind, row.occurred_on, row.member_role, dict(row.details))
+
+
+def event_change(event_id: int, row: LifeEvent | Draft) -> dict:
+    return {"field": "event", "old": None, "new": {
+        "id": event_id, "kind": row.kind, "occurred_on": row.occurred_on.isoformat(), "corrects_event_id": row.corrects_event_id,
+    }}
+
+
 async def record_event(
     session: AsyncSession,
     *,
@@ -80,33 +105,20 @@ async def record_event(
     event: EventIn,
     caller: Principal,
     today: date,
-    facts: list[Fact] | None = None,
 ) -> LifeEvent:
     """Append one event (after checking it against the family) and log the change."""
     rows = await family_events(session, family.id)
-    facts = facts if facts is not None else effective_facts(rows)
-    now = datetime.now(timezone.utc)
+    facts = effective_facts(rows)
     if isinstance(event, Correction):
         row = await _correction_row(event, family, rows, facts, today=today)
     else:
         check_fact(event, family, facts, today=today)
-        details = event.model_dump(mode="json", exclude={"kind", "occurred_on", "note", "member", "certificate_no"})
-        if event.kind == "hukou_moved":
-            details["from_region"] = family.region_code
-        row = LifeEvent(
-            family_id=family.id, kind=event.kind, occurred_on=event.occurred_on,
-            member_role=getattr(event, "member", None) or ("child" if event.kind in CHILD_EVENTS else None),
-            details=details, certificate_no=getattr(event, "certificate_no", None), note=event.note,
-        )
-    row.recorded_at, row.recorded_by = now, caller.subject
+        row = LifeEvent(**event_row(event, family).values())
+    row.recorded_at, row.recorded_by = datetime.now(timezone.utc), caller.subject
     session.add(row)
     await session.flush()
-    await record_change(
-        session, family_id=family.id, region_code=family.region_code, kind="event_recorded", actor=caller.subject,
-        changes=[{"field": "event", "old": None, "new": {"id": row.id, "kind": row.kind,
-                                                         "occurred_on": row.occurred_on.isoformat(),
-                                                         "corrects_event_id": row.corrects_event_id}}],
-    )
+    await record_change(session, family_id=family.id, region_code=family.region_code, kind="event_recorded",
+                        actor=caller.subject, changes=[event_change(row.id, row)])
     return row
 
 

@@ -18,10 +18,10 @@ from tefu_common.regions import region_prefix, region_table
 from tefu_common.resident_id import ResidentId, ResidentIdError
 from tefu_registry.changes.service import record_change
 from tefu_registry.events.models import LifeEvent
-from tefu_registry.events.schemas import ParentDied
 from tefu_registry.events.service import family_events, invalid, record_event
 from tefu_registry.events.timeline import Fact, effective_facts, parent_death, region_on, special_family_status
 from tefu_registry.families.models import PARENT_ROLES, Family, Member
+from tefu_registry.drafts import Draft
 from tefu_registry.families.schemas import ChildIn, FamilyCreate, FamilyPatch, PersonIn
 
 ID_CONTEXT = "member.id_number"
@@ -58,7 +58,7 @@ async def family_facts(session: AsyncSession, family_id: int) -> list[Fact]:
     return effective_facts(await family_events(session, family_id))
 
 
-def refresh_derived(family: Family, facts: list[Fact], *, today: date) -> None:
+def refresh_derived(family: Family | Draft, facts: list[Fact], *, today: date) -> None:
     """Bring the stored derived values (death dates, region, status today) in line with the facts."""
     for member in family.members:
         if member.role in PARENT_ROLES:
@@ -73,7 +73,7 @@ def refresh_derived(family: Family, facts: list[Fact], *, today: date) -> None:
     ).special_family
 
 
-def _check_region(code: str, caller: Principal) -> None:
+def check_region(code: str, caller: Principal) -> None:
     table = region_table()
     if len(code) == 6 and table.level(code) != "county":
         raise invalid("region_code", f"{code} ({table.name(code)}) is not a county-level code; families are registered in a county or finer")
@@ -83,7 +83,7 @@ def _check_region(code: str, caller: Principal) -> None:
         raise Forbidden(f"your region {caller.region} does not cover {code}")
 
 
-def _person(role: str, person: PersonIn) -> Member:
+def parent_member(role: str, person: PersonIn) -> Draft:
     resident = ResidentId.parse(person.id_number)
     expected_sex = "female" if role == "mother" else "male"
     if resident.sex != expected_sex:
@@ -93,17 +93,17 @@ def _person(role: str, person: PersonIn) -> Member:
     if person.sex and person.sex != resident.sex:
         raise invalid(f"{role}.sex", f"{person.sex} differs from the ID number's {resident.sex}")
     account = person.bank_account
-    return Member(
+    return Draft(
         role=role, name=person.name, name_index=name_index(person.name), id_number=resident.value,
         id_number_index=id_number_index(resident.value), id_number_last4=resident.last4,
         birth_date=resident.birth_date, sex=resident.sex, phone=person.phone,
         bank_name=account.bank if account else None, bank_account=account.account_number if account else None,
         bank_account_holder=account.holder if account else None, in_resident_pension=person.in_resident_pension,
-        monthly_basic_pension=person.monthly_basic_pension, adopted=False,
+        monthly_basic_pension=person.monthly_basic_pension, adopted=False, death_date=None, joined_on=None,
     )
 
 
-def _child(child: ChildIn, mother_birth: date | None, today: date) -> Member:
+def child_member(child: ChildIn, mother_birth: date | None, today: date) -> Draft:
     birth, sex, resident = child.birth_date, child.sex, None
     if child.id_number:
         try:
@@ -125,86 +125,30 @@ def _child(child: ChildIn, mother_birth: date | None, today: date) -> Member:
         raise invalid("child.adopted_on", "an adopted child needs the adoption date")
     if child.adopted_on and child.adopted_on < birth:
         raise invalid("child.adopted_on", f"{child.adopted_on} is before the child's birth ({birth})")
-    return Member(
+    return Draft(
         role="child", name=child.name, name_index=name_index(child.name),
         id_number=resident.value if resident else None,
         id_number_index=id_number_index(resident.value) if resident else None,
         id_number_last4=resident.last4 if resident else None, birth_date=birth, sex=sex,
         adopted=child.adopted, joined_on=child.adopted_on if child.adopted else birth, in_resident_pension=False,
+        phone=None, death_date=None, bank_name=None, bank_account=None, bank_account_holder=None,
+        monthly_basic_pension=None,
     )
-
-
-async def _refuse_known_parents(session: AsyncSession, parents: list[Member], caller: Principal) -> None:
-    indexes = [m.id_number_index for m in parents]
-    query = select(Member.family_id, Member.role, Family.region_code).join(Family).where(
-        Member.id_number_index.in_(indexes), Member.role.in_(PARENT_ROLES)
-    )
-    existing = (await session.execute(query)).first()
-    if existing is not None:
-        raise _duplicate_parent(existing.family_id, existing.region_code, caller)
-
-
-def _duplicate_parent(family_id: int, region: str, caller: Principal) -> Conflict:
-    if caller.covers_region(region):
-        return Conflict(f"this parent is already registered in family {family_id}", existing_family_id=family_id)
-    # Outside the caller's region the family's existence is not theirs to know beyond "elsewhere".
-    return Conflict("this parent is already registered in another region", existing_family_id=None)
 
 
 async def create_family(session: AsyncSession, *, data: FamilyCreate, caller: Principal, today: date) -> Family:
-    _check_region(data.region_code, caller)
-    if data.mother is None and data.father is None:
-        raise invalid("mother", "a family needs at least one parent")
-    if data.mother and data.father and data.mother.id_number == data.father.id_number:
-        raise invalid("father.id_number", "the father's ID number is the mother's")
-    parents = [_person(role, person) for role, person in (("mother", data.mother), ("father", data.father)) if person]
-    child = _child(data.child, data.mother and ResidentId.parse(data.mother.id_number).birth_date, today)
-    await _refuse_known_parents(session, parents, caller)
-    if data.external_ref and await session.scalar(select(exists().where(Family.external_ref == data.external_ref))):
-        existing = await session.scalar(select(Family.id).where(Family.external_ref == data.external_ref))
-        raise Conflict(f"external_ref {data.external_ref!r} is already family {existing}", existing_family_id=existing)
-    now = _now()
-    family = Family(
-        region_code=data.region_code, registered_region_code=data.region_code, hukou_type=data.hukou_type.value,
-        address=data.address,
-        honor_certificate_no=data.honor_certificate.number if data.honor_certificate else None,
-        honor_certificate_date=data.honor_certificate.issued_on if data.honor_certificate else None,
-        assistance_certificate_no=data.assistance_certificate.number if data.assistance_certificate else None,
-        assistance_certificate_date=data.assistance_certificate.issued_on if data.assistance_certificate else None,
-        external_ref=data.external_ref, created_at=now, created_by=caller.subject, updated_at=now, version=1,
-        special_family=False, members=[*parents, child],
-    )
-    session.add(family)
+    """Register one family (a batch of one: see registration.py)."""
+    from tefu_registry.families.registration import persist_families, prepare_family
+
+    prepared = prepare_family(data, caller=caller, today=today)
     try:
-        await session.flush()
+        [result] = await persist_families(session, [prepared], caller=caller)
     except IntegrityError:
         # Another request registered the same parent a moment ago; the unique index caught it.
         raise Conflict("this parent was registered by another request just now; search for the family") from None
-    await record_change(
-        session, family_id=family.id, region_code=family.region_code, kind="family_registered",
-        actor=caller.subject, changes=[{"field": "family", "old": None, "new": {"members": [m.role for m in family.members]}}],
-    )
-    initial = [ParentDied(kind="parent_died", occurred_on=p.death_date, member=role)
-               for role, p in (("mother", data.mother), ("father", data.father)) if p and p.death_date]
-    facts: list[Fact] = []
-    for index, event in enumerate([*initial, *sorted(data.events, key=lambda e: getattr(e, "occurred_on", today))]):
-        try:
-            await record_event(session, family=family, event=event, caller=caller, today=today, facts=facts)
-        except Exception as exc:
-            _reprefix(exc, index - len(initial))
-            raise
-        facts = await family_facts(session, family.id)
-    refresh_derived(family, facts, today=today)
-    await session.flush()
-    return family
-
-
-def _reprefix(exc: Exception, index: int) -> None:
-    """Point an event error at ``body.events.<n>`` of the registration body."""
-    errors = getattr(exc, "extensions", {}).get("errors")
-    if index >= 0 and errors:
-        for error in errors:
-            error["field"] = error["field"].replace("body.", f"body.events.{index}.", 1)
+    if isinstance(result, Conflict):
+        raise result
+    return await scoped_family(session, family_id=result, caller=caller)
 
 
 async def add_event(session: AsyncSession, *, family: Family, event: Any, caller: Principal, today: date) -> LifeEvent:

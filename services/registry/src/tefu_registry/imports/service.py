@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
 from tefu_common.db import Database
-from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, ProblemError, ValidationFailed
+from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from tefu_common.regions import region_prefix
 from tefu_registry import calendar
-from tefu_registry.families.service import create_family
+from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.parsing import (
     ImportFileError,
@@ -42,7 +45,7 @@ from tefu_registry.imports.parsing import (
 log = logging.getLogger("tefu.imports")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 STALLED_AFTER = timedelta(minutes=5)
-CHUNK_ROWS = 500
+CHUNK_ROWS = 1000
 PARENT_ID_HEADERS = ("母亲身份证号", "父亲身份证号")
 
 
@@ -116,66 +119,120 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
             await session.commit()
 
 
+@dataclass
+class _Issue:
+    """A row that will not be registered, and why."""
+
+    number: int
+    row: dict[str, str]
+    outcome: str  # rejected | duplicate
+    column: str | None
+    reason: str
+    existing_family_id: int | None = None
+
+
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
                          caller: Principal) -> None:
+    """Prepare chunk n+1 in a worker thread while chunk n is written.
+
+    Checking a row (parsing, ID numbers, events, encryption) is Python work; writing a chunk is
+    mostly PostgreSQL's. Overlapping the two keeps both busy.
+    """
     today = calendar.today()
     seen_parents: dict[str, int] = {}
     counts = {"processed_rows": 0, "accepted_rows": 0, "duplicate_rows": 0, "rejected_rows": 0}
     with read_rows(data, fmt, encoding) as rows:
         iterator = iter(rows)
-        finished = False
-        while not finished:
+
+        def next_chunk() -> list[tuple[int, dict[str, str], PreparedFamily | _Issue]]:
+            chunk = list(itertools.islice(iterator, CHUNK_ROWS))
+            return [(n, row, _prepare_row(n, row, seen_parents, caller=caller, today=today)) for n, row in chunk]
+
+        prepared = await asyncio.to_thread(next_chunk)
+        while True:
+            finished = len(prepared) < CHUNK_ROWS
+            upcoming = None if finished else asyncio.create_task(asyncio.to_thread(next_chunk))
             async with database.sessionmaker() as session:
-                for _ in range(CHUNK_ROWS):
-                    item = next(iterator, None)
-                    if item is None:
-                        finished = True
-                        break
-                    number, row = item
-                    outcome = await _register_row(session, number, row, seen_parents, caller=caller, today=today, job_id=job_id)
+                for outcome in await _write_chunk(session, prepared, caller=caller, today=today, job_id=job_id):
                     counts["processed_rows"] += 1
                     counts[f"{outcome}_rows"] += 1
                 values: dict[str, Any] = dict(counts, total_rows=counts["processed_rows"], heartbeat_at=_now())
-                if finished:
+                if upcoming is None:
                     values.update(status="finished", finished_at=_now())
                 await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
                 await session.commit()
-            await asyncio.sleep(0)  # let the service answer other requests between chunks
+            if upcoming is None:
+                return
+            prepared = await upcoming
+            if not prepared:  # the file ended exactly at a chunk boundary
+                async with database.sessionmaker() as session:
+                    await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+                        status="finished", finished_at=_now()))
+                    await session.commit()
+                return
 
 
-async def _register_row(session: AsyncSession, number: int, row: dict[str, str], seen: dict[str, int], *,
-                        caller: Principal, today: Any, job_id: int) -> str:
-    def issue(outcome: str, column: str | None, reason: str, existing: int | None = None) -> str:
-        session.add(ImportRowIssue(job_id=job_id, row_number=number, outcome=outcome, column=column, reason=reason,
-                                   existing_family_id=existing, raw_row=json.dumps(row, ensure_ascii=False)))
-        return "duplicate" if outcome == "duplicate" else "rejected"
-
+def _prepare_row(number: int, row: dict[str, str], seen: dict[str, int], *, caller: Principal,
+                 today: Any) -> PreparedFamily | _Issue:
     try:
         family = row_to_family(row)
     except RowError as exc:
-        return issue("rejected", exc.column, exc.summary)
+        return _Issue(number, row, "rejected", exc.column, exc.summary)
     for header in PARENT_ID_HEADERS:
         value = (row.get(header) or "").strip().upper()
         if value and value in seen:
-            return issue("rejected", header, f"与第 {seen[value]} 行重复 (同一父母身份证号)")
-    body = family.model_dump(mode="json")
+            return _Issue(number, row, "rejected", header, f"与第 {seen[value]} 行重复 (同一父母身份证号)")
     try:
-        async with session.begin_nested():
-            await create_family(session, data=family, caller=caller, today=today)
-    except Conflict as exc:
-        return issue("duplicate", None, f"已登记: {exc.detail}", exc.extensions.get("existing_family_id"))
+        prepared = prepare_family(family, caller=caller, today=today)
     except ValidationFailed as exc:
+        body = family.model_dump(mode="json")
         problems = [(header_for_field(e["field"], body), e["message"]) for e in exc.extensions["errors"]]
-        return issue("rejected", problems[0][0], "; ".join(f"{h}: {m}" for h, m in problems))
+        return _Issue(number, row, "rejected", problems[0][0], "; ".join(f"{h}: {m}" for h, m in problems))
     except Forbidden as exc:
-        return issue("rejected", "户籍地区划代码", exc.detail or "不在本辖区")
-    except ProblemError as exc:
-        return issue("rejected", None, exc.detail or exc.title)
+        return _Issue(number, row, "rejected", "户籍地区划代码", exc.detail or "不在本辖区")
     for header in PARENT_ID_HEADERS:
         value = (row.get(header) or "").strip().upper()
         if value:
             seen[value] = number
-    return "accepted"
+    return prepared
+
+
+async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, str], PreparedFamily | _Issue]], *,
+                       caller: Principal, today: Any, job_id: int) -> list[str]:
+    issues = [item for _, _, item in chunk if isinstance(item, _Issue)]
+    batch = [(n, row, item) for n, row, item in chunk if isinstance(item, PreparedFamily)]
+    if batch:
+        try:
+            async with session.begin_nested():
+                results = await persist_families(session, [b[2] for b in batch], caller=caller)
+        except IntegrityError as exc:
+            log.warning("import %s: batch refused by the database (%s); registering its rows one by one",
+                        job_id, str(exc.orig)[:200])
+            # Someone registered one of these parents meanwhile: one row at a time, from freshly
+            # prepared rows (the rolled-back ones carry ids that no longer exist).
+            results = [await _persist_one(session, row, caller, today) for _, row, _ in batch]
+        issues += [
+            _Issue(n, row, "duplicate", None, f"已登记: {result.detail}", result.extensions.get("existing_family_id"))
+            for (n, row, _), result in zip(batch, results) if isinstance(result, Conflict)
+        ]
+    if issues:
+        await session.execute(insert(ImportRowIssue), [
+            {"job_id": job_id, "row_number": i.number, "outcome": i.outcome, "column": i.column, "reason": i.reason,
+             "existing_family_id": i.existing_family_id, "raw_row": json.dumps(i.row, ensure_ascii=False)}
+            for i in issues
+        ])
+    outcomes = {i.number: i.outcome for i in issues}
+    return [outcomes.get(n, "accepted") for n, _, _ in chunk]
+
+
+async def _persist_one(session: AsyncSession, row: dict[str, str], caller: Principal, today: Any) -> Any:
+    prepared = prepare_family(row_to_family(row), caller=caller, today=today)
+    try:
+        async with session.begin_nested():
+            [result] = await persist_families(session, [prepared], caller=caller)
+        return result
+    except IntegrityError:
+        return Conflict("registered by another request during the import")
 
 
 async def row_issues(session: AsyncSession, *, job: ImportJob, outcome: str | None = None, after: int = 0,
