@@ -59,7 +59,10 @@ async def record_changes(session: AsyncSession, changes: list[dict[str, Any]]) -
     """Record many changes in one INSERT (bulk registration); rows are numbered in list order."""
     await _serialise_feed_writers(session)
     now, request_id = datetime.now(timezone.utc), current_request_id()
-    await session.execute(insert(FamilyChange), [dict(c, occurred_at=now, request_id=request_id) for c in changes])
+    # RETURNING makes this one multi-row INSERT (see families.registration._insert_returning_ids).
+    table = FamilyChange.__table__
+    await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                          [dict(c, occurred_at=now, request_id=request_id) for c in changes])
 
 
 async def family_history(session: AsyncSession, *, family_id: int) -> list[FamilyChange]:
