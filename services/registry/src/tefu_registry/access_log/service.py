@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
@@ -32,6 +32,22 @@ async def log_reads(
     ]
     if rows:
         await session.execute(insert(AccessLogEntry), rows)
+
+
+async def log_chunk_read(
+    session: AsyncSession, *, caller: Principal, after: int, last: int, prefix: str, endpoint: str
+) -> None:
+    """Log a bulk read of the families with ids in (after, last] under ``prefix``, in one statement."""
+    from tefu_registry.families.models import Family
+
+    source = select(
+        literal(datetime.now(timezone.utc)), literal(caller.subject), literal(caller.role.value), Family.id,
+        Family.region_code, literal(endpoint), literal(current_request_id(), String),
+    ).where(Family.id > after, Family.id <= last)
+    if prefix:
+        source = source.where(Family.region_code.startswith(prefix, autoescape=True))
+    columns = ["at", "subject", "role", "family_id", "region_code", "endpoint", "request_id"]
+    await session.execute(insert(AccessLogEntry).from_select(columns, source))
 
 
 async def query(
