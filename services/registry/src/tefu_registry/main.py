@@ -21,8 +21,24 @@ from tefu_registry.settings import RegistrySettings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 DESCRIPTION = """
-The family register of Tefu (特扶): special families, their members, life events, liaisons and
-a change feed, with every change kept as history.
+The family register of Tefu (特扶): special families (计划生育特殊家庭), their members, life events,
+liaisons and contacts, with every change kept as history (一人一档) and published as a change feed.
+
+- **Families**: register (`POST /v1/families`), read, search (exact name or ID number, region,
+  status, event kind), change plain fields. ID numbers are validated (check character, birth date,
+  region, retired codes accepted); a parent already registered is refused with 409.
+- **Life events** are append-only and dated; a `correction` replaces or voids an earlier one.
+  `GET /v1/families/{id}/status?as_of=` says whether the family was a special family on that day,
+  and why.
+- **Facts** for the eligibility service: one family (`/v1/families/{id}/facts`) or a whole region
+  streamed as NDJSON (`/v1/facts`).
+- **Imports** of CSV (UTF-8 or GBK) or XLSX files as background jobs, with a row-by-row report and
+  the rejected rows as a file to fix and upload again.
+- **Change feed** (`/v1/changes`): every change in commit order, so a consumer resuming from its
+  last cursor misses nothing.
+- **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
+  lists mask them; every read of personal data is in the access log (`/v1/access-log`); every
+  query is limited to the caller's region (a family elsewhere is simply not found).
 
 It is also the suite's **token issuer**: `POST /oauth/token` (OAuth2 client credentials) for
 machine clients, `GET /.well-known/jwks.json` for the public keys every service verifies with,
