@@ -31,6 +31,7 @@ from tefu_common.regions import region_prefix
 from tefu_registry import calendar
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
+from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES, forget, prepare_chunk, worker_pool
 from tefu_registry.imports.parsing import (
     ImportFileError,
     RowError,
@@ -133,46 +134,52 @@ class _Issue:
 
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
                          caller: Principal) -> None:
-    """Prepare chunk n+1 in a worker thread while chunk n is written.
+    """Check chunk n+1 while chunk n is written.
 
-    Checking a row (parsing, ID numbers, events, encryption) is Python work; writing a chunk is
-    mostly PostgreSQL's. Overlapping the two keeps both busy.
+    Checking rows is Python work; writing a chunk is mostly PostgreSQL's. For a large file the
+    checking runs in a worker process (see preparation.py), so the two really overlap.
     """
     today = calendar.today()
-    seen_parents: dict[str, int] = {}
     counts = {"processed_rows": 0, "accepted_rows": 0, "duplicate_rows": 0, "rejected_rows": 0}
-    with read_rows(data, fmt, encoding) as rows:
-        iterator = iter(rows)
+    pool = worker_pool() if len(data) > WORKER_THRESHOLD_BYTES else None
+    log.info("import %s: checking rows in %s", job_id, "a worker process" if pool else "the service process")
+    loop = asyncio.get_running_loop()
+    try:
+        with read_rows(data, fmt, encoding) as rows:
+            iterator = iter(rows)
 
-        def next_chunk() -> list[tuple[int, dict[str, str], PreparedFamily | _Issue]]:
-            chunk = list(itertools.islice(iterator, CHUNK_ROWS))
-            return [(n, row, _prepare_row(n, row, seen_parents, caller=caller, today=today)) for n, row in chunk]
+            def check_next() -> asyncio.Future[list[Any]]:
+                chunk = list(itertools.islice(iterator, CHUNK_ROWS))
+                if pool is not None:
+                    return asyncio.wrap_future(pool.submit(prepare_chunk, job_id, chunk, caller, today))
+                future: asyncio.Future[list[Any]] = loop.create_future()
+                future.set_result(prepare_chunk(job_id, chunk, caller, today))
+                return future
 
-        prepared = await asyncio.to_thread(next_chunk)
-        while True:
-            finished = len(prepared) < CHUNK_ROWS
-            upcoming = None if finished else asyncio.create_task(asyncio.to_thread(next_chunk))
-            async with database.sessionmaker() as session:
-                for outcome in await _write_chunk(session, prepared, caller=caller, today=today, job_id=job_id):
-                    counts["processed_rows"] += 1
-                    counts[f"{outcome}_rows"] += 1
-                values: dict[str, Any] = dict(counts, total_rows=counts["processed_rows"], heartbeat_at=_now())
-                if upcoming is None:
-                    values.update(status="finished", finished_at=_now())
-                await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
-                await session.commit()
-            if upcoming is None:
-                return
-            prepared = await upcoming
-            if not prepared:  # the file ended exactly at a chunk boundary
+            pending = check_next()
+            while True:
+                prepared = await pending
+                finished = len(prepared) < CHUNK_ROWS
+                if not finished:
+                    pending = check_next()
                 async with database.sessionmaker() as session:
-                    await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                        status="finished", finished_at=_now()))
+                    for outcome in await _write_chunk(session, prepared, caller=caller, today=today, job_id=job_id):
+                        counts["processed_rows"] += 1
+                        counts[f"{outcome}_rows"] += 1
+                    values: dict[str, Any] = dict(counts, total_rows=counts["processed_rows"], heartbeat_at=_now())
+                    if finished:
+                        values.update(status="finished", finished_at=_now())
+                    await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
                     await session.commit()
-                return
+                if finished:
+                    return
+    finally:
+        forget(job_id)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _prepare_row(number: int, row: dict[str, str], seen: dict[str, int], *, caller: Principal,
+def prepare_row(number: int, row: dict[str, str], seen: dict[str, int], *, caller: Principal,
                  today: Any) -> PreparedFamily | _Issue:
     try:
         family = row_to_family(row)
