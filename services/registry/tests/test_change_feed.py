@@ -127,3 +127,34 @@ async def test_feed_never_shows_a_change_while_an_earlier_one_is_uncommitted(cli
         assert [c.kind for c in visible] == ["test_a", "test_b"]
     finally:
         await database.dispose()
+
+
+async def test_streamed_facts_equal_the_single_family_facts(client, token):
+    """The bulk stream reads rows its own way (aggregated by PostgreSQL); it must say exactly the same."""
+    clerk = bearer(token(role="clerk", region="440607"))
+    body = family_body("440607")
+    child_id = body["child"]["id_number"]
+    family = (await client.post("/v1/families", json=body, headers=clerk)).json()
+    events = [
+        {"kind": "disability_certified", "occurred_on": "2015-06-01", "category": "4", "level": 2,
+         "certificate_no": f"{child_id}42"},
+        {"kind": "low_income_began", "occurred_on": "2016-01-01"},
+        {"kind": "parent_died", "occurred_on": "2019-09-09", "member": "father"},
+        {"kind": "later_child_born", "occurred_on": "2023-02-02", "assisted_reproduction": True},
+    ]
+    ids = []
+    for event in events:
+        response = await client.post(f"/v1/families/{family['id']}/events", json=event, headers=clerk)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    await client.post(f"/v1/families/{family['id']}/events", headers=clerk, json={
+        "kind": "correction", "corrects_event_id": ids[0], "reason": "level misread",
+        "replacement": {"kind": "disability_certified", "occurred_on": "2015-06-01", "category": "4", "level": 3,
+                        "certificate_no": f"{child_id}43"}})
+    for as_of in ("2015-12-31", "2020-01-01", "2024-01-01"):
+        single = (await client.get(f"/v1/families/{family['id']}/facts", params={"as_of": as_of}, headers=clerk)).json()
+        stream = await client.get("/v1/facts", params={"region": "440607", "as_of": as_of}, headers=clerk)
+        streamed = next(json.loads(line) for line in stream.text.splitlines() if json.loads(line)["family_id"] == family["id"])
+        assert streamed == single
+    assert single["family"]["parents"][0]["monthly_basic_pension"] == "150.00"
+    assert single["family"]["child"]["disability_level"] == 3

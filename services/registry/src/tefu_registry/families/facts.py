@@ -9,7 +9,7 @@ no ORM objects), so memory stays flat however many families there are.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tefu_common.auth import Principal
@@ -97,7 +97,7 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
             parents.append({
                 "id": member.id, "role": member.role, "birth_date": _iso(member.birth_date),
                 "death_date": _iso(died), "in_resident_pension": bool(member.in_resident_pension),
-                "monthly_basic_pension": f"{Decimal(pension):.2f}" if pension is not None else None,
+                "monthly_basic_pension": f"{Decimal(pension):.2f}" if pension is not None else None,  # str or Decimal: exact
             })
         elif member.role == "child":
             state = child_state(facts, as_of)
@@ -128,7 +128,9 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
     }
 
 
-def _iso(value: date | None) -> str | None:
+def _iso(value: date | str | None) -> str | None:
+    if isinstance(value, str):  # already ISO text (rows aggregated to JSON by PostgreSQL)
+        return value
     return value.isoformat() if value else None
 
 
@@ -151,37 +153,83 @@ def _chunk_filter(query: Any, family_id: Any, region_column: Any, *, after: int,
     return query.where(region_column.startswith(prefix, autoescape=True)) if prefix else query
 
 
+MemberRow = namedtuple("MemberRow", "id role birth_date adopted in_resident_pension monthly_basic_pension")
+EventRow = namedtuple("EventRow", "id kind occurred_on member_role details corrects_event_id")
+
+# One row per family with its members and events aggregated by PostgreSQL: one index range scan
+# and one round trip per chunk, and rows that orjson parses far faster than the driver decodes
+# three separate result sets. Money goes through as text, never as a JSON (float) number.
+POSTGRESQL_CHUNK = text("""
+SELECT f.id, f.registered_region_code, f.hukou_type, f.honor_certificate_no, f.honor_certificate_date,
+       f.assistance_certificate_no, f.assistance_certificate_date, f.region_code,
+       (SELECT json_agg(json_build_array(m.id, m.role, m.birth_date, m.adopted, m.in_resident_pension,
+                                         m.monthly_basic_pension::text) ORDER BY m.id)
+          FROM member m WHERE m.family_id = f.id)::text AS members,
+       (SELECT json_agg(json_build_array(e.id, e.kind, e.occurred_on, e.member_role, e.details, e.corrects_event_id))
+          FROM life_event e WHERE e.family_id = f.id)::text AS events
+FROM family f
+WHERE f.id > :after AND f.region_code LIKE :pattern
+ORDER BY f.id
+LIMIT :limit
+""")
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def _read_chunk_postgresql(session: AsyncSession, prefix: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
+    connection = await session.connection()
+    # Compiling this query with JIT costs more than it saves on a few thousand rows.
+    await connection.execute(text("SET LOCAL jit = off"))
+    rows = (await connection.execute(POSTGRESQL_CHUNK, {"after": after, "pattern": _like_prefix(prefix), "limit": chunk_size})).all()
+    members: dict[int, list[Any]] = {}
+    events: dict[int, list[Any]] = {}
+    for row in rows:
+        members[row.id] = [MemberRow(*m) for m in orjson.loads(row.members)] if row.members else []
+        events[row.id] = [
+            EventRow(e[0], e[1], date.fromisoformat(e[2]), e[3], e[4] or {}, e[5]) for e in orjson.loads(row.events)
+        ] if row.events else []
+    return rows, members, events
+
+
+async def _read_chunk_generic(session: AsyncSession, prefix: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
+    # Plain Core rows: no ORM bookkeeping for hundreds of thousands of rows.
+    connection = await session.connection()
+    query = select(*FAMILY_COLUMNS, Family.region_code).where(Family.id > after).order_by(Family.id).limit(chunk_size)
+    if prefix:
+        query = query.where(Family.region_code.startswith(prefix, autoescape=True))
+    families = (await connection.execute(query)).all()
+    if not families:
+        return [], {}, {}
+    last = families[-1].id
+    members: dict[int, list[Any]] = defaultdict(list)
+    member_query = select(*MEMBER_COLUMNS).join(Family, Family.id == Member.family_id).order_by(Member.family_id, Member.id)
+    for row in await connection.execute(_chunk_filter(member_query, Member.family_id, Family.region_code,
+                                                      after=after, last=last, prefix=prefix)):
+        members[row.family_id].append(row)
+    events: dict[int, list[Any]] = defaultdict(list)
+    event_query = select(*EVENT_COLUMNS).join(Family, Family.id == LifeEvent.family_id)
+    for row in await connection.execute(_chunk_filter(event_query, LifeEvent.family_id, Family.region_code,
+                                                      after=after, last=last, prefix=prefix)):
+        events[row.family_id].append(row)
+    return families, members, events
+
+
 async def _read_chunk(
     sessionmaker: async_sessionmaker[AsyncSession], caller: Principal, prefix: str, after: int, chunk_size: int
 ) -> tuple[list[Any], dict[int, list[Any]], dict[int, list[Any]]]:
     """One chunk of families with their members and events, and the access-log rows for it.
 
-    Members and events are fetched by the chunk's id range joined to its families (an index
-    range scan), and the reads are logged with one INSERT ... SELECT: no per-family round trips
-    and no per-family parameters.
+    The reads are logged with one INSERT ... SELECT: no per-family round trips or parameters.
     """
     async with sessionmaker() as session:
-        # Plain Core rows: no ORM bookkeeping for hundreds of thousands of rows.
-        connection = await session.connection()
-        query = select(*FAMILY_COLUMNS, Family.region_code).where(Family.id > after).order_by(Family.id).limit(chunk_size)
-        if prefix:
-            query = query.where(Family.region_code.startswith(prefix, autoescape=True))
-        families = (await connection.execute(query)).all()
-        if not families:
-            return [], {}, {}
-        last = families[-1].id
-        members: dict[int, list[Any]] = defaultdict(list)
-        member_query = select(*MEMBER_COLUMNS).join(Family, Family.id == Member.family_id).order_by(Member.family_id, Member.id)
-        for row in await connection.execute(_chunk_filter(member_query, Member.family_id, Family.region_code,
-                                                       after=after, last=last, prefix=prefix)):
-            members[row.family_id].append(row)
-        events: dict[int, list[Any]] = defaultdict(list)
-        event_query = select(*EVENT_COLUMNS).join(Family, Family.id == LifeEvent.family_id)
-        for row in await connection.execute(_chunk_filter(event_query, LifeEvent.family_id, Family.region_code,
-                                                       after=after, last=last, prefix=prefix)):
-            events[row.family_id].append(row)
-        await log_chunk_read(session, caller=caller, after=after, last=last, prefix=prefix, endpoint="GET /v1/facts")
-        await session.commit()
+        read = _read_chunk_postgresql if session.bind.dialect.name == "postgresql" else _read_chunk_generic
+        families, members, events = await read(session, prefix, after, chunk_size)
+        if families:
+            await log_chunk_read(session, caller=caller, after=after, last=families[-1].id, prefix=prefix,
+                                 endpoint="GET /v1/facts")
+            await session.commit()
     return families, members, events
 
 
@@ -206,6 +254,7 @@ async def stream_region_facts(
             if not families:
                 return
             pending = asyncio.create_task(_read_chunk(sessionmaker, caller, prefix, families[-1].id, chunk_size))
+            await asyncio.sleep(0)  # let the next chunk's query reach the database before the CPU work below
             yield b"".join(
                 orjson.dumps(facts_document(f, members[f.id], effective_facts(events[f.id]), as_of), option=orjson.OPT_APPEND_NEWLINE)
                 for f in families
