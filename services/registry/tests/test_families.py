@@ -17,6 +17,7 @@ async def test_register_a_family_whose_child_died(client, token):
     body = family_body(events=[{"kind": "child_died", "occurred_on": "2019-03-10"}])
     family = await register(client, token, body)
     assert family["region_name"] == "山东省淄博市周村区"
+    assert family["created_at"].endswith(("Z", "+00:00"))  # UTC with its offset, on SQLite too
     roles = {m["role"]: m for m in family["members"]}
     assert set(roles) == {"mother", "father", "child"}
     assert roles["mother"]["name"] == "李秀英"  # a clerk of the region sees names and ID numbers

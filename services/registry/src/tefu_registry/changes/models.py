@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tefu_common.db import UtcDateTime
 from tefu_registry.models import Base
 
 
@@ -20,7 +21,7 @@ class FamilyChange(Base):
     # Region of the family when the change was made, so scoping the feed needs no join.
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(128))
     # [{"field": ..., "old": ..., "new": ...}]; sensitive values appear only masked.
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.field_crypto import EncryptedString
+from tefu_common.db import UtcDateTime
 from tefu_registry.models import Base
 
 
@@ -28,5 +29,5 @@ class LifeEvent(Base):
     # A correction names the event it replaces (or voids); the corrected row stays as it was.
     corrects_event_id: Mapped[int | None] = mapped_column(ForeignKey("life_event.id"))
     note: Mapped[str | None] = mapped_column(String(500))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(128))

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tefu_common.field_crypto import EncryptedString
+from tefu_common.db import UtcDateTime
 from tefu_registry.models import Base
 
 PARENT_ROLES = ("mother", "father")
@@ -35,9 +36,9 @@ class Family(Base):
     # Derived from the events as of today, stored so that lists can filter on it.
     special_family: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(128))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     members: Mapped[list[Member]] = relationship(

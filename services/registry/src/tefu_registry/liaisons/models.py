@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.field_crypto import EncryptedString
+from tefu_common.db import UtcDateTime
 from tefu_registry.models import Base
 
 
@@ -25,7 +26,7 @@ class Liaison(Base):
     assigned_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     assigned_by: Mapped[str] = mapped_column(String(128))
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Contact(Base):
@@ -41,4 +42,4 @@ class Contact(Base):
     findings: Mapped[str] = mapped_column(EncryptedString("contact.findings"))
     help_given: Mapped[str | None] = mapped_column(EncryptedString("contact.help_given"))
     recorded_by: Mapped[str] = mapped_column(String(128))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
