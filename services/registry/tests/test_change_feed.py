@@ -158,3 +158,34 @@ async def test_streamed_facts_equal_the_single_family_facts(client, token):
         assert streamed == single
     assert single["family"]["parents"][0]["monthly_basic_pension"] == "150.00"
     assert single["family"]["child"]["disability_level"] == 3
+
+
+async def test_streamed_facts_equal_single_facts_through_moves_recoveries_and_voids(client, token):
+    clerk = bearer(token(role="clerk", region="440600"))
+    body = family_body("440608", father=False)
+    body["child"]["adopted"], body["child"]["adopted_on"] = True, "1990-09-01"
+    child_id = body["child"]["id_number"]
+    family = (await client.post("/v1/families", json=body, headers=clerk)).json()
+    ids = []
+    for event in (
+        {"kind": "disability_certified", "occurred_on": "2012-03-01", "category": "5", "level": 3,
+         "certificate_no": f"{child_id}53"},
+        {"kind": "disability_level_changed", "occurred_on": "2014-03-01", "level": 4},
+        {"kind": "child_recovered", "occurred_on": "2016-05-05"},
+        {"kind": "extreme_poverty_began", "occurred_on": "2017-01-01"},
+        {"kind": "hukou_moved", "occurred_on": "2018-08-08", "to_region": "440604"},
+        {"kind": "extreme_poverty_ended", "occurred_on": "2019-01-01"},
+        {"kind": "later_child_adopted", "occurred_on": "2021-01-01"},
+    ):
+        response = await client.post(f"/v1/families/{family['id']}/events", json=event, headers=clerk)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    await client.post(f"/v1/families/{family['id']}/events", headers=clerk,
+                      json={"kind": "correction", "corrects_event_id": ids[-1], "reason": "adoption never completed"})
+    for as_of in ("2013-01-01", "2015-01-01", "2017-06-01", "2018-08-08", "2020-01-01", "2022-01-01"):
+        single = (await client.get(f"/v1/families/{family['id']}/facts", params={"as_of": as_of}, headers=clerk)).json()
+        stream = await client.get("/v1/facts", params={"region": "440600", "as_of": as_of}, headers=clerk)
+        streamed = next(json.loads(line) for line in stream.text.splitlines() if json.loads(line)["family_id"] == family["id"])
+        assert streamed == single, as_of
+    assert single["family"]["region_code"] == "440604" and single["family"]["later_children"] == []
+    assert single["family"]["child"]["recovered_on"] == "2016-05-05"
