@@ -2,14 +2,15 @@
 
 Facts carry no names, ID numbers, phones or accounts: only what the rules need (dates, the
 child's fate, certificates, pension membership). The bulk form streams every family under a
-region as NDJSON, reading the database in keyset-paged chunks of plain columns (no decryption,
-no ORM objects), so memory stays flat however many families there are.
+region as NDJSON in keyset-paged chunks, so memory stays flat however many families there are.
+On PostgreSQL the documents of a chunk are computed by the database (facts_sql.py), two chunks at
+a time; elsewhere they are built here from plain column rows (no decryption, no ORM objects).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict, deque, namedtuple
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -98,7 +99,7 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
             parents.append({
                 "id": member.id, "role": member.role, "birth_date": _iso(member.birth_date),
                 "death_date": _iso(died), "in_resident_pension": bool(member.in_resident_pension),
-                "monthly_basic_pension": f"{Decimal(pension):.2f}" if pension is not None else None,  # str or Decimal: exact
+                "monthly_basic_pension": f"{Decimal(pension):.2f}" if pension is not None else None,
             })
         elif member.role == "child":
             state = child_state(facts, as_of)
@@ -129,9 +130,7 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
     }
 
 
-def _iso(value: date | str | None) -> str | None:
-    if isinstance(value, str):  # already ISO text (rows aggregated to JSON by PostgreSQL)
-        return value
+def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -154,44 +153,8 @@ def _chunk_filter(query: Any, family_id: Any, region_column: Any, *, after: int,
     return query.where(region_column.startswith(prefix, autoescape=True)) if prefix else query
 
 
-MemberRow = namedtuple("MemberRow", "id role birth_date adopted in_resident_pension monthly_basic_pension")
-EventRow = namedtuple("EventRow", "id kind occurred_on member_role details corrects_event_id")
-
-# One row per family with its members and events aggregated by PostgreSQL: one index range scan
-# and one round trip per chunk, and rows that orjson parses far faster than the driver decodes
-# three separate result sets. Money goes through as text, never as a JSON (float) number.
-POSTGRESQL_CHUNK = text("""
-SELECT f.id, f.registered_region_code, f.hukou_type, f.honor_certificate_no, f.honor_certificate_date,
-       f.assistance_certificate_no, f.assistance_certificate_date, f.region_code,
-       (SELECT json_agg(json_build_array(m.id, m.role, m.birth_date, m.adopted, m.in_resident_pension,
-                                         m.monthly_basic_pension::text) ORDER BY m.id)
-          FROM member m WHERE m.family_id = f.id)::text AS members,
-       (SELECT json_agg(json_build_array(e.id, e.kind, e.occurred_on, e.member_role, e.details, e.corrects_event_id))
-          FROM life_event e WHERE e.family_id = f.id)::text AS events
-FROM family f
-WHERE f.id > :after AND f.region_code LIKE :pattern
-ORDER BY f.id
-LIMIT :limit
-""")
-
-
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-async def _read_chunk_postgresql(session: AsyncSession, prefix: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
-    connection = await session.connection()
-    # Compiling this query with JIT costs more than it saves on a few thousand rows.
-    await connection.execute(text("SET LOCAL jit = off"))
-    rows = (await connection.execute(POSTGRESQL_CHUNK, {"after": after, "pattern": _like_prefix(prefix), "limit": chunk_size})).all()
-    members: dict[int, list[Any]] = {}
-    events: dict[int, list[Any]] = {}
-    for row in rows:
-        members[row.id] = [MemberRow(*m) for m in orjson.loads(row.members)] if row.members else []
-        events[row.id] = [
-            EventRow(e[0], e[1], date.fromisoformat(e[2]), e[3], e[4] or {}, e[5]) for e in orjson.loads(row.events)
-        ] if row.events else []
-    return rows, members, events
 
 
 async def _read_chunk_generic(session: AsyncSession, prefix: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
@@ -225,8 +188,7 @@ async def _read_chunk(
     The reads are logged with one INSERT ... SELECT: no per-family round trips or parameters.
     """
     async with sessionmaker() as session:
-        read = _read_chunk_postgresql if session.bind.dialect.name == "postgresql" else _read_chunk_generic
-        families, members, events = await read(session, prefix, after, chunk_size)
+        families, members, events = await _read_chunk_generic(session, prefix, after, chunk_size)
         if families:
             await log_chunk_read(session, caller=caller, after=after, last=families[-1].id, prefix=prefix,
                                  endpoint="GET /v1/facts")
@@ -275,9 +237,11 @@ async def _postgresql_chunk(
 ) -> bytes:
     async with sessionmaker() as session:
         connection = await session.connection()
+        # The driver prepares this statement, and after a few runs PostgreSQL may switch to a generic
+        # plan that ignores the id range (scanning every family); plan each chunk for its own range.
         # JIT compiling costs more than it saves on a few thousand rows; dates print as ISO text.
-        await connection.execute(text("SET LOCAL jit = off"))
-        await connection.execute(text("SET LOCAL datestyle = 'ISO, YMD'"))
+        for setting in ("plan_cache_mode = force_custom_plan", "jit = off", "datestyle = 'ISO, YMD'"):
+            await connection.execute(text(f"SET LOCAL {setting}"))
         documents = (await connection.execute(FACTS, {
             "after": after, "last": last, "pattern": _like_prefix(prefix), "as_of": as_of, "as_of_text": as_of.isoformat(),
         })).scalars().all()
