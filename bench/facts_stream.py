@@ -129,13 +129,14 @@ async def main() -> None:
             async with client.stream("GET", f"{base}/v1/facts", params={"region": "440600", "as_of": "2024-01-01"},
                                      headers={"Authorization": f"Bearer {token}"}) as response:
                 response.raise_for_status()
-                async for line in response.aiter_lines():
-                    if line:
-                        count += 1
-                        if count % 10_000 == 0:
-                            memory_peak = max(memory_peak, rss_kb(process.pid))
-                            if count == args.families // 10 // 10_000 * 10_000 or (not memory_early and count >= args.families // 10):
-                                memory_early = memory_early or rss_kb(process.pid)
+                # Count newlines in raw bytes: the client must not be what limits the measurement.
+                next_sample = args.families // 10
+                async for block in response.aiter_raw():
+                    count += block.count(b"\n")
+                    if count >= next_sample:
+                        memory_peak = max(memory_peak, rss_kb(process.pid))
+                        memory_early = memory_early or memory_peak
+                        next_sample += args.families // 10
         stream_seconds = time.perf_counter() - started
         memory_end = rss_kb(process.pid)
     finally:
