@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tefu_common.auth import Principal
 from tefu_common.db import Database
 from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from tefu_common.regions import region_prefix
 from tefu_registry import calendar
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
@@ -261,7 +260,3 @@ async def rejected_file(session: AsyncSession, *, job: ImportJob, fmt: str) -> b
         return rejected_rows_xlsx(headers, rows)
     return rejected_rows_csv(headers, rows, job.encoding if job.file_format == "csv" else None)
 
-
-def in_region(query: Any, caller: Principal) -> Any:
-    prefix = region_prefix(caller.region)
-    return query.where(ImportJob.region_code.startswith(prefix, autoescape=True)) if prefix else query
