@@ -30,11 +30,14 @@ async def test_a_polling_consumer_sees_every_change_exactly_once_under_concurren
     async def consume() -> None:
         nonlocal cursor
         while True:
+            # Read the flag before asking: an empty page only proves completeness if every write
+            # had already finished when the page was read.
+            writes_done = not writing
             page = (await client.get("/v1/changes", params={"after": cursor, "limit": 7}, headers=reader)).json()
             seen.extend(page["items"])
             cursor = page["next_cursor"]
             if not page["items"]:
-                if not writing:
+                if writes_done:
                     return
                 await asyncio.sleep(0.01)
 
