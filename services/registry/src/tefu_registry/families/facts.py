@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tefu_common.auth import Principal
 from tefu_common.money import MoneyDecimal
 from tefu_common.regions import region_prefix
+from tefu_common.request_context import current_request_id
 from tefu_registry.access_log.service import log_chunk_read
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.timeline import (
@@ -35,7 +36,7 @@ from tefu_registry.events.timeline import (
     region_on,
     status_flag,
 )
-from tefu_registry.families.facts_sql import CHUNK_END, FACTS
+from tefu_registry.families.facts_sql import CHUNK_END, CHUNK_SETTINGS, FACTS
 from tefu_registry.families.models import PARENT_ROLES, Family, Member
 
 
@@ -237,15 +238,12 @@ async def _postgresql_chunk(
 ) -> bytes:
     async with sessionmaker() as session:
         connection = await session.connection()
-        # The driver prepares this statement, and after a few runs PostgreSQL may switch to a generic
-        # plan that ignores the id range (scanning every family); plan each chunk for its own range.
-        # JIT compiling costs more than it saves on a few thousand rows; dates print as ISO text.
-        for setting in ("plan_cache_mode = force_custom_plan", "jit = off", "datestyle = 'ISO, YMD'"):
-            await connection.execute(text(f"SET LOCAL {setting}"))
+        await connection.execute(CHUNK_SETTINGS)
         documents = (await connection.execute(FACTS, {
             "after": after, "last": last, "pattern": _like_prefix(prefix), "as_of": as_of, "as_of_text": as_of.isoformat(),
+            "read_at": datetime.now(timezone.utc), "subject": caller.subject, "role": caller.role.value,
+            "endpoint": "GET /v1/facts", "request_id": current_request_id(),
         })).scalars().all()
-        await log_chunk_read(session, caller=caller, after=after, last=last, prefix=prefix, endpoint="GET /v1/facts")
         await session.commit()
     return ("\n".join(documents) + "\n").encode()
 

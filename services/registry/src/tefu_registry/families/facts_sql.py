@@ -1,5 +1,7 @@
 """The facts of a whole chunk of families, computed by PostgreSQL itself.
 
+It also writes the access-log row of every family it reads, in the same statement.
+
 This is the same definition as ``facts_document`` over ``events.timeline`` (corrections applied,
 the child's state, parents' deaths, region, 低保/特困 and later children on a date), written as one
 SQL statement, so that a bulk stream costs Python nothing but copying bytes and PostgreSQL can
@@ -10,6 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+# For the chunk's transaction only. The driver prepares statements, and after a few runs PostgreSQL
+# may switch to a generic plan that ignores the id range (scanning every family): plan each chunk
+# for its own range. JIT compiling costs more than it saves on a few thousand rows. Dates print ISO.
+CHUNK_SETTINGS = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true),"
+    " set_config('datestyle', 'ISO, YMD', true)"
+)
+
 CHUNK_END = text("""
 SELECT max(id) FROM (
   SELECT id FROM family WHERE id > :after AND region_code LIKE :pattern ORDER BY id LIMIT :limit
@@ -18,9 +28,15 @@ SELECT max(id) FROM (
 
 FACTS = text(r"""
 WITH fam AS (
-  SELECT f.id, f.registered_region_code, f.hukou_type, f.honor_certificate_no, f.honor_certificate_date,
-         f.assistance_certificate_no, f.assistance_certificate_date
+  SELECT f.id, f.region_code, f.registered_region_code, f.hukou_type, f.honor_certificate_no,
+         f.honor_certificate_date, f.assistance_certificate_no, f.assistance_certificate_date
   FROM family f WHERE f.id > :after AND f.id <= :last AND f.region_code LIKE :pattern
+),
+logged AS (  -- the access log of this read, in the same statement (see access_log.service.log_reads)
+  INSERT INTO access_log (at, subject, role, family_id, region_code, endpoint, request_id)
+  SELECT CAST(:read_at AS timestamptz), CAST(:subject AS text), CAST(:role AS text), fam.id, fam.region_code,
+         CAST(:endpoint AS text), CAST(:request_id AS text)
+  FROM fam
 ),
 recorded AS (
   SELECT e.* FROM life_event e JOIN fam ON fam.id = e.family_id
