@@ -17,15 +17,19 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, ValidationFailed
+from tefu_common.errors import Conflict, Forbidden, ValidationFailed
+from tefu_common.regions import region_table
+from tefu_common.resident_id import ResidentId, ResidentIdError
 from tefu_registry.changes.service import record_changes
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.schemas import Correction, ParentDied
 from tefu_registry.events.service import check_fact, event_change, event_row, fact_of, invalid
 from tefu_registry.drafts import Draft
 from tefu_registry.events.timeline import Fact
+from tefu_registry.families.derived import refresh_derived
 from tefu_registry.families.models import PARENT_ROLES, Family, Member
-from tefu_registry.families.schemas import FamilyCreate
+from tefu_registry.families.indexes import id_number_index, name_index
+from tefu_registry.families.schemas import ChildIn, FamilyCreate, PersonIn
 
 
 @dataclass
@@ -38,10 +42,71 @@ class PreparedFamily:
         return [m.id_number_index for m in self.family.members if m.role in PARENT_ROLES and m.id_number_index]
 
 
+def check_region(code: str, caller: Principal) -> None:
+    table = region_table()
+    if len(code) == 6 and table.level(code) != "county":
+        raise invalid("region_code", f"{code} ({table.name(code)}) is not a county-level code; families are registered in a county or finer")
+    if not table.is_current(code[:6]):
+        raise invalid("region_code", f"{code} is a retired region code; use the current one")
+    if not caller.covers_region(code):
+        raise Forbidden(f"your region {caller.region} does not cover {code}")
+
+
+def parent_member(role: str, person: PersonIn) -> Draft:
+    resident = ResidentId.parse(person.id_number)
+    expected_sex = "female" if role == "mother" else "male"
+    if resident.sex != expected_sex:
+        raise invalid(f"{role}.id_number", f"the ID number is a {resident.sex}'s, not a {role}'s")
+    if person.birth_date and person.birth_date != resident.birth_date:
+        raise invalid(f"{role}.birth_date", f"{person.birth_date} differs from the ID number's {resident.birth_date}")
+    if person.sex and person.sex != resident.sex:
+        raise invalid(f"{role}.sex", f"{person.sex} differs from the ID number's {resident.sex}")
+    account = person.bank_account
+    return Draft(
+        role=role, name=person.name, name_index=name_index(person.name), id_number=resident.value,
+        id_number_index=id_number_index(resident.value), id_number_last4=resident.last4,
+        birth_date=resident.birth_date, sex=resident.sex, phone=person.phone,
+        bank_name=account.bank if account else None, bank_account=account.account_number if account else None,
+        bank_account_holder=account.holder if account else None, in_resident_pension=person.in_resident_pension,
+        monthly_basic_pension=person.monthly_basic_pension, adopted=False, death_date=None, joined_on=None,
+    )
+
+
+def child_member(child: ChildIn, mother_birth: date | None, today: date) -> Draft:
+    birth, sex, resident = child.birth_date, child.sex, None
+    if child.id_number:
+        try:
+            resident = ResidentId.parse(child.id_number)
+        except ResidentIdError as exc:  # already validated by the schema; kept for safety
+            raise invalid("child.id_number", str(exc)) from None
+        if birth and birth != resident.birth_date:
+            raise invalid("child.birth_date", f"{birth} differs from the ID number's {resident.birth_date}")
+        if sex and sex != resident.sex:
+            raise invalid("child.sex", f"{sex} differs from the ID number's {resident.sex}")
+        birth, sex = resident.birth_date, resident.sex
+    if birth is None:
+        raise invalid("child.birth_date", "the child's birth date is needed when there is no ID number")
+    if birth > today:
+        raise invalid("child.birth_date", f"{birth} is in the future")
+    if mother_birth and birth <= mother_birth:
+        raise invalid("child.birth_date", f"{birth} is not after the mother's birth ({mother_birth})")
+    if child.adopted and child.adopted_on is None:
+        raise invalid("child.adopted_on", "an adopted child needs the adoption date")
+    if child.adopted_on and child.adopted_on < birth:
+        raise invalid("child.adopted_on", f"{child.adopted_on} is before the child's birth ({birth})")
+    return Draft(
+        role="child", name=child.name, name_index=name_index(child.name),
+        id_number=resident.value if resident else None,
+        id_number_index=id_number_index(resident.value) if resident else None,
+        id_number_last4=resident.last4 if resident else None, birth_date=birth, sex=sex,
+        adopted=child.adopted, joined_on=child.adopted_on if child.adopted else birth, in_resident_pension=False,
+        phone=None, death_date=None, bank_name=None, bank_account=None, bank_account_holder=None,
+        monthly_basic_pension=None,
+    )
+
+
 def prepare_family(data: FamilyCreate, *, caller: Principal, today: date) -> PreparedFamily:
     """Check a registration completely and build its rows; raises ValidationFailed / Forbidden."""
-    from tefu_registry.families.service import check_region, child_member, parent_member, refresh_derived
-
     check_region(data.region_code, caller)
     if data.mother is None and data.father is None:
         raise invalid("mother", "a family needs at least one parent")

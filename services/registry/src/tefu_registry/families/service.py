@@ -11,30 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, Forbidden, NotFound
-from tefu_common.field_crypto import get_blind_index
+from tefu_common.errors import Conflict, NotFound
 from tefu_common.masking import mask_account, mask_phone
-from tefu_common.regions import region_prefix, region_table
+from tefu_common.regions import region_prefix
 from tefu_common.resident_id import ResidentId, ResidentIdError
 from tefu_registry.changes.service import record_change
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.service import family_events, invalid, record_event
-from tefu_registry.events.timeline import Fact, effective_facts, parent_death, region_on, special_family_status
+from tefu_registry.events.timeline import Fact, effective_facts
 from tefu_registry.families.models import PARENT_ROLES, Family, Member
-from tefu_registry.drafts import Draft
-from tefu_registry.families.schemas import ChildIn, FamilyCreate, FamilyPatch, PersonIn
-
-ID_CONTEXT = "member.id_number"
-NAME_CONTEXT = "member.name"
-
-
-def id_number_index(value: str) -> str:
-    return get_blind_index().compute(value, context=ID_CONTEXT)
-
-
-def name_index(value: str) -> str:
-    return get_blind_index().compute(value, context=NAME_CONTEXT)
-
+from tefu_registry.families.derived import refresh_derived
+from tefu_registry.families.indexes import id_number_index, name_index
+from tefu_registry.families.registration import persist_families, prepare_family
+from tefu_registry.families.schemas import FamilyCreate, FamilyPatch
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -58,88 +47,8 @@ async def family_facts(session: AsyncSession, family_id: int) -> list[Fact]:
     return effective_facts(await family_events(session, family_id))
 
 
-def refresh_derived(family: Family | Draft, facts: list[Fact], *, today: date) -> None:
-    """Bring the stored derived values (death dates, region, status today) in line with the facts."""
-    for member in family.members:
-        if member.role in PARENT_ROLES:
-            member.death_date = parent_death(facts, member.role)
-    family.region_code = region_on(facts, family.registered_region_code, today)
-    child = next((m for m in family.members if m.role == "child"), None)
-    family.special_family = special_family_status(
-        facts=facts,
-        child_joined_on=child.joined_on if child else None,
-        parent_roles=[m.role for m in family.members if m.role in PARENT_ROLES],
-        as_of=today,
-    ).special_family
-
-
-def check_region(code: str, caller: Principal) -> None:
-    table = region_table()
-    if len(code) == 6 and table.level(code) != "county":
-        raise invalid("region_code", f"{code} ({table.name(code)}) is not a county-level code; families are registered in a county or finer")
-    if not table.is_current(code[:6]):
-        raise invalid("region_code", f"{code} is a retired region code; use the current one")
-    if not caller.covers_region(code):
-        raise Forbidden(f"your region {caller.region} does not cover {code}")
-
-
-def parent_member(role: str, person: PersonIn) -> Draft:
-    resident = ResidentId.parse(person.id_number)
-    expected_sex = "female" if role == "mother" else "male"
-    if resident.sex != expected_sex:
-        raise invalid(f"{role}.id_number", f"the ID number is a {resident.sex}'s, not a {role}'s")
-    if person.birth_date and person.birth_date != resident.birth_date:
-        raise invalid(f"{role}.birth_date", f"{person.birth_date} differs from the ID number's {resident.birth_date}")
-    if person.sex and person.sex != resident.sex:
-        raise invalid(f"{role}.sex", f"{person.sex} differs from the ID number's {resident.sex}")
-    account = person.bank_account
-    return Draft(
-        role=role, name=person.name, name_index=name_index(person.name), id_number=resident.value,
-        id_number_index=id_number_index(resident.value), id_number_last4=resident.last4,
-        birth_date=resident.birth_date, sex=resident.sex, phone=person.phone,
-        bank_name=account.bank if account else None, bank_account=account.account_number if account else None,
-        bank_account_holder=account.holder if account else None, in_resident_pension=person.in_resident_pension,
-        monthly_basic_pension=person.monthly_basic_pension, adopted=False, death_date=None, joined_on=None,
-    )
-
-
-def child_member(child: ChildIn, mother_birth: date | None, today: date) -> Draft:
-    birth, sex, resident = child.birth_date, child.sex, None
-    if child.id_number:
-        try:
-            resident = ResidentId.parse(child.id_number)
-        except ResidentIdError as exc:  # already validated by the schema; kept for safety
-            raise invalid("child.id_number", str(exc)) from None
-        if birth and birth != resident.birth_date:
-            raise invalid("child.birth_date", f"{birth} differs from the ID number's {resident.birth_date}")
-        if sex and sex != resident.sex:
-            raise invalid("child.sex", f"{sex} differs from the ID number's {resident.sex}")
-        birth, sex = resident.birth_date, resident.sex
-    if birth is None:
-        raise invalid("child.birth_date", "the child's birth date is needed when there is no ID number")
-    if birth > today:
-        raise invalid("child.birth_date", f"{birth} is in the future")
-    if mother_birth and birth <= mother_birth:
-        raise invalid("child.birth_date", f"{birth} is not after the mother's birth ({mother_birth})")
-    if child.adopted and child.adopted_on is None:
-        raise invalid("child.adopted_on", "an adopted child needs the adoption date")
-    if child.adopted_on and child.adopted_on < birth:
-        raise invalid("child.adopted_on", f"{child.adopted_on} is before the child's birth ({birth})")
-    return Draft(
-        role="child", name=child.name, name_index=name_index(child.name),
-        id_number=resident.value if resident else None,
-        id_number_index=id_number_index(resident.value) if resident else None,
-        id_number_last4=resident.last4 if resident else None, birth_date=birth, sex=sex,
-        adopted=child.adopted, joined_on=child.adopted_on if child.adopted else birth, in_resident_pension=False,
-        phone=None, death_date=None, bank_name=None, bank_account=None, bank_account_holder=None,
-        monthly_basic_pension=None,
-    )
-
-
 async def create_family(session: AsyncSession, *, data: FamilyCreate, caller: Principal, today: date) -> Family:
     """Register one family (a batch of one: see registration.py)."""
-    from tefu_registry.families.registration import persist_families, prepare_family
-
     prepared = prepare_family(data, caller=caller, today=today)
     try:
         [result] = await persist_families(session, [prepared], caller=caller)
