@@ -18,12 +18,12 @@ import os
 import subprocess
 import sys
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
+
+from scratch import connect, registry_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,24 +74,18 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=8091)
     args = parser.parse_args()
     from tefu_common.auth import write_key_files
-    from tefu_common.migrations import upgrade
     from tefu_common.testing import mint_token
     from tefu_common.auth import SigningKey
 
-    admin = make_url(args.pg)
-    connect = dict(host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password)
-    name = f"tefu_bench_{uuid.uuid4().hex[:8]}"
-    server = await asyncpg.connect(database=admin.database, **connect)
-    await server.execute(f'CREATE DATABASE "{name}"')
-    await server.close()
-    url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    name = f"tefu-bench-{os.getpid()}"
     keys = Path(f"/tmp/{name}-keys")
     process = None
+    scratch = ExitStack()
+    url = scratch.enter_context(registry_database(args.pg))
     try:
-        await asyncio.to_thread(upgrade, ROOT / "services/registry/alembic.ini", url)
         print(f"filling {args.families:,} families ...", flush=True)
         started = time.perf_counter()
-        db = await asyncpg.connect(database=name, **connect)
+        db = await connect(url)
         for statement in FILL.split(";\n"):
             if statement.strip():
                 await db.execute(statement, args.families) if "$1" in statement else await db.execute(statement)
@@ -143,9 +137,7 @@ async def main() -> None:
         if process is not None:
             process.terminate()
             process.wait(timeout=30)
-        server = await asyncpg.connect(database=admin.database, **connect)
-        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await server.close()
+        scratch.close()
 
     print()
     print(f"{'':34}{'families':>10}{'seconds':>10}{'families/s':>12}")

@@ -17,16 +17,11 @@ import csv
 import io
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import asyncpg
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[1]
-
+from scratch import connect, registry_database
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,7 +32,6 @@ async def main() -> None:
     from tefu_common.app import configure_encryption
     from tefu_common.auth import ROLE_SCOPES, Principal, Role
     from tefu_common.db import Database
-    from tefu_common.migrations import upgrade
     from tefu_registry.demo.generator import generate_families
     from tefu_registry.demo.spreadsheet import HEADERS, family_to_row, importable
     from tefu_registry.families.models import Family
@@ -60,15 +54,7 @@ async def main() -> None:
     data = buffer.getvalue().encode("utf-8")
     print(f"CSV: {count:,} rows, {len(data) / 1e6:.1f} MB", flush=True)
 
-    admin = make_url(args.pg)
-    name = f"tefu_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(host=admin.host, port=admin.port or 5432, user=admin.username,
-                                       password=admin.password, database=admin.database)
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    try:
-        await asyncio.to_thread(upgrade, ROOT / "services/registry/alembic.ini", url)
+    with registry_database(args.pg) as url:
         database = Database(url)
         caller = Principal(subject="bench", role=Role.admin, scopes=ROLE_SCOPES[Role.admin], region="000000",
                            institution=None, client_id=None, token_id="bench",
@@ -87,8 +73,7 @@ async def main() -> None:
             registered = await session.scalar(select(func.count()).select_from(Family))
         await database.dispose()
 
-        raw = await asyncpg.connect(host=admin.host, port=admin.port or 5432, user=admin.username,
-                                    password=admin.password, database=name)
+        raw = await connect(url)
         columns = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
         await raw.execute(f"CREATE TABLE copy_baseline ({columns})")
         records = list(csv.reader(io.StringIO(data.decode())))[1:]
@@ -96,12 +81,6 @@ async def main() -> None:
         await raw.copy_records_to_table("copy_baseline", records=records)
         copy_seconds = time.perf_counter() - started
         await raw.close()
-    finally:
-        connection = await asyncpg.connect(host=admin.host, port=admin.port or 5432, user=admin.username,
-                                           password=admin.password, database=admin.database)
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
-
     print()
     print(f"{'':28}{'rows':>10}{'seconds':>10}{'rows/s':>12}")
     print(f"{'registry import job':28}{count:>10,}{import_seconds:>10.1f}{count / import_seconds:>12,.0f}")

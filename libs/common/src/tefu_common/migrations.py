@@ -8,6 +8,7 @@ serves PostgreSQL and SQLite alike.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from pathlib import Path
 
 from alembic import command, context
@@ -29,8 +30,19 @@ def alembic_config(alembic_ini: Path, database_url: str | None = None) -> Config
 
 
 def upgrade(alembic_ini: Path, database_url: str, revision: str = "head") -> None:
-    """Run the migrations of one service up to ``revision`` (synchronously)."""
-    command.upgrade(alembic_config(alembic_ini, database_url), revision)
+    """Run the migrations of one service up to ``revision`` (synchronously).
+
+    The migration environment runs its own event loop, so when called from async code the
+    migrations run on a thread of their own.
+    """
+    config = alembic_config(alembic_ini, database_url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(config, revision)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, config, revision).result()
 
 
 def head_revisions(migrations_dir: Path) -> set[str]:

@@ -90,8 +90,7 @@ def is_stalled(job: ImportJob) -> bool:
     """A queued or running job that has not moved for a while was cut off (the service restarted)."""
     if job.status not in ("queued", "running") or job.heartbeat_at is None:
         return False
-    beat = job.heartbeat_at if job.heartbeat_at.tzinfo else job.heartbeat_at.replace(tzinfo=timezone.utc)
-    return _now() - beat > STALLED_AFTER
+    return _now() - job.heartbeat_at > STALLED_AFTER
 
 
 async def scoped_job(session: AsyncSession, *, job_id: int, caller: Principal) -> ImportJob:

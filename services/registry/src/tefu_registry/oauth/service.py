@@ -196,13 +196,9 @@ async def revocation_list(session: AsyncSession) -> RevocationList:
     ).all()
     return RevocationList(
         token_ids=list(tokens),
-        clients=[RevokedClientOut(client_id=c, revoked_at=int(_aware(at).timestamp())) for c, at in clients],
+        clients=[RevokedClientOut(client_id=c, revoked_at=int(at.timestamp())) for c, at in clients],
     )
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class DatabaseRevocations:
