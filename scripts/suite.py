@@ -47,6 +47,7 @@ def service_env(service: Service) -> dict[str, str]:
     if service.name != "registry":
         # Revocations are learnt from the issuer; public keys come from the shared JWKS file.
         env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
+        env.setdefault(f"{service.prefix}REGISTRY_URL", f"http://127.0.0.1:{registry_port}")
     env[f"{service.prefix}PORT"] = port
     return env
 

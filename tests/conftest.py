@@ -118,6 +118,7 @@ class Suite:
             env[f"{prefix}SIGNING_KEY_FILE"] = str(self.keys_dir / "issuer-ed25519.pem")
         else:
             env[f"{prefix}AUTH__REVOCATIONS_URL"] = f"{registry_url}/oauth/revocations"
+            env[f"{prefix}REGISTRY_URL"] = registry_url
             env[f"{prefix}AUTH__REVOCATIONS_REFRESH_SECONDS"] = "0.5"
         return env
 

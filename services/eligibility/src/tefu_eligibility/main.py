@@ -7,6 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_eligibility.catalogue.catalogue import Catalogue, default_catalogue
+from tefu_eligibility.entitlements.router import router as entitlements_router
+from tefu_eligibility.evaluation.router import router as evaluation_router
+from tefu_eligibility.policies.router import router as policies_router
 from tefu_eligibility.settings import EligibilitySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -15,17 +19,37 @@ DESCRIPTION = """
 The policy catalogue of Tefu (特扶): every jurisdiction's rules as dated data, evaluation of a family
 on a date with the reasons, and bulk entitlements of a region for a period.
 
+- **Catalogue** (`GET /v1/policies`, `GET /v1/policies/{region_code}?as_of=`): one YAML file per
+  policy document (national base, Hunan, Zhoucun, Shanghai and Jiading, Foshan, Hubei), each rule
+  with its benefit code, kind, basis, frequency, recipients, conditions, amount formula over dated
+  parameters, effective dates and citation. Files are validated when the service starts.
+- **Layers**: a region gets the rules of every level containing it (national → province → city →
+  county); a lower level replaces a benefit of the same code while its document is in force, and
+  parameters (amounts) resolve from the family's own region upwards, so a county can set an amount
+  its province left to local decision.
+- **Evaluation** (`POST /v1/evaluate`, `GET /v1/families/{id}/evaluation`): is the family a
+  special family on the date, which benefits are due (with amounts, recipients, totals, `due_on`
+  for once-only benefits, citations) and, for every other benefit, why not.
+- **Bulk entitlements** (`POST /v1/entitlements`): one NDJSON line per (person, benefit, month)
+  due in a region, computed over the registry's facts stream without holding either in memory.
+
 Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
 errors are `application/problem+json` (RFC 9457).
 """
 
 
 def create_app(settings: EligibilitySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    return create_service_app(
-        settings=settings or EligibilitySettings(),
+    settings = settings or EligibilitySettings()
+    # Loading validates every rule file: a broken catalogue stops the service at start-up.
+    catalogue = Catalogue.load(settings.catalogue_dir) if settings.catalogue_dir else default_catalogue()
+    app = create_service_app(
+        settings=settings,
         title="Tefu eligibility",
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
+        routers=[policies_router, evaluation_router, entitlements_router],
         configure_logs=configure_logs,
     )
+    app.state.catalogue = catalogue
+    return app

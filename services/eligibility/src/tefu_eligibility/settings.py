@@ -1,6 +1,9 @@
 """Tefu eligibility settings (environment prefix ``TEFU_ELIGIBILITY_``)."""
 
+from pathlib import Path
 from typing import ClassVar
+
+from pydantic import Field
 
 from pydantic_settings import SettingsConfigDict
 
@@ -13,3 +16,5 @@ class EligibilitySettings(ServiceSettings):
 
     port: int = 8002
     database_url: str = "sqlite+aiosqlite:///var/eligibility.db"
+    registry_url: str = Field("http://127.0.0.1:8001", description="Where the registry's facts are read.")
+    catalogue_dir: Path | None = Field(None, description="Rule files to load instead of the packaged catalogue.")

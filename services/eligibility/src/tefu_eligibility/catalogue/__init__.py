@@ -1,0 +1,1 @@
+"""The policy catalogue: rule files, their schema, the condition language, layering by region."""

@@ -1,0 +1,195 @@
+"""The shape of a rule file (``catalogue/files/*.yaml``), validated when the service starts.
+
+One file holds one policy document of one region: its citation and dates, the region's extra
+conditions for being a special family, named conditions, dated parameters and the rules
+(benefits). Conditions stay raw data here; ``catalogue.py`` compiles them per region.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tefu_common.regions import RegionCodeStr
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kind(StrEnum):
+    cash = "cash"
+    service = "service"
+
+
+class Basis(StrEnum):
+    person = "person"
+    household = "household"
+
+
+class Frequency(StrEnum):
+    monthly = "monthly"
+    yearly = "yearly"
+    once_per_person = "once_per_person"
+    once_per_household = "once_per_household"
+    per_hospital_day = "per_hospital_day"  # claimed per day of a hospital stay
+
+    @property
+    def once(self) -> bool:
+        return self in (Frequency.once_per_person, Frequency.once_per_household)
+
+
+class Trigger(StrEnum):
+    """The dated event on which a once-only benefit arises."""
+
+    child_death = "child_death"
+    child_certified = "child_certified"
+    child_event = "child_event"  # the death or the certification, whichever the family has
+    assisted_rebirth = "assisted_rebirth"  # a later child born with assisted reproduction
+
+
+class Document(Strict):
+    number: str = Field(description="Document number, e.g. 周政发〔2018〕85号.")
+    title: str
+    issuer: str
+    issued_on: date | None = None
+    effective_from: date | None = Field(None, description="Open start when the text gives none.")
+    effective_to: date | None = None
+    url: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Document:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
+
+class ParameterValue(Strict):
+    start: date | None = Field(None, alias="from", description="First day in force; null: since before any record.")
+    value: Decimal
+    clause: str | None = None
+    source: str | None = Field(None, description="Citation when the value comes from another document.")
+    note: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError("write amounts as quoted strings (\"610.00\"): a float is not exact")
+        return value
+
+
+class Parameter(Strict):
+    description: str
+    unit: Literal["yuan", "percent", "yuan_per_hour"]
+    values: list[ParameterValue] = Field(
+        default_factory=list, description="Empty: the document leaves the value to local decision.")
+    until: date | None = Field(None, description="Last day any value of this file applies (defaults to the document's).")
+    open_start: bool = Field(
+        False, description="A value with no start applies before the document too (a standard the document names "
+                           "as the one it replaces); otherwise values apply from the document's first day.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Parameter:
+        starts = [v.start or date.min for v in self.values]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise ValueError("values must be in increasing order of their start dates, one value per date")
+        return self
+
+
+class Formula(Strict):
+    """One way to compute an amount: exactly one of the fields is set."""
+
+    parameter: str | None = Field(None, description="A fixed amount in yuan, from a dated parameter.")
+    percent_of_pension: str | None = Field(
+        None, description="A dated percentage of the recipient's own monthly basic pension.")
+    hourly_wage: str | None = Field(None, description="A dated hourly wage parameter, times `hours` a day.")
+    hours: Decimal | None = None
+    max_days: int | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Formula:
+        chosen = [f for f in ("parameter", "percent_of_pension", "hourly_wage") if getattr(self, f)]
+        if len(chosen) != 1:
+            raise ValueError("an amount names exactly one of parameter, percent_of_pension, hourly_wage")
+        if self.hourly_wage and (self.hours is None or self.max_days is None):
+            raise ValueError("hourly_wage needs hours and max_days")
+        return self
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return [n for n in (self.parameter, self.percent_of_pension, self.hourly_wage) if n]
+
+
+class AmountCase(Strict):
+    when: dict[str, Any] | None = Field(None, description="Omitted on the last case: otherwise.")
+    amount: Formula
+
+
+class Amount(Strict):
+    """Either one formula, or cases tried in order on the day (the first that holds decides)."""
+
+    formula: Formula | None = None
+    cases: list[AmountCase] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cases" not in data and "formula" not in data:
+            return {"formula": data}
+        return data
+
+    @property
+    def parameter_names(self) -> list[str]:
+        formulas = [self.formula] if self.formula else [case.amount for case in self.cases or []]
+        return [name for formula in formulas for name in formula.parameter_names]
+
+
+class Rule(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    names_by_hukou: dict[Literal["urban", "rural"], str] | None = Field(
+        None, description="Where the benefit's name differs for urban and rural families (家政金 / 助农金).")
+    kind: Kind
+    basis: Basis
+    frequency: Frequency
+    recipients: list[Literal["mother", "father", "child"]] | Literal["household"]
+    amount: Amount | None = Field(None, description="None: no amount (a service, or left to local decision).")
+    trigger: Trigger | None = None
+    conditions: dict[str, Any]
+    clause: str
+    effective_from: date | None = None
+    effective_to: date | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if self.frequency.once != (self.trigger is not None):
+            raise ValueError("once-only benefits need a trigger, and only they have one")
+        household = self.recipients == "household"
+        if household != (self.basis is Basis.household):
+            raise ValueError("a household benefit has recipients: household, a person benefit names its recipients")
+        if self.frequency is Frequency.once_per_household and not household:
+            raise ValueError("once_per_household is a household benefit")
+        hourly = bool(self.amount) and any(
+            f.hourly_wage for f in ([self.amount.formula] if self.amount.formula else [c.amount for c in self.amount.cases or []]))
+        if hourly != (self.frequency is Frequency.per_hospital_day):
+            raise ValueError("an hourly_wage amount goes with frequency per_hospital_day, and only it")
+        return self
+
+
+class RuleFile(Strict):
+    region: RegionCodeStr
+    region_name: str
+    document: Document
+    special_family: dict[str, Any] | None = Field(
+        None, description="The base definition (national file) or the region's extra conditions.")
+    special_family_clause: str | None = None
+    conditions: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)

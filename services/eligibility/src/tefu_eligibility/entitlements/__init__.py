@@ -1,0 +1,1 @@
+"""Bulk entitlements: every (person, benefit, month) due in a region, from the registry facts stream."""

@@ -1,0 +1,1 @@
+"""Evaluation of one family on a date, with the reasons."""

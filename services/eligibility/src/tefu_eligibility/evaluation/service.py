@@ -1,0 +1,101 @@
+"""Evaluate a family: facts in, entitlements with citations and reasons out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tefu_eligibility.catalogue.catalogue import Catalogue, CompiledRule, RuleSet
+from tefu_eligibility.evaluation.engine import Outcome, evaluate_household, explain
+from tefu_eligibility.evaluation.facts import EvaluateRequest, check_facts, to_household
+from tefu_eligibility.household import Household, to_date
+
+
+def evaluate(catalogue: Catalogue, request: EvaluateRequest) -> dict[str, Any]:
+    check_facts(request)
+    household = to_household(request)
+    rules = catalogue.rule_set(household.region_code)
+    as_of_day = request.as_of.toordinal()
+    benefits, not_eligible = [], []
+    for outcome in evaluate_household(rules, household, request.as_of):
+        if outcome.grants:
+            benefits.append(_benefit(rules, household, outcome))
+        else:
+            rule = outcome.benefit.versions[0].rule
+            not_eligible.append({"code": rule.code, "name": rule.name, "reasons": [r.as_dict() for r in outcome.reasons]})
+    return {
+        "family_id": request.family_id,
+        "as_of": request.as_of,
+        "region_code": household.region_code,
+        "rule_region": rules.region,
+        "special_family": rules.special_family.holds(household, None, as_of_day),
+        "special_family_reasons": [r.as_dict() for r in explain(rules.special_family, household, None, as_of_day)],
+        "benefits": benefits,
+        "not_eligible": not_eligible,
+    }
+
+
+def benefit_name(version: CompiledRule, household: Household) -> str:
+    names = version.rule.names_by_hukou
+    return names["urban" if household.urban else "rural"] if names else version.rule.name
+
+
+def _benefit(rules: RuleSet, household: Household, outcome: Outcome) -> dict[str, Any]:
+    version = outcome.grants[0].version
+    rule = version.rule
+    amounts = {grant.amount for grant in outcome.grants}
+    known = [grant.amount for grant in outcome.grants if grant.amount is not None]
+    total = sum(known, Decimal("0.00")) if len(known) == len(outcome.grants) else None
+    recipient = outcome.grants[0]
+    return {
+        "code": rule.code,
+        "name": benefit_name(version, household),
+        "kind": rule.kind.value,
+        "frequency": rule.frequency.value,
+        "basis": rule.basis.value,
+        "amount": amounts.pop() if len(amounts) == 1 else None,
+        "recipients": [grant.role for grant in outcome.grants],
+        "recipient_details": [
+            {"role": g.role, "member_id": g.member_id, "amount": g.amount, "eligible_from": to_date(g.first_day)}
+            for g in outcome.grants
+        ],
+        "period": outcome.period.label if outcome.period else None,
+        "total": total,
+        "due_on": outcome.due_on,
+        "max_days": _max_days(version),
+        "citation": version.citation,
+        "amount_source": _amount_source(rules, version, household, recipient.first_day),
+        "rule_id": version.rule_id,
+        "reasons": [r.as_dict() for r in explain(version.condition, household, None if recipient.role == "household" else
+                                                 _person(household, recipient.role), recipient.first_day)],
+    }
+
+
+def _person(household: Household, role: str):  # type: ignore[no-untyped-def]
+    return {"mother": household.mother, "father": household.father, "child": household.child}[role]
+
+
+def _max_days(version: CompiledRule) -> int | None:
+    for _, formula in version.amount_cases:
+        if formula.max_days is not None:
+            return formula.max_days
+    return None
+
+
+def _amount_source(rules: RuleSet, version: CompiledRule, household: Household, day_number: int) -> dict[str, Any] | None:
+    """The file and clause the amount's parameter value comes from, when it is not the rule's own."""
+    person = None
+    for condition, formula in version.amount_cases:
+        if condition.holds(household, person, day_number):
+            for name in formula.parameter_names:
+                found = rules.parameter(name, day_number)
+                if found is not None:
+                    _, layer, value = found
+                    if layer is version.layer and (value.clause in (None, version.rule.clause)) and not value.source:
+                        return None
+                    citation = layer.citation(value.clause)
+                    if value.source:  # a value set by a later document than the file's own
+                        citation.update(document=value.source, title=None, issuer=None, clause=None)
+                    return citation
+            return None
+    return None

@@ -1,0 +1,1 @@
+"""The policy catalogue as the API shows it."""

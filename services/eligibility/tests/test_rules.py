@@ -1,0 +1,290 @@
+"""Each rule of the catalogue checked against its source text, boundaries included.
+
+The quotes name the clause the expectation comes from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+from tefu_eligibility.catalogue.catalogue import Catalogue
+
+from .families import amount, benefit, family, refused, run
+
+FILES = Path(__file__).resolve().parents[1] / "src" / "tefu_eligibility" / "catalogue" / "files"
+
+
+# --- National base: who is a special family, special assistance -------------------------------
+
+def test_the_example_family_of_zhoucun_on_2020_06_15():
+    result = run(family(later=[{"kind": "birth", "date": "2021-05-01", "assisted_reproduction": True}]), "2020-06-15")
+    assert result["special_family"] is True
+    assert result["rule_region"] == "370306"
+    assert amount(result, "special_assistance") == "610.00"
+    sa = benefit(result, "special_assistance")
+    assert sa["recipients"] == ["mother", "father"] and f"{sa['total']:.2f}" == "1220.00"
+    assert sa["citation"]["document"] == "国人口发〔2007〕78号"
+    assert sa["amount_source"]["document"] == "周政发〔2018〕85号" and sa["amount_source"]["clause"] == "二（三）"
+    # 二（四）: the condolence payment arose on the day the child died, in force that day.
+    condolence = benefit(result, "one_time_condolence")
+    assert str(condolence["due_on"]) == "2019-03-10" and amount(result, "one_time_condolence") == "2000.00"
+    # The rebirth is after the evaluation date: the grant has not arisen yet.
+    assert refused(result, "rebirth_grant") == ["trigger"]
+
+
+def test_special_assistance_starts_in_the_month_the_woman_turns_49():
+    # The mother turns 49 on 2014-03-02: March 2014 is due (one eligible day is enough), February is not.
+    facts = family("420102", mother_born="1965-03-02", event_date="2010-01-05")
+    assert "woman_age_at_least" in refused(run(facts, "2014-02-28"), "special_assistance")
+    march = run(facts, "2014-03-01")
+    assert amount(march, "special_assistance") == "170.00"  # rural death standard from 2014
+    assert str(benefit(march, "special_assistance")["recipient_details"][0]["eligible_from"]) == "2014-03-02"
+
+
+def test_a_single_father_must_be_49_himself():
+    facts = family("420102", mother_born=None, father_born="1970-08-20", event_date="2015-01-01")
+    assert "woman_age_at_least" in refused(run(facts, "2019-07-15"), "special_assistance")
+    assert benefit(run(facts, "2019-08-15"), "special_assistance")["recipients"] == ["father"]
+
+
+def test_when_the_mother_dies_the_father_counts_his_own_age():
+    facts = family("420102", mother_born="1960-01-01", father_born="1975-01-01", mother_died="2016-05-10",
+                   event_date="2012-01-01")
+    # May 2016: the mother was alive and 49+ on some day of the month; both are due.
+    assert benefit(run(facts, "2016-05-20"), "special_assistance")["recipients"] == ["mother", "father"]
+    # From June 2016 the father (41) is a single surviving parent under 49: nothing is due.
+    assert "woman_age_at_least" in refused(run(facts, "2016-06-01"), "special_assistance")
+
+
+def test_parents_born_before_1933_are_outside_the_system():
+    facts = family("420102", mother_born="1932-12-31", father_born="1930-01-01", event_date="2010-01-01")
+    assert "parents_born_on_or_after" in refused(run(facts, "2015-01-15"), "special_assistance")
+
+
+def test_disability_level_3_counts_and_level_4_does_not():
+    level3 = family("420102", child_status="disabled", level=3, event_date="2015-06-01", hukou="urban")
+    assert run(level3, "2016-01-15")["special_family"] is True
+    assert amount(run(level3, "2016-01-15"), "special_assistance") == "270.00"  # urban disability standard
+    level4 = family("420102", child_status="disabled", level=4, event_date="2015-06-01")
+    result = run(level4, "2016-01-15")
+    assert result["special_family"] is False
+    assert "child_disabled_at_level" in refused(result, "special_assistance")
+
+
+def test_a_later_birth_stops_payment_from_the_next_month():
+    facts = family("420102", event_date="2012-01-01",
+                   later=[{"kind": "birth", "date": "2017-05-01", "assisted_reproduction": False}])
+    assert benefit(run(facts, "2017-05-31"), "special_assistance") is not None  # eligible on 1 May itself
+    assert "no_later_child" in refused(run(facts, "2017-06-01"), "special_assistance")
+
+
+def test_an_adoption_stops_it_too():
+    facts = family("420102", event_date="2012-01-01", later=[{"kind": "adoption", "date": "2018-02-10"}])
+    assert "no_later_child" in refused(run(facts, "2018-03-01"), "special_assistance")
+
+
+def test_a_death_stops_payment_from_the_next_month():
+    facts = family("420102", event_date="2012-01-01", father_died="2018-09-30")
+    assert benefit(run(facts, "2018-09-15"), "special_assistance")["recipients"] == ["mother", "father"]
+    assert benefit(run(facts, "2018-10-15"), "special_assistance")["recipients"] == ["mother"]
+
+
+def test_recovery_of_the_child_stops_it():
+    facts = family("420102", child_status="disabled", level=2, event_date="2012-01-01", recovered_on="2019-04-15")
+    assert benefit(run(facts, "2019-04-20"), "special_assistance") is not None
+    assert run(facts, "2019-05-01")["special_family"] is False
+
+
+def test_national_standards_by_date():
+    facts = family("420102", event_date="2005-01-01", mother_born="1950-01-01", father_born="1950-01-01")
+    assert amount(run(facts, "2009-06-01"), "special_assistance") == "100.00"
+    assert amount(run(facts, "2012-06-01"), "special_assistance") == "135.00"
+    assert amount(run(facts, "2014-06-01"), "special_assistance") == "170.00"
+    assert amount(run({**facts, "hukou_type": "urban"}, "2014-06-01"), "special_assistance") == "340.00"
+
+
+# --- Zhoucun 周政发〔2018〕85号 ----------------------------------------------------------------------
+
+def test_zhoucun_raised_535_to_610_on_2019_02_01():
+    facts = family(event_date="2015-01-01")
+    assert amount(run(facts, "2019-01-31"), "special_assistance") == "535.00"
+    assert amount(run(facts, "2019-02-01"), "special_assistance") == "610.00"
+    disabled = family(child_status="disabled", level=1, event_date="2015-01-01")
+    assert amount(run(disabled, "2019-01-15"), "special_assistance") == "400.00"
+    assert amount(run(disabled, "2019-02-15"), "special_assistance") == "480.00"
+
+
+def test_zhoucun_expired_on_2022_01_31():
+    facts = family(event_date="2015-01-01", hukou="urban")
+    january = run(facts, "2022-01-31")
+    assert amount(january, "special_assistance") == "610.00"
+    assert benefit(january, "household_service_allowance") is not None
+    february = run(facts, "2022-02-01")
+    assert amount(february, "special_assistance") == "340.00"  # back to the national urban standard
+    assert benefit(february, "medical_priority") is None
+    # A yearly benefit is due for 2022 (January was in force), not for 2023.
+    assert benefit(february, "household_service_allowance") is not None
+    assert refused(run(facts, "2023-02-01"), "household_service_allowance") == ["in_force"]
+
+
+def test_zhoucun_rules_never_apply_in_another_district_of_zibo():
+    result = run(family("370302", event_date="2020-01-01"), "2020-06-15")
+    assert result["rule_region"] == "000000"
+    codes = {b["code"] for b in result["benefits"]} | {n["code"] for n in result["not_eligible"]}
+    assert codes == {"special_assistance"}
+
+
+def test_zhoucun_condolence_only_for_a_death_while_the_document_is_in_force():
+    assert benefit(run(family(event_date="2019-01-20"), "2019-06-01"), "one_time_condolence") is None
+    assert str(benefit(run(family(event_date="2019-02-01"), "2019-06-01"), "one_time_condolence")["due_on"]) == "2019-02-01"
+
+
+def test_zhoucun_household_service_allowance_is_named_by_hukou():
+    assert benefit(run(family(hukou="urban"), "2020-06-15"), "household_service_allowance")["name"] == "家政金"
+    assert benefit(run(family(hukou="rural"), "2020-06-15"), "household_service_allowance")["name"] == "助农金"
+    # 失独 only: a disabled child's family gets neither.
+    assert benefit(run(family(child_status="disabled"), "2020-06-15"), "household_service_allowance") is None
+
+
+def test_zhoucun_pension_supplement_is_a_share_of_the_own_basic_pension_from_60():
+    death = family(mother_born="1960-07-01", father_born="1958-02-01", pension={"mother": "150.00", "father": "123.45"})
+    result = run(death, "2020-06-15")
+    details = {d["role"]: f"{d['amount']:.2f}" for d in benefit(result, "pension_supplement")["recipient_details"]}
+    assert details == {"father": "246.90"}  # 200%; the mother turns 60 only in July
+    assert benefit(run(death, "2020-07-01"), "pension_supplement")["recipients"] == ["mother", "father"]
+    disabled = family(child_status="disabled", mother_born="1955-01-01", pension={"mother": "150.00"})
+    assert amount(run(disabled, "2020-06-15"), "pension_supplement") == "150.00"  # 100%
+
+
+def test_zhoucun_commercial_insurance_for_lost_only_child_couples_with_the_woman_49():
+    assert amount(run(family(), "2020-06-15"), "commercial_insurance") == "300.00"
+    assert "woman_age_at_least" in refused(run(family(mother_born="1975-01-01"), "2020-06-15"), "commercial_insurance")
+    assert "child_deceased" in refused(run(family(child_status="disabled"), "2020-06-15"), "commercial_insurance")
+
+
+def test_zhoucun_low_income_measures():
+    poor = run(family(low_income=True), "2020-06-15")
+    assert benefit(poor, "medical_insurance_premium_subsidy")["amount"] is None  # the year's premium
+    assert benefit(poor, "low_income_uplift") is not None
+    assert "low_income" in refused(run(family(), "2020-06-15"), "low_income_uplift")
+
+
+def test_zhoucun_rebirth_grant_for_ivf_only():
+    ivf = family(later=[{"kind": "birth", "date": "2020-09-01", "assisted_reproduction": True}])
+    result = run(ivf, "2020-12-01")
+    assert str(benefit(result, "rebirth_grant")["due_on"]) == "2020-09-01"
+    assert amount(result, "rebirth_grant") == "10000.00"
+    natural = family(later=[{"kind": "birth", "date": "2020-09-01", "assisted_reproduction": False}])
+    assert benefit(run(natural, "2020-12-01"), "rebirth_grant") is None
+
+
+def test_zhoucun_free_health_check_needs_the_woman_49():
+    assert benefit(run(family(mother_born="1972-05-01"), "2020-06-15"), "free_health_check") is None
+    assert benefit(run(family(mother_born="1971-12-31"), "2020-06-15"), "free_health_check") is not None
+
+
+# --- Hunan 湘政办发〔2023〕36号 ---------------------------------------------------------------------
+
+def test_hunan_requires_the_honour_certificate_from_2023_09_01():
+    without = family("430102", honor=False, event_date="2015-01-01")
+    assert run(without, "2023-08-31")["special_family"] is True
+    result = run(without, "2023-09-01")
+    assert result["special_family"] is False
+    assert "honor_certificate" in refused(result, "special_assistance")
+    assert amount(run(family("430102", event_date="2015-01-01"), "2023-09-01"), "special_assistance") == "170.00"
+
+
+def test_hunan_leaves_the_condolence_amount_to_local_decision():
+    result = run(family("430102", event_date="2023-10-05"), "2023-10-31")
+    condolence = benefit(result, "one_time_condolence")
+    assert condolence["amount"] is None and str(condolence["due_on"]) == "2023-10-05"
+    assert benefit(run(family("430102", mother_born="1960-01-01"), "2023-10-31"), "elderly_care_subsidy")["amount"] is None
+
+
+def test_a_county_can_set_the_amount_its_province_left_open(tmp_path):
+    for path in FILES.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "430102-furong.yaml").write_text(
+        'region: "430102"\nregion_name: 长沙市芙蓉区\n'
+        "document: {number: 芙政办发〔2024〕1号, title: 一次性抚慰金标准, issuer: 芙蓉区人民政府, effective_from: 2024-01-01}\n"
+        "parameters:\n  hunan.one_time_condolence:\n    description: 一次性抚慰金\n    unit: yuan\n"
+        '    values: [{value: "5000.00", clause: 一}]\n',
+        encoding="utf-8")
+    catalogue = Catalogue.load(tmp_path)
+    assert amount(run(family("430102", event_date="2024-03-05"), "2024-03-31", catalogue), "one_time_condolence") == "5000.00"
+    # Before the county's document the amount is still open; other counties are untouched.
+    assert benefit(run(family("430102", event_date="2023-12-05"), "2023-12-31", catalogue), "one_time_condolence")["amount"] is None
+    assert benefit(run(family("430103", event_date="2024-03-05"), "2024-03-31", catalogue), "one_time_condolence")["amount"] is None
+
+
+# --- Shanghai / Jiading 嘉卫人口〔2023〕2号 ------------------------------------------------------------
+
+def test_jiading_one_time_subsidy_per_parent_with_the_honour_certificate():
+    died = run(family("310114", event_date="2023-08-01"), "2023-09-01")
+    assert amount(died, "one_time_condolence") == "5000.00"
+    assert f"{benefit(died, 'one_time_condolence')['total']:.2f}" == "10000.00"
+    disabled = run(family("310114", child_status="disabled", level=3, event_date="2023-08-01"), "2023-09-01")
+    assert amount(disabled, "one_time_condolence") == "3000.00"
+    assert "honor_certificate" in refused(run(family("310114", honor=False, event_date="2023-08-01"), "2023-09-01"),
+                                          "one_time_condolence")
+
+
+def test_jiading_hospital_carer_subsidy_uses_that_years_hourly_minimum_wage():
+    result = run(family("310114"), "2023-09-01")
+    carer = benefit(result, "hospital_carer_subsidy")
+    assert f"{carer['amount']:.2f}" == "120.00" and carer["max_days"] == 90  # 5 h × 24 yuan
+    assert carer["amount_source"]["region_code"] == "310000"
+
+
+def test_jiading_services_that_need_the_special_assistance_certificate():
+    holder = run(family("310114", assistance=True, mother_born="1960-01-01", father_born="1972-01-01"), "2023-09-01")
+    assert benefit(holder, "group_accident_insurance")["recipients"] == ["mother", "father"]  # both 50+
+    assert benefit(holder, "elderly_services")["recipients"] == ["mother"]  # 60+
+    assert "assistance_certificate" in refused(run(family("310114"), "2023-09-01"), "free_health_check")
+
+
+# --- Foshan (draft) ------------------------------------------------------------------------------
+
+def test_foshan_only_children_born_or_adopted_by_2015_12_31():
+    assert run(family("440604", child_born="2015-12-31", event_date="2019-01-01"), "2021-01-15")["special_family"] is True
+    late = run(family("440604", child_born="2016-01-01", event_date="2019-01-01"), "2021-01-15")
+    assert late["special_family"] is False
+    assert "child_joined_on_or_before" in refused(late, "special_assistance")
+    adopted_late = family("440605", child_born="2015-06-01", adopted_on="2016-02-01", event_date="2019-01-01")
+    assert run(adopted_late, "2021-01-15")["special_family"] is False
+
+
+def test_foshan_rebirth_grant_and_expiry():
+    ivf = family("440606", later=[{"kind": "birth", "date": "2021-03-01", "assisted_reproduction": True}],
+                 event_date="2018-01-01")
+    assert amount(run(ivf, "2021-03-31"), "rebirth_grant") == "20000.00"
+    after = family("440606", later=[{"kind": "birth", "date": "2025-01-02", "assisted_reproduction": True}],
+                   event_date="2018-01-01")
+    assert refused(run(after, "2025-02-01"), "rebirth_grant") == ["in_force"]
+
+
+def test_foshan_assisted_reproduction_service_while_the_mother_is_under_49():
+    assert benefit(run(family("440604", mother_born="1975-01-01"), "2021-01-15"), "assisted_reproduction") is not None
+    assert "mother_age_below" in refused(run(family("440604", mother_born="1970-01-01"), "2021-01-15"),
+                                         "assisted_reproduction")
+
+
+# --- Hubei 鄂卫生计生通〔2016〕89号 -------------------------------------------------------------------
+
+def test_hubei_pension_premium_subsidy_for_verified_poor_couples_and_the_disabled_child():
+    facts = family("420102", child_status="disabled", level=2, event_date="2014-01-01", extreme_poverty=True,
+                   pension={"mother": "100.00"})
+    facts["child"]["in_resident_pension"] = True
+    subsidy = benefit(run(facts, "2017-03-01"), "pension_premium_subsidy")
+    assert subsidy["recipients"] == ["mother", "child"] and f"{subsidy['amount']:.2f}" == "100.00"
+    facts["extreme_poverty"] = False
+    assert "extreme_poverty" in refused(run(facts, "2017-03-01"), "pension_premium_subsidy")
+
+
+def test_hubei_rules_start_with_the_document():
+    facts = family("420102", event_date="2014-01-01")
+    assert benefit(run(facts, "2016-07-31"), "medical_priority") is None
+    # August 2016 is due: the document came into force on one of its days.
+    august = benefit(run(facts, "2016-08-01"), "fee_waiver")
+    assert str(august["recipient_details"][0]["eligible_from"]) == "2016-08-26"
