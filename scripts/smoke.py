@@ -79,6 +79,19 @@ def main() -> None:
         if status != 401:
             fail(f"{name} /v1/whoami without a token answered {status}, not 401", suite)
         print(f"ok  {name:<17} healthz, readyz, docs, openapi.json, whoami", flush=True)
+    # Eligibility reads the seeded register through the registry, as make run wires it.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORTS['eligibility']}/v1/entitlements", method="POST",
+        data=json.dumps({"region": "370306", "month": "2020-06"}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            lines = [json.loads(line) for line in response.read().splitlines() if line]
+    except (urllib.error.URLError, OSError) as exc:
+        fail(f"eligibility /v1/entitlements failed: {exc}", suite)
+    if not any(line["benefit"] == "special_assistance" for line in lines):
+        fail(f"eligibility /v1/entitlements for 370306 2020-06 found no special assistance ({len(lines)} lines)", suite)
+    print(f"ok  eligibility       entitlements of 370306 for 2020-06 from the seeded register: {len(lines)} lines")
     os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     try:
         suite.wait(timeout=30)
