@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.settings import PaymentsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -27,5 +28,6 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
+        routers=[agencies_router],
         configure_logs=configure_logs,
     )

@@ -7,3 +7,8 @@ from tefu_common.db import new_metadata
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+# Import the model modules so Alembic sees every table through Base.metadata.
+from tefu_payments.agencies import models as _agencies  # noqa: E402,F401
+from tefu_payments.batches import models as _batches  # noqa: E402,F401

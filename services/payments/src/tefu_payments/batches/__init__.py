@@ -1,0 +1,1 @@
+"""Payment batches and the ledger lines they hold."""

@@ -1,0 +1,99 @@
+"""Batches, their state transitions, and the ledger.
+
+The ledger's partial unique index is what makes a second payment impossible: a (payee,
+benefit, period) can have at most one line that is pending or paid, whatever the API does and
+however many requests race. A failed or released line leaves the key free for a later batch,
+whose new line names the original (``carries_line_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tefu_common.db import UtcDateTime
+from tefu_common.field_crypto import EncryptedString
+from tefu_payments.models import Base
+
+OPEN_LINE_STATES = ("pending", "paid")
+
+
+class Batch(Base):
+    __tablename__ = "batch"
+    __table_args__ = (
+        # Maker-checker in the database: whoever prepared a batch can never be its approver.
+        CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="maker_checker"),
+        UniqueConstraint("prepared_by", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    benefits: Mapped[list[str]] = mapped_column(JSON)
+    period: Mapped[str] = mapped_column(String(8))  # 2020-06 | 2020-Q2 | 2020
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    prepared_by: Mapped[str] = mapped_column(String(128))
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0.00"))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BatchTransition(Base):
+    """Every change of a batch's state: who, when, from what to what."""
+
+    __tablename__ = "batch_transition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(String(500))
+
+
+class LedgerLine(Base):
+    __tablename__ = "ledger_line"
+    __table_args__ = (
+        Index(
+            "uq_ledger_line_entitlement", "payee_key", "benefit", "period_key", unique=True,
+            postgresql_where=text("status IN ('pending', 'paid')"),
+            sqlite_where=text("status IN ('pending', 'paid')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)  # printed in the file, quoted in returns
+    family_id: Mapped[int] = mapped_column(Integer, index=True)
+    member_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    # m<member id> for a person's benefit, f<family id> for a household's: the payee of the key.
+    payee_key: Mapped[str] = mapped_column(String(24))
+    benefit: Mapped[str] = mapped_column(String(48))
+    period_key: Mapped[str] = mapped_column(String(10))  # 2020-06 (monthly), 2020 (yearly), once
+    month: Mapped[str] = mapped_column(String(7))  # the month the entitlement was computed for
+    due_on: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | paid | failed | released
+    carries_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_line.id"))
+    rule_id: Mapped[str] = mapped_column(String(160))
+    citation: Mapped[str] = mapped_column(String(200))
+    payee_name: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.payee_name"))
+    payee_id_number: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.payee_id_number"))
+    bank_name: Mapped[str | None] = mapped_column(String(64))
+    bank_account: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.bank_account"))
+    account_holder: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.account_holder"))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
