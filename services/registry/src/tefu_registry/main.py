@@ -16,6 +16,7 @@ from tefu_registry.imports.router import router as imports_router
 from tefu_registry.liaisons.router import router as liaisons_router
 from tefu_registry.oauth.router import router as oauth_router
 from tefu_registry.oauth.service import DatabaseRevocations
+from tefu_registry.payees.router import router as payees_router
 from tefu_registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -34,6 +35,8 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   streamed as NDJSON (`/v1/facts`).
 - **Imports** of CSV (UTF-8 or GBK) or XLSX files as background jobs, with a row-by-row report and
   the rejected rows as a file to fix and upload again.
+- **Payees** (`POST /v1/payees`, payments service only): names, ID numbers and bank accounts of
+  the members a batch pays, each read logged.
 - **Change feed** (`/v1/changes`): every change in commit order, so a consumer resuming from its
   last cursor misses nothing.
 - **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
@@ -58,7 +61,8 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, oauth_router],
+        routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, payees_router,
+                 oauth_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.
             keys.with_key(signing_key.kid, signing_key.private_key.public_key()),

@@ -1,0 +1,1 @@
+"""Payees: the names, ID numbers and bank accounts the payments service pays into."""
