@@ -68,3 +68,16 @@ def test_family_evaluation_and_bulk_entitlements_from_the_registry(suite):
     assert (second["id"], "special_assistance", "mother") not in by_family
     assert all(l["month"] == "2020-06" for l in lines)
 
+
+
+def test_a_range_of_months_in_one_pass(suite):
+    clerk = mint_token(suite.signing_key, role="clerk", region="370306")
+    family = _register(suite, clerk, "370306", 31, child_died="2019-11-20")
+    with httpx.stream("POST", f"{suite.url('eligibility')}/v1/entitlements", timeout=60,
+                      headers={"Authorization": f"Bearer {clerk}"},
+                      json={"region": "370306", "month": "2020-02", "from_month": "2019-10",
+                            "benefits": ["special_assistance"]}) as response:
+        assert response.status_code == 200
+        lines = [orjson.loads(line) for line in response.iter_lines() if line]
+    months = sorted({l["month"] for l in lines if l["family_id"] == family["id"] and l["role"] == "mother"})
+    assert months == ["2019-11", "2019-12", "2020-01", "2020-02"]  # due from the month of the death

@@ -43,6 +43,16 @@ def parse_month(text: str) -> Period | None:
     return month_period(int(match[1]), int(match[2])) if match else None
 
 
+def months_between(first: Period, last: Period) -> list[Period]:
+    """Every month from ``first`` to ``last`` inclusive (empty if ``first`` is later)."""
+    months = []
+    year, month = first.first_day.year, first.first_day.month
+    while (year, month) <= (last.first_day.year, last.first_day.month) and len(months) <= 1200:
+        months.append(month_period(year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def period_for(frequency: Frequency, on: date) -> Period | None:
     """The period of a recurring benefit that contains ``on``; None for once-only benefits."""
     if frequency is Frequency.monthly:

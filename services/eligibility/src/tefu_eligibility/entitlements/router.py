@@ -13,16 +13,20 @@ from tefu_common.errors import Forbidden, ValidationFailed
 from tefu_common.regions import region_contains, region_table
 from tefu_eligibility.access import Evaluator
 from tefu_eligibility.entitlements.service import Counts, bulk_codes, entitlement_stream
-from tefu_eligibility.periods import parse_month
+from tefu_eligibility.periods import months_between, parse_month
 from tefu_eligibility.registry_client import open_region_facts
 
 router = APIRouter(prefix="/v1", tags=["entitlements"])
+MAX_MONTHS = 60
 log = logging.getLogger("tefu.entitlements")
 
 
 class EntitlementsRequest(BaseModel):
     region: str = Field(description="GB/T 2260 code: every family registered under it.", examples=["370306"])
-    month: str = Field(description="The month, YYYY-MM.", examples=["2020-06"])
+    month: str = Field(description="The month, YYYY-MM (the last month, with from_month).", examples=["2020-06"])
+    from_month: str | None = Field(
+        None, description="First month of a range ending at `month` (arrears), at most 60 months; "
+                          "the facts are read once, as of the last day of `month`.", examples=["2019-07"])
     benefits: list[str] | None = Field(None, description="Benefit codes; all cash benefits of the region when omitted.")
 
 
@@ -56,6 +60,8 @@ async def entitlements(body: EntitlementsRequest, request: Request, caller: Eval
 
     A monthly benefit appears in every month with at least one eligible day; a yearly one in the
     month holding the year's first eligible day; a once-only one in the month of its trigger.
+    With `from_month`, every month of the range is computed from one pass over the facts (how the
+    payments service finds arrears: months owed but never paid).
     Benefits paid per hospital day are claims, not bulk lines. Neither the facts nor the lines are
     held in memory: both sides stream.
     """
@@ -70,6 +76,16 @@ async def entitlements(body: EntitlementsRequest, request: Request, caller: Eval
         errors.append({"field": "month", "message": f"{body.month!r} is not a month (YYYY-MM)", "type": "value_error"})
     elif month.first_day.year < 1950:
         errors.append({"field": "month", "message": "must be 1950-01 or later", "type": "value_error"})
+    months = [month] if month else []
+    if body.from_month is not None and month is not None:
+        first = parse_month(body.from_month)
+        months = months_between(first, month) if first else []
+        if first is None or first.first_day.year < 1950:
+            errors.append({"field": "from_month", "message": f"{body.from_month!r} is not a month (YYYY-MM) from 1950",
+                           "type": "value_error"})
+        elif not 1 <= len(months) <= MAX_MONTHS:
+            errors.append({"field": "from_month", "type": "value_error",
+                           "message": f"must be at most {MAX_MONTHS} months before month, and not after it"})
     if known_region and body.benefits is not None:
         offered = {code for region in catalogue.regions if _overlaps(region, body.region)
                    for code in bulk_codes(catalogue.rule_set(region), None)}
@@ -88,7 +104,7 @@ async def entitlements(body: EntitlementsRequest, request: Request, caller: Eval
 
     async def lines():  # type: ignore[no-untyped-def]
         try:
-            async for chunk in entitlement_stream(catalogue, facts.chunks(), month, set(body.benefits or []) or None, counts):
+            async for chunk in entitlement_stream(catalogue, facts.chunks(), months, set(body.benefits or []) or None, counts):
                 yield chunk
         finally:
             await facts.aclose()

@@ -45,8 +45,10 @@ def bulk_codes(rules: RuleSet, wanted: set[str] | None) -> list[str]:
     return codes
 
 
-def batch_lines(catalogue: Catalogue, documents: list[dict[str, Any]], month: Period, wanted: set[str] | None,
-                counts: Counts) -> bytes:
+def batch_lines(catalogue: Catalogue, documents: list[dict[str, Any]], months: Period | list[Period],
+                wanted: set[str] | None, counts: Counts) -> bytes:
+    """The lines of one batch of families for each month (the columns are built once)."""
+    months = months if isinstance(months, list) else [months]
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     chains: dict[str, str] = {}
     for document in documents:
@@ -58,12 +60,13 @@ def batch_lines(catalogue: Catalogue, documents: list[dict[str, Any]], month: Pe
     for region, group in groups.items():
         rules = catalogue.rule_set(region)
         columns = Columns(group)
-        for code in bulk_codes(rules, wanted):
-            due = due_in_month(rules, rules.benefits[code], columns, month)
-            if due is None or not len(due.positions):
-                continue
-            out.extend(_lines(columns, due, month))
-            counts.by_benefit[code] += len(due.positions)
+        for month in months:
+            for code in bulk_codes(rules, wanted):
+                due = due_in_month(rules, rules.benefits[code], columns, month)
+                if due is None or not len(due.positions):
+                    continue
+                out.extend(_lines(columns, due, month))
+                counts.by_benefit[code] += len(due.positions)
     counts.families += len(documents)
     counts.lines += len(out)
     return b"".join(out)
@@ -137,10 +140,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-async def entitlement_stream(catalogue: Catalogue, facts: AsyncIterator[bytes], month: Period,
+async def entitlement_stream(catalogue: Catalogue, facts: AsyncIterator[bytes], months: list[Period],
                              wanted: set[str] | None, counts: Counts) -> AsyncIterator[bytes]:
     async for lines in documents_of(facts):
         with collector_paused():
-            out = batch_lines(catalogue, _parse(lines), month, wanted, counts)
+            out = batch_lines(catalogue, _parse(lines), months, wanted, counts)
         if out:
             yield out
