@@ -33,6 +33,16 @@ def get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return 0, b""
 
 
+def post(url: str, token: str, body: dict, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 def fail(message: str, suite: subprocess.Popen[bytes]) -> None:
     suite.send_signal(signal.SIGINT)
     try:
@@ -92,6 +102,19 @@ def main() -> None:
     if not any(line["benefit"] == "special_assistance" for line in lines):
         fail(f"eligibility /v1/entitlements for 370306 2020-06 found no special assistance ({len(lines)} lines)", suite)
     print(f"ok  eligibility       entitlements of 370306 for 2020-06 from the seeded register: {len(lines)} lines")
+    # Payments builds a batch from them, reading bank details with the client make run registered.
+    admin = subprocess.run(["make", "-s", "token", "ROLE=admin", "REGION=370000", "SUB=smoke-admin"],
+                           cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    payments = f"http://127.0.0.1:{PORTS['payments']}/v1"
+    status, body = post(f"{payments}/agencies", admin, {"id": "SMOKE-ZC", "name": "冒烟测试银行", "region_code": "370306"})
+    if status not in (201, 409):
+        fail(f"payments /v1/agencies answered {status}: {body[:200]!r}", suite)
+    status, body = post(f"{payments}/batches", token, {"region_code": "370306", "benefits": ["special_assistance"],
+                                                      "period": "2020-06", "agency_id": "SMOKE-ZC"},
+                        {"Idempotency-Key": "smoke-batch-370306-2020-06"})
+    if status not in (200, 201) or json.loads(body)["line_count"] < 1:
+        fail(f"payments /v1/batches answered {status}: {body[:300]!r}", suite)
+    print(f"ok  payments          batch of 370306 for 2020-06: {json.loads(body)['line_count']} lines")
     os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     try:
         suite.wait(timeout=30)

@@ -10,11 +10,13 @@ too, so a half-running suite never lingers.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,7 @@ def service_env(service: Service) -> dict[str, str]:
         # Revocations are learnt from the issuer; public keys come from the shared JWKS file.
         env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
         env.setdefault(f"{service.prefix}REGISTRY_URL", f"http://127.0.0.1:{registry_port}")
+        env.setdefault(f"{service.prefix}ELIGIBILITY_URL", f"http://127.0.0.1:{env.get('TEFU_ELIGIBILITY_PORT', '8002')}")
     env[f"{service.prefix}PORT"] = port
     return env
 
@@ -79,6 +82,38 @@ def seed_demo_families() -> None:
     )
 
 
+def payments_credentials(registry_port: str) -> dict[str, str]:
+    """Register (or re-key) the payments service's own OAuth client, which reads bank details.
+
+    The secret lives only in the environment of the payments process of this run; every start
+    replaces it, so nothing secret is written to disk.
+    """
+    if os.environ.get("TEFU_PAYMENTS_AUTH__CLIENT_SECRET"):
+        return {}  # configured by the operator
+    admin = subprocess.run(
+        [sys.executable, "-m", "tefu_registry", "token", "--role", "admin", "--region", "000000", "--sub", "suite",
+         "--ttl", "120"], check=True, cwd=ROOT, env=service_env(SERVICES[0]), capture_output=True, text=True,
+    ).stdout.strip()
+    base = f"http://127.0.0.1:{registry_port}"
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
+    body = json.dumps({"client_id": "payments-service", "role": "service", "region": "000000",
+                       "description": "the payments service of this installation"}).encode()
+    try:
+        answer = _post(f"{base}/v1/oauth-clients", body, headers)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:
+            raise
+        answer = _post(f"{base}/v1/oauth-clients/payments-service/secret", b"", headers)
+    return {"TEFU_PAYMENTS_AUTH__TOKEN_URL": f"{base}/oauth/token", "TEFU_PAYMENTS_AUTH__CLIENT_ID": "payments-service",
+            "TEFU_PAYMENTS_AUTH__CLIENT_SECRET": answer["client_secret"]}
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> dict:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def _healthy(port: str) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
@@ -99,8 +134,20 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    ports = {s.name: service_env(s)[f"{s.prefix}PORT"] for s in SERVICES}
+    deadline = time.monotonic() + 60
     for service in SERVICES:
         env = service_env(service)
+        if service.name == "payments" and not stopping:
+            # The registry (the token issuer) must answer before payments gets its own client.
+            while not _healthy(ports["registry"]) and processes["registry"].poll() is None and time.monotonic() < deadline:
+                time.sleep(0.3)
+            try:
+                env.update(payments_credentials(ports["registry"]))
+            except OSError as exc:
+                print(f"could not register the payments service's client: {exc}", file=sys.stderr, flush=True)
+                stopping = True
+                break
         processes[service.name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", f"{service.module}:create_app",
              "--host", env[f"{service.prefix}HOST"], "--port", env[f"{service.prefix}PORT"]],
@@ -109,8 +156,6 @@ def run() -> int:
             # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
             start_new_session=True,
         )
-    ports = {s.name: service_env(s)[f"{s.prefix}PORT"] for s in SERVICES}
-    deadline = time.monotonic() + 60
     while not stopping and not all(_healthy(p) for p in ports.values()):
         if any(p.poll() is not None for p in processes.values()) or time.monotonic() > deadline:
             print("a service failed to start; stopping the suite", file=sys.stderr, flush=True)

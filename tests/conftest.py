@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tefu_common.auth import SigningKey, write_key_files
-from tefu_common.testing import migrated_database
+from tefu_common.testing import migrated_database, mint_token
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {
@@ -123,6 +123,17 @@ class Suite:
         return env
 
 
+def payments_credentials(running: Suite, registry_url: str) -> dict[str, str]:
+    """Register the payments service's own client (role service) and hand it its credentials."""
+    admin = mint_token(running.signing_key, role="admin", region="000000")
+    created = httpx.post(f"{registry_url}/v1/oauth-clients", headers={"Authorization": f"Bearer {admin}"},
+                         json={"client_id": "payments-service", "role": "service", "region": "000000"})
+    created.raise_for_status()
+    return {"TEFU_PAYMENTS_AUTH__TOKEN_URL": f"{registry_url}/oauth/token",
+            "TEFU_PAYMENTS_AUTH__CLIENT_ID": "payments-service",
+            "TEFU_PAYMENTS_AUTH__CLIENT_SECRET": created.json()["client_secret"]}
+
+
 @pytest.fixture(scope="session")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     base = tmp_path_factory.mktemp("suite")
@@ -140,7 +151,11 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
             running.services["registry"] = start_service("registry", running.env_for("registry", ""), base)
             registry_url = running.url("registry")
             for name in ("eligibility", "payments", "medical-priority"):
-                running.services[name] = start_service(name, running.env_for(name, registry_url), base)
+                env = running.env_for(name, registry_url)
+                if name == "payments":
+                    env.update(payments_credentials(running, registry_url))
+                    env["TEFU_PAYMENTS_ELIGIBILITY_URL"] = running.url("eligibility")
+                running.services[name] = start_service(name, env, base)
             yield running
         finally:
             for service in running.services.values():

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tefu_common.settings import ServiceSettings
@@ -13,3 +14,8 @@ class PaymentsSettings(ServiceSettings):
 
     port: int = 8003
     database_url: str = "sqlite+aiosqlite:///var/payments.db"
+    eligibility_url: str = Field("http://127.0.0.1:8002", description="Where entitlements are computed.")
+    registry_url: str = Field("http://127.0.0.1:8001", description="Where payees' bank details are read.")
+    arrears_months: int = Field(
+        12, ge=0, le=59, description="How many months before a batch's period are searched for amounts owed but never paid.")
+    entitlements_timeout_seconds: float = Field(300.0, description="Longest wait for a region's entitlements stream.")

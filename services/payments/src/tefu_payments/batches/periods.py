@@ -1,0 +1,46 @@
+"""Payment periods: a month (2020-06), a quarter (2020-Q2) or a year (2020), as regions pay."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class PayPeriod:
+    label: str
+    first: date  # first day of the first month
+    last: date  # last day of the last month
+
+    @property
+    def first_month(self) -> str:
+        return f"{self.first:%Y-%m}"
+
+    @property
+    def last_month(self) -> str:
+        return f"{self.last:%Y-%m}"
+
+
+def parse_period(text: str) -> PayPeriod | None:
+    match = PERIOD.match(text)
+    if not match:
+        return None
+    year = int(match[1])
+    if match[2]:
+        first_month = last_month = int(match[2])
+    elif match[3]:
+        first_month = 3 * int(match[3]) - 2
+        last_month = first_month + 2
+    else:
+        first_month, last_month = 1, 12
+    return PayPeriod(text, date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1]))
+
+
+def months_back(day: date, months: int) -> str:
+    """The month ``months`` before the month of ``day``, as YYYY-MM."""
+    index = day.year * 12 + day.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

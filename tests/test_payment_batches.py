@@ -1,0 +1,119 @@
+"""Payment batches across real processes: registry → eligibility → payments."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import httpx
+import pytest
+
+from tefu_common.resident_id import check_character
+from tefu_common.testing import mint_token
+
+pytestmark = pytest.mark.processes
+
+REGION = "420106"  # 武昌区: no other test registers families here
+
+
+def _id(birth: str, serial: int) -> str:
+    first17 = f"{REGION}{birth.replace('-', '')}{serial:03d}"
+    return first17 + check_character(first17)
+
+
+NAMES = {1: ("陈秀英", "刘建国"), 2: ("王桂兰", "张志强"), 3: ("李凤霞", "赵德明")}
+
+
+def _register(suite, clerk: str, serial: int, child_died: str) -> dict:
+    mother, father = NAMES[serial]
+    body = {
+        "region_code": REGION, "hukou_type": "urban", "address": "武昌区某街道 8 号",
+        "honor_certificate": {"number": f"GRZ-P{serial}", "issued_on": "1991-01-05"},
+        "mother": {"name": mother, "id_number": _id("1962-04-10", serial * 2 + 2),
+                   "bank_account": {"bank": "中国工商银行武昌支行", "account_number": f"62220210{serial:011d}",
+                                    "holder": mother}},
+        "father": {"name": father, "id_number": _id("1960-09-01", serial * 2 + 1)},
+        "child": {"name": "刘小明", "birth_date": "1988-02-01"},
+        "events": [{"kind": "child_died", "occurred_on": child_died}],
+    }
+    response = httpx.post(f"{suite.url('registry')}/v1/families", json=body, headers={"Authorization": f"Bearer {clerk}"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def families(suite) -> list[dict]:
+    clerk = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-wang")
+    return [_register(suite, clerk, serial, "2019-03-10") for serial in (1, 2, 3)]
+
+
+def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
+    payments = suite.url("payments")
+    admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
+    agency = httpx.post(f"{payments}/v1/agencies", headers=admin,
+                        json={"id": "ICBC-WC", "name": "中国工商银行武昌支行", "region_code": "420000"})
+    assert agency.status_code == 201, agency.text
+    clerk_token = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-wang")
+    clerk = {"Authorization": f"Bearer {clerk_token}"}
+
+    body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ICBC-WC"}
+    created = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"},
+                         timeout=60)
+    assert created.status_code == 201, created.text
+    batch = created.json()
+    # Each mother: June 2020 plus twelve months of arrears (2019-06 … 2020-05); the fathers have no account.
+    assert batch["status"] == "draft" and batch["line_count"] == 3 * 13 and batch["arrears_lines"] == 3 * 12
+    assert batch["total"] == f"{3 * 13 * 340}.00"  # the national urban standard for a death
+    assert batch["skipped"]["no_bank_account"] == 3 * 13
+
+    again = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
+    assert again.status_code == 200 and again.json()["id"] == batch["id"]
+    other_body = httpx.post(f"{payments}/v1/batches", json={**body, "period": "2020-07"},
+                            headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
+    assert other_body.status_code == 422
+    nothing_left = httpx.post(f"{payments}/v1/batches", json=body, headers=clerk, timeout=60)
+    assert nothing_left.status_code == 409
+
+    batch_url = f"{payments}/v1/batches/{batch['id']}"
+    assert httpx.post(f"{batch_url}/submit", headers=clerk).json()["status"] == "submitted"
+    same_person = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='approver', region=REGION, subject='clerk-wang')}"}
+    refused = httpx.post(f"{batch_url}/approve", headers=same_person)
+    assert refused.status_code == 403 and "maker-checker" in refused.json()["detail"]
+    approver = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='approver', region=REGION, subject='chief-li')}"}
+    approved = httpx.post(f"{batch_url}/approve", headers=approver)
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "chief-li"
+    assert httpx.post(f"{batch_url}/approve", headers=approver).status_code == 409
+    steps = [(t["from_status"], t["to_status"], t["actor"]) for t in httpx.get(f"{batch_url}/transitions", headers=clerk).json()]
+    assert steps == [(None, "draft", "clerk-wang"), ("draft", "submitted", "clerk-wang"), ("submitted", "approved", "chief-li")]
+
+    # July: a batch cancelled releases its lines; the next one carries them.
+    july = {**body, "period": "2020-07"}
+    first = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60).json()
+    assert first["line_count"] == 3
+    cancelled = httpx.post(f"{payments}/v1/batches/{first['id']}/cancel", json={"note": "wrong agency"}, headers=clerk)
+    assert cancelled.json()["status"] == "cancelled"
+    second = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60)
+    assert second.status_code == 201 and second.json()["line_count"] == 3
+
+    elsewhere = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region='370306')}"}
+    assert httpx.get(batch_url, headers=elsewhere).status_code == 404
+
+
+async def test_twenty_parallel_requests_build_one_batchs_worth_of_lines(suite, families):
+    if os.environ.get("TEFU_TEST_DB", "postgresql") != "postgresql":
+        pytest.skip("concurrent batch building is shown on PostgreSQL")
+    payments = suite.url("payments")
+    admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
+    httpx.post(f"{payments}/v1/agencies", headers=admin,
+               json={"id": "ICBC-WC2", "name": "中国工商银行武昌支行二", "region_code": "420000"})
+    clerk = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region=REGION, subject='clerk-zhou')}"}
+    body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2021-03", "agency_id": "ICBC-WC2"}
+    async with httpx.AsyncClient(timeout=120) as client:
+        answers = await asyncio.gather(*(client.post(f"{payments}/v1/batches", json=body, headers=clerk)
+                                         for _ in range(20)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 1 and statuses.count(409) == 19, [a.text for a in answers if a.status_code not in (201, 409)]
+    built = next(a.json() for a in answers if a.status_code == 201)
+    listed = httpx.get(f"{payments}/v1/batches", headers=clerk).json()
+    march = [b for b in listed if b["period"] == "2021-03"]
+    assert [b["id"] for b in march] == [built["id"]]
