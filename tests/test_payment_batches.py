@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import csv
+import hashlib
+import io
+import json
 import os
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tefu_common.resident_id import check_character
 from tefu_common.testing import mint_token
@@ -85,6 +91,29 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert httpx.post(f"{batch_url}/approve", headers=approver).status_code == 409
     steps = [(t["from_status"], t["to_status"], t["actor"]) for t in httpx.get(f"{batch_url}/transitions", headers=clerk).json()]
     assert steps == [(None, "draft", "clerk-wang"), ("draft", "submitted", "clerk-wang"), ("submitted", "approved", "chief-li")]
+
+    # The agency pulls its file: count, total and hash agree with the signed manifest; a second
+    # pull gives the same bytes; another agency sees nothing.
+    bank = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='agency', region='420000', agency='ICBC-WC')}"}
+    assert [b["id"] for b in httpx.get(f"{payments}/v1/agency/batches", headers=bank).json()] == [batch["id"]]
+    pulled = httpx.get(f"{batch_url}/file", headers=bank)
+    assert pulled.status_code == 200, pulled.text
+    rows = list(csv.reader(io.StringIO(pulled.content.decode("utf-8"))))
+    assert rows[0][:3] == ["流水号", "姓名", "身份证号码"] and len(rows) == 1 + 39 + 1
+    assert rows[-1][:3] == ["合计", "39", f"{39 * 340}.00"]
+    sha = hashlib.sha256(pulled.content).hexdigest()
+    assert pulled.headers["x-content-sha256"] == sha
+    assert httpx.get(batch_url, headers=clerk).json()["status"] == "exported"
+    assert httpx.get(f"{batch_url}/file", headers=bank).content == pulled.content
+    manifest = httpx.get(f"{batch_url}/manifest", headers=bank).json()
+    assert manifest["content"]["sha256"] == sha and manifest["content"]["line_count"] == 39
+    key = next(k for k in httpx.get(f"{payments}/.well-known/jwks.json").json()["keys"]
+               if k["kid"] == manifest["signature"]["kid"])
+    public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["x"] + "=="))
+    signed = json.dumps(manifest["content"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    public.verify(base64.b64decode(manifest["signature"]["value"]), signed)  # raises if forged
+    other_bank = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='agency', region='420000', agency='BOC-WC')}"}
+    assert httpx.get(f"{batch_url}/file", headers=other_bank).status_code == 404
 
     # July: a batch cancelled releases its lines; the next one carries them.
     july = {**body, "period": "2020-07"}

@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 
 def _line(reference: str, status: str = "pending") -> dict:
     return {"batch_id": 1, "reference": reference, "family_id": 7, "member_id": 70, "role": "mother", "payee_key": "m70",
-            "benefit": "special_assistance", "period_key": "2020-06", "month": "2020-06", "amount": Decimal("610.00"),
+            "benefit": "special_assistance", "benefit_name": "计划生育家庭特别扶助金", "period_key": "2020-06", "month": "2020-06", "amount": Decimal("610.00"),
             "status": status, "rule_id": "r", "citation": "c", "created_at": NOW}
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_common.settings import Environment
 from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
+from tefu_payments.disbursement.router import router as disbursement_router
+from tefu_payments.disbursement.signing import load_signer
 from tefu_payments.settings import PaymentsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -24,6 +27,10 @@ disbursement files for agent banks, their return files and reconciliation.
   moves draft → submitted → approved (by an approver who did not prepare it), or is rejected or
   cancelled, which releases its lines for a later batch. `Idempotency-Key` makes creation safe to
   retry.
+- **Files** (`GET /v1/agency/batches`, `GET /v1/batches/{id}/file`, agencies): the approved
+  batch in the agency's format (CSV UTF-8/GBK, XLSX, fixed-width), the same bytes on every pull,
+  with its SHA-256; `GET /v1/batches/{id}/manifest` signs count, total and hash (Ed25519, keys at
+  `/.well-known/jwks.json`).
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
 
@@ -33,12 +40,16 @@ errors are `application/problem+json` (RFC 9457).
 
 
 def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    return create_service_app(
-        settings=settings or PaymentsSettings(),
+    settings = settings or PaymentsSettings()
+    app = create_service_app(
+        settings=settings,
         title="Tefu payments",
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[agencies_router, batches_router],
+        routers=[agencies_router, batches_router, disbursement_router],
         configure_logs=configure_logs,
     )
+    app.state.manifest_signer = load_signer(settings.file_signing_key_file,
+                                            create=settings.environment is not Environment.production)
+    return app

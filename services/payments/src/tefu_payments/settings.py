@@ -1,5 +1,6 @@
 """Tefu payments settings (environment prefix ``TEFU_PAYMENTS_``)."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -18,4 +19,13 @@ class PaymentsSettings(ServiceSettings):
     registry_url: str = Field("http://127.0.0.1:8001", description="Where payees' bank details are read.")
     arrears_months: int = Field(
         12, ge=0, le=59, description="How many months before a batch's period are searched for amounts owed but never paid.")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.file_signing_key_file.is_file():
+            problems.append(f"TEFU_PAYMENTS_FILE_SIGNING_KEY_FILE: no manifest signing key at {self.file_signing_key_file}")
+        return problems
+    file_signing_key_file: Path = Field(
+        Path("var/keys/payments-file-ed25519.pem"),
+        description="Ed25519 key that signs disbursement manifests (created on first start outside production).")
     entitlements_timeout_seconds: float = Field(300.0, description="Longest wait for a region's entitlements stream.")

@@ -31,7 +31,8 @@ class EntitlementsRequest(BaseModel):
 
 
 LINE_EXAMPLE = (
-    '{"family_id":7,"member_id":1,"role":"mother","benefit":"special_assistance","month":"2020-06",'
+    '{"family_id":7,"member_id":1,"role":"mother","benefit":"special_assistance","benefit_name":"计划生育家庭特别扶助金",'
+    '"month":"2020-06",'
     '"period":"2020-06","due_on":null,"amount":"610.00","rule_id":"000000/000000-national/special_assistance",'
     '"citation":"国人口发〔2007〕78号 二、三","reason":"独生子女死亡"}\n'
 )
@@ -53,7 +54,7 @@ async def entitlements(body: EntitlementsRequest, request: Request, caller: Eval
     """Reads the registry's facts stream for the region as of the month's last day (with the
     caller's token) and streams one line per cash benefit due for the month:
     `family_id`, `member_id` (for a household benefit, the payee: the mother while she lives),
-    `role`, `benefit`, `month`, `period` (the month for monthly benefits, the year for yearly
+    `role`, `benefit`, `benefit_name`, `month`, `period` (the month for monthly benefits, the year for yearly
     ones, null for once-only ones), `due_on` (once-only), `amount` (a decimal string; null where
     the rules leave the amount to local decision and no value is set), `rule_id`, `citation`,
     `reason`.

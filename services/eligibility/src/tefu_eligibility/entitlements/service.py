@@ -89,6 +89,7 @@ def _lines(columns: Columns, due: Any, month: Period) -> Iterable[bytes]:
             "member_id": rows.member_ids[position],
             "role": rows.roles[position],
             "benefit": rule.code,
+            "benefit_name": versions[version].rule.name,
             "month": month.label,
             "period": period,
             "due_on": to_date(int(due.first_day[k])).isoformat() if once else None,

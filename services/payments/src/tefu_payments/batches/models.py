@@ -44,6 +44,9 @@ class Batch(Base):
     line_count: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0.00"))
     file_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The agency's file layout as it was at the first pull: later pulls render the same bytes
+    # even if the agency's profile has changed since.
+    file_layout: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -81,6 +84,7 @@ class LedgerLine(Base):
     # m<member id> for a person's benefit, f<family id> for a household's: the payee of the key.
     payee_key: Mapped[str] = mapped_column(String(24))
     benefit: Mapped[str] = mapped_column(String(48))
+    benefit_name: Mapped[str] = mapped_column(String(80))  # as printed in the bank's file
     period_key: Mapped[str] = mapped_column(String(10))  # 2020-06 (monthly), 2020 (yearly), once
     month: Mapped[str] = mapped_column(String(7))  # the month the entitlement was computed for
     due_on: Mapped[date | None] = mapped_column(Date)

@@ -167,7 +167,8 @@ async def _write_chunk(session: AsyncSession, request: Request, batch: Batch, ch
         rows.append({
             "batch_id": batch.id, "reference": f"{batch.id:06d}{report.inserted + len(rows) + 1:07d}",
             "family_id": line["family_id"], "member_id": line["member_id"], "role": line["role"],
-            "payee_key": payee_key(line), "benefit": line["benefit"], "period_key": period_key(line),
+            "payee_key": payee_key(line), "benefit": line["benefit"], "benefit_name": line["benefit_name"][:80],
+            "period_key": period_key(line),
             "month": line["month"], "due_on": date.fromisoformat(line["due_on"]) if line.get("due_on") else None,
             "amount": Decimal(line["amount"]), "status": "pending", "rule_id": line["rule_id"],
             "citation": line["citation"][:200], "payee_name": payee["name"], "payee_id_number": payee["id_number"],

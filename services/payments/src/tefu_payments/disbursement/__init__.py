@@ -1,0 +1,1 @@
+"""Disbursement files for agent banks: rendering, hashing, signing, pulling."""

@@ -1,0 +1,152 @@
+"""Rendering a batch's disbursement file in its agency's format, deterministically.
+
+Same batch → same bytes → same SHA-256, whenever and however often it is rendered: lines in
+reference order, no timestamps of the moment (an XLSX file carries the batch's creation time and
+fixed ZIP entry times), fixed line endings. Text cells that a spreadsheet would run as a formula
+(= + - @, tab, carriage return) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from openpyxl import Workbook
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class RenderError(ValueError):
+    """A line cannot be written in the agency's format (a name GBK cannot encode, a value too wide)."""
+
+
+@dataclass(frozen=True)
+class FileLine:
+    reference: str
+    name: str
+    id_number: str
+    account: str
+    holder: str
+    bank: str
+    amount: Decimal
+    benefit: str
+    period: str
+    due_on: str
+
+    def value(self, field: str) -> str:
+        if field == "amount":
+            return f"{self.amount:.2f}"
+        return safe_text(getattr(self, field))
+
+
+def safe_text(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+@dataclass(frozen=True)
+class Layout:
+    file_format: str  # csv | xlsx | fixed
+    encoding: str  # utf-8 | gbk
+    columns: list[dict[str, Any]]
+    header_row: bool
+    summary: str  # none | header | trailer
+
+    @property
+    def extension(self) -> str:
+        return {"csv": "csv", "xlsx": "xlsx", "fixed": "txt"}[self.file_format]
+
+    @property
+    def media_type(self) -> str:
+        charset = "GBK" if self.encoding == "gbk" else "UTF-8"
+        return {"csv": f"text/csv; charset={charset}", "fixed": f"text/plain; charset={charset}",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[self.file_format]
+
+
+def summary_row(layout: Layout, count: int, total: Decimal) -> list[str]:
+    row = ["合计", str(count), f"{total:.2f}"]
+    return row + [""] * max(0, len(layout.columns) - len(row))
+
+
+async def render(layout: Layout, lines: AsyncIterator[list[FileLine]], count: int, total: Decimal,
+                 created: Any, out: IO[bytes]) -> None:
+    """Write the file to ``out`` (a spooled temporary file), chunk by chunk."""
+    if layout.file_format == "xlsx":
+        await _render_xlsx(layout, lines, count, total, created, out)
+        return
+    text = _fixed_rows if layout.file_format == "fixed" else _csv_rows
+    if layout.summary == "header":
+        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+    if layout.header_row:
+        out.write(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
+    async for chunk in lines:
+        for line in chunk:
+            out.write(_encode(layout, text(layout, [[line.value(c["field"]) for c in layout.columns]]), line.reference))
+    if layout.summary == "trailer":
+        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+
+
+def _encode(layout: Layout, text: str, where: str) -> bytes:
+    try:
+        return text.encode(layout.encoding)
+    except UnicodeEncodeError as exc:
+        raise RenderError(f"line {where}: {exc.object[exc.start:exc.end]!r} cannot be written in {layout.encoding.upper()}; "
+                          f"correct the name in the register or ask the agency for UTF-8") from None
+
+
+def _csv_rows(layout: Layout, rows: Iterable[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _fixed_rows(layout: Layout, rows: Iterable[list[str]]) -> str:
+    """Columns padded to their width in bytes of the file's encoding (a Chinese character is 2 in GBK, 3 in UTF-8)."""
+    out = []
+    for row in rows:
+        cells = []
+        for column, value in zip(layout.columns, row):
+            width = column.get("width") or len(value)
+            size = len(value.encode(layout.encoding, errors="replace"))
+            if size > width:
+                raise RenderError(f"{value!r} is wider than the {width} bytes of column {column['header']}")
+            padding = " " * (width - size)
+            cells.append(padding + value if column["field"] == "amount" else value + padding)
+        out.append("".join(cells) + "\r\n")
+    return "".join(out)
+
+
+async def _render_xlsx(layout: Layout, lines: AsyncIterator[list[FileLine]], count: int, total: Decimal,
+                       created: Any, out: IO[bytes]) -> None:
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = workbook.properties.modified = created.replace(tzinfo=None, microsecond=0)
+    workbook.properties.creator = "Tefu"
+    sheet = workbook.create_sheet("发放明细")
+    if layout.summary == "header":
+        sheet.append(summary_row(layout, count, total))
+    if layout.header_row:
+        sheet.append([c["header"] for c in layout.columns])
+    async for chunk in lines:
+        for line in chunk:
+            sheet.append([line.value(c["field"]) for c in layout.columns])
+    if layout.summary == "trailer":
+        sheet.append(summary_row(layout, count, total))
+    raw = io.BytesIO()
+    workbook.save(raw)
+    _fixed_zip(raw, out)
+
+
+def _fixed_zip(raw: io.BytesIO, out: IO[bytes]) -> None:
+    """Rewrite the XLSX package with fixed entry times: the bytes then depend on the content only."""
+    raw.seek(0)
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(item.filename))

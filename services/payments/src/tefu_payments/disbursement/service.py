@@ -1,0 +1,137 @@
+"""Pulling a batch's file: render, hash, mark exported on the first pull; the signed manifest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tefu_common.auth import Principal, Role
+from tefu_common.errors import Conflict, NotFound
+from tefu_payments.agencies.models import Agency
+from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.disbursement.render import FileLine, Layout, RenderError, render
+from tefu_payments.disbursement.signing import ManifestSigner
+
+PULLABLE = ("approved", "exported", "reconciled")
+FILE_STATES = ("pending", "paid", "failed")  # released lines left the batch
+CHUNK = 5000
+SPOOL = 32 * 1024 * 1024  # files beyond 32 MB go to a temporary file, not memory
+
+
+async def agency_batch(session: AsyncSession, batch_id: int, caller: Principal) -> Batch:
+    """A batch the calling agency may see: only its own (404 otherwise, as if it did not exist)."""
+    batch = await session.get(Batch, batch_id)
+    if batch is None or caller.institution is None or batch.agency_id != caller.institution.id:
+        raise NotFound(f"no batch {batch_id} for agency {caller.institution.id if caller.institution else '?'}")
+    return batch
+
+
+async def agency_batches(session: AsyncSession, caller: Principal, status: str | None) -> list[Batch]:
+    query = select(Batch).where(Batch.agency_id == (caller.institution.id if caller.institution else ""))
+    query = query.where(Batch.status == status) if status else query.where(Batch.status.in_(PULLABLE))
+    return list((await session.scalars(query.order_by(Batch.id))).all())
+
+
+def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
+    return batch.file_layout or {"file_format": agency.file_format, "encoding": agency.encoding, "columns": agency.columns,
+                                 "header_row": agency.header_row, "summary": agency.summary}
+
+
+async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[FileLine]]:
+    last = 0
+    while True:
+        rows = (await session.scalars(
+            select(LedgerLine).where(LedgerLine.batch_id == batch.id, LedgerLine.status.in_(FILE_STATES),
+                                     LedgerLine.id > last).order_by(LedgerLine.id).limit(CHUNK))).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        yield [FileLine(reference=r.reference, name=r.payee_name or "", id_number=r.payee_id_number or "",
+                        account=r.bank_account or "", holder=r.account_holder or "", bank=r.bank_name or "",
+                        amount=r.amount, benefit=r.benefit_name,
+                        period=r.period_key if r.period_key != "once" else (r.due_on.isoformat() if r.due_on else ""),
+                        due_on=r.due_on.isoformat() if r.due_on else "") for r in rows]
+        for row in rows:
+            session.expunge(row)  # keep memory flat over a million lines
+
+
+async def rendered_file(session: AsyncSession, batch: Batch) -> tuple[IO[bytes], str, Layout]:
+    """The batch's file in a spooled temporary file (rewound), its SHA-256 and its layout."""
+    agency = await session.get(Agency, batch.agency_id)
+    assert agency is not None
+    layout = Layout(**layout_of(batch, agency))
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+    try:
+        await render(layout, _lines(session, batch), batch.line_count, batch.total, batch.created_at, out)
+    except RenderError as exc:
+        out.close()
+        raise Conflict(f"batch {batch.id} cannot be written as {layout.file_format}: {exc}") from None
+    out.seek(0)
+    digest = hashlib.sha256()
+    while block := out.read(1 << 20):
+        digest.update(block)
+    out.seek(0)
+    return out, digest.hexdigest(), layout
+
+
+async def pull(session: AsyncSession, batch_id: int, caller: Principal) -> tuple[IO[bytes], str, Layout, Batch]:
+    batch = await agency_batch(session, batch_id, caller)
+    if batch.status not in PULLABLE:
+        raise Conflict(f"batch {batch.id} is {batch.status}: an agency pulls approved batches only")
+    first_pull = batch.file_sha256 is None
+    if first_pull:
+        agency = await session.get(Agency, batch.agency_id)
+        assert agency is not None
+        batch.file_layout = layout_of(batch, agency)
+    file, sha, layout = await rendered_file(session, batch)
+    if first_pull:
+        now = datetime.now(timezone.utc)
+        session.add(BatchTransition(batch_id=batch.id, from_status=batch.status, to_status="exported",
+                                    actor=caller.subject, at=now, note=f"file sha256 {sha}"))
+        batch.status, batch.file_sha256, batch.updated_at = "exported", sha, now
+        await session.flush()
+    elif sha != batch.file_sha256:
+        file.close()
+        raise Conflict(f"batch {batch.id} no longer renders to the file first pulled (sha256 {batch.file_sha256}); "
+                       "its lines were changed outside the API: contact the clerk")
+    return file, sha, layout, batch
+
+
+def canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def manifest(session: AsyncSession, batch: Batch, signer: ManifestSigner) -> dict[str, Any]:
+    if batch.file_sha256 is not None:
+        sha, layout = batch.file_sha256, Layout(**batch.file_layout) if batch.file_layout else None
+    else:
+        file, sha, layout = await rendered_file(session, batch)
+        file.close()
+    content = {
+        "batch_id": batch.id, "agency_id": batch.agency_id, "region_code": batch.region_code, "period": batch.period,
+        "line_count": batch.line_count, "total": f"{Decimal(batch.total):.2f}", "sha256": sha,
+        "file_name": file_name(batch, layout.extension if layout else "csv"),
+    }
+    return {"content": content, "signature": {
+        "algorithm": signer.algorithm, "kid": signer.kid,
+        "value": base64.b64encode(signer.sign(canonical(content))).decode(),
+        "signed": "the UTF-8 bytes of `content` as JSON with sorted keys and no spaces"}}
+
+
+def file_name(batch: Batch, extension: str) -> str:
+    return f"tefu-batch-{batch.id}-{batch.period}.{extension}"
+
+
+def sees_batch(caller: Principal, batch: Batch) -> bool:
+    if caller.role is Role.agency:
+        return caller.institution is not None and caller.institution.id == batch.agency_id
+    return caller.covers_region(batch.region_code)
