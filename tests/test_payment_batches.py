@@ -115,14 +115,45 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     other_bank = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='agency', region='420000', agency='BOC-WC')}"}
     assert httpx.get(f"{batch_url}/file", headers=other_bank).status_code == 404
 
+    # The return: a bad file is refused row by row and changes nothing; the good one reconciles.
+    references = [row[0] for row in rows[1:-1]]
+    # Two of June's lines fail (within the next batch's look-back); every other line is paid.
+    failing = [row[0] for row in rows[1:-1] if row[7] == "2020-06"][:2]
+    bad = "流水号,结果,失败原因,发放日期,金额\r\n" + f"{references[0]},成功,,2020-07-05,999.00\r\n" + "9999999999999,成功,,2020-07-05,\r\n"
+    refused_return = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", bad.encode("gbk"))})
+    assert refused_return.status_code == 422
+    assert {(e["row"], e["column"]) for e in refused_return.json()["errors"]} == {(2, "金额"), (3, "流水号")}
+    assert httpx.get(batch_url, headers=clerk).json()["status"] == "exported"
+    good = "流水号,结果,失败原因,发放日期\r\n" + "".join(
+        f"{ref},失败,账户已销户,\r\n" if ref in failing else f"{ref},成功,,2020-07-05\r\n" for ref in references)
+    posted = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", good.encode("gbk"))})
+    assert posted.status_code == 200, posted.text
+    assert posted.json() | {"rows": 39} == {"batch_id": batch["id"], "status": "reconciled", "rows": 39, "applied": 39,
+                                           "unchanged": 0, "paid": 37, "failed": 2, "pending": 0}
+    again = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", good.encode("gbk"))})
+    assert again.json()["unchanged"] == 39 and again.json()["applied"] == 0
+    failed_refs = set(failing)
+
     # July: a batch cancelled releases its lines; the next one carries them.
     july = {**body, "period": "2020-07"}
     first = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60).json()
-    assert first["line_count"] == 3
+    assert first["line_count"] == 3 + 2 and first["carried_lines"] == 2  # July, and the two failures again
     cancelled = httpx.post(f"{payments}/v1/batches/{first['id']}/cancel", json={"note": "wrong agency"}, headers=clerk)
     assert cancelled.json()["status"] == "cancelled"
     second = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60)
-    assert second.status_code == 201 and second.json()["line_count"] == 3
+    assert second.status_code == 201 and second.json()["line_count"] == 5
+    carried = [l for l in httpx.get(f"{payments}/v1/batches/{second.json()['id']}/lines", headers=clerk).json() if l["carries"]]
+    assert {l["carries"] for l in carried} == failed_refs
+    assert all("*" in l["payee_name"] and l["bank_account"].endswith(l["bank_account"][-4:]) for l in carried)
+
+    # No (payee, benefit, period) is paid twice or held twice across every batch.
+    held: dict[tuple, int] = {}
+    for listed in httpx.get(f"{payments}/v1/batches", headers=clerk).json():
+        for l in httpx.get(f"{payments}/v1/batches/{listed['id']}/lines", params={"limit": 5000}, headers=clerk).json():
+            if l["status"] in ("pending", "paid"):
+                key = (l["member_id"], l["benefit"], l["period"])
+                held[key] = held.get(key, 0) + 1
+    assert held and max(held.values()) == 1
 
     elsewhere = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region='370306')}"}
     assert httpx.get(batch_url, headers=elsewhere).status_code == 404

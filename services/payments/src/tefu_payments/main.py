@@ -12,6 +12,7 @@ from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
 from tefu_payments.disbursement.signing import load_signer
+from tefu_payments.returns.router import router as returns_router
 from tefu_payments.settings import PaymentsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -31,6 +32,8 @@ disbursement files for agent banks, their return files and reconciliation.
   batch in the agency's format (CSV UTF-8/GBK, XLSX, fixed-width), the same bytes on every pull,
   with its SHA-256; `GET /v1/batches/{id}/manifest` signs count, total and hash (Ed25519, keys at
   `/.well-known/jwks.json`).
+- **Returns** (`POST /v1/batches/{id}/returns`, agencies): paid or failed per line, all checked
+  before any is applied; failed lines are owed again and carried by the next batch.
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
 
@@ -47,7 +50,7 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[agencies_router, batches_router, disbursement_router],
+        routers=[agencies_router, batches_router, disbursement_router, returns_router],
         configure_logs=configure_logs,
     )
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,

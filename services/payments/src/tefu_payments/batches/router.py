@@ -11,7 +11,7 @@ from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
 from tefu_payments.batches import service
 from tefu_payments.batches.models import Batch
-from tefu_payments.batches.schemas import BatchCreate, BatchOut, BatchStatus, DecisionIn, TransitionOut
+from tefu_payments.batches.schemas import BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
 
 Preparer = Annotated[Principal, Depends(require(Scope.batches_prepare, roles=[Role.clerk, Role.admin]))]
 Approver = Annotated[Principal, Depends(require(Scope.batches_approve, roles=[Role.approver, Role.admin]))]
@@ -71,6 +71,15 @@ async def get_batch(batch_id: int, session: DbSession, caller: Reader) -> BatchO
 async def batch_transitions(batch_id: int, session: DbSession, caller: Reader) -> list[TransitionOut]:
     batch = await service.scoped_batch(session, batch_id, caller)
     return [TransitionOut.model_validate(t, from_attributes=True) for t in await service.transitions(session, batch)]
+
+
+@router.get("/{batch_id}/lines", response_model=list[LineOut], summary="The batch's lines, in reference order")
+async def batch_lines(batch_id: int, session: DbSession, caller: Reader,
+                      after: str | None = Query(None, description="The last reference of the previous page."),
+                      limit: int = Query(500, ge=1, le=5000)) -> list[LineOut]:
+    """Names and accounts are masked here; the full values go only into the agency's file."""
+    batch = await service.scoped_batch(session, batch_id, caller)
+    return await service.batch_lines(session, batch, after=after, limit=limit)
 
 
 @router.post("/{batch_id}/submit", response_model=BatchOut, summary="Submit a draft for approval", responses={409: PROBLEM})

@@ -59,3 +59,23 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(None, max_length=500, description="Why (required to reject or cancel).")
+
+
+class LineOut(BaseModel):
+    reference: str
+    family_id: int
+    member_id: int | None
+    role: str
+    benefit: str
+    benefit_name: str
+    period: str = Field(description="2020-06 (monthly), 2020 (yearly) or once.")
+    month: str
+    due_on: date | None
+    amount: MoneyDecimal
+    status: Literal["pending", "paid", "failed", "released"]
+    paid_on: date | None
+    failure_reason: str | None
+    carries: str | None = Field(description="Reference of the failed line this one pays again.")
+    payee_name: str | None = Field(description="Masked (李*英).")
+    bank_account: str | None = Field(description="Masked: the last four digits.")
+    citation: str

@@ -25,11 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal, Role
 from tefu_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tefu_common.masking import mask_account, mask_name
 from tefu_common.regions import region_contains, region_prefix, region_table
 from tefu_payments.agencies.models import Agency
 from tefu_payments.batches.models import OPEN_LINE_STATES, Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.periods import months_back, parse_period
-from tefu_payments.batches.schemas import BatchCreate
+from tefu_payments.batches.schemas import BatchCreate, LineOut
 from tefu_payments.upstream import entitlement_lines, payee_details
 
 CHUNK = 2000
@@ -268,3 +269,17 @@ async def list_batches(session: AsyncSession, caller: Principal, status: str | N
         query = query.where(Batch.status == status)
     return list((await session.scalars(query)).all())
 
+
+
+async def batch_lines(session: AsyncSession, batch: Batch, *, after: str | None, limit: int) -> list[LineOut]:
+    carried = LedgerLine.__table__.alias("carried")
+    query = (select(LedgerLine, carried.c.reference).outerjoin(carried, carried.c.id == LedgerLine.carries_line_id)
+             .where(LedgerLine.batch_id == batch.id).order_by(LedgerLine.reference).limit(limit))
+    if after:
+        query = query.where(LedgerLine.reference > after)
+    return [LineOut(reference=l.reference, family_id=l.family_id, member_id=l.member_id, role=l.role, benefit=l.benefit,
+                    benefit_name=l.benefit_name, period=l.period_key, month=l.month, due_on=l.due_on, amount=l.amount,
+                    status=l.status, paid_on=l.paid_on, failure_reason=l.failure_reason, carries=carries,
+                    payee_name=mask_name(l.payee_name) if l.payee_name else None,
+                    bank_account=mask_account(l.bank_account) if l.bank_account else None, citation=l.citation)
+            for l, carries in (await session.execute(query)).all()]

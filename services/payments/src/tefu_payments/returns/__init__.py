@@ -1,0 +1,1 @@
+"""Return files from agent banks: what was paid, what failed and why."""

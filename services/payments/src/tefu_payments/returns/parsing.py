@@ -1,0 +1,128 @@
+"""Reading a return file (CSV in UTF-8 or GBK, or XLSX) into rows, with the row numbers people see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import load_workbook
+
+HEADERS = {
+    "reference": ("流水号", "reference", "line_reference"),
+    "result": ("结果", "发放结果", "result", "status"),
+    "reason": ("失败原因", "原因", "reason"),
+    "paid_on": ("发放日期", "入账日期", "paid_on", "date"),
+    "amount": ("金额", "amount"),
+}
+PAID = {"成功", "已发放", "paid", "success", "ok"}
+FAILED = {"失败", "未发放", "failed", "fail", "error"}
+
+
+class ReturnFileError(ValueError):
+    """The file cannot be read at all (format, encoding, missing columns)."""
+
+
+@dataclass
+class ReturnRow:
+    row: int  # as numbered in the file (the heading is row 1)
+    reference: str
+    result: str | None  # paid | failed | None when unreadable
+    reason: str
+    paid_on: date | None
+    amount: Decimal | None
+    problems: list[tuple[str, str]]  # (column, message)
+
+
+def read_rows(content: bytes, filename: str) -> list[ReturnRow]:
+    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
+        table = _xlsx(content)
+    else:
+        table = _csv(content)
+    if not table:
+        raise ReturnFileError("the file is empty")
+    heading = [str(cell or "").strip().lower() for cell in table[0]]
+    columns = {}
+    for name, names in HEADERS.items():
+        for index, title in enumerate(heading):
+            if title in {n.lower() for n in names}:
+                columns[name] = index
+    missing = [HEADERS[n][0] for n in ("reference", "result") if n not in columns]
+    if missing:
+        raise ReturnFileError(f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading)})")
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        rows.append(_row(number, cells, columns))
+    return rows
+
+
+def _cell(cells: list, columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return str(cells[index]).strip() if index is not None and index < len(cells) and cells[index] is not None else ""
+
+
+def _row(number: int, cells: list, columns: dict[str, int]) -> ReturnRow:
+    problems: list[tuple[str, str]] = []
+    reference = _cell(cells, columns, "reference").lstrip("'")
+    if not reference:
+        problems.append(("流水号", "empty"))
+    raw_result = _cell(cells, columns, "result").lower()
+    result = "paid" if raw_result in PAID else "failed" if raw_result in FAILED else None
+    if result is None:
+        problems.append(("结果", f"{raw_result!r} is neither 成功 (paid) nor 失败 (failed)"))
+    reason = _cell(cells, columns, "reason")
+    paid_on = None
+    raw_date = _cell(cells, columns, "paid_on")
+    if raw_date:
+        paid_on = _date(raw_date)
+        if paid_on is None:
+            problems.append(("发放日期", f"{raw_date!r} is not a date (YYYY-MM-DD)"))
+    if result == "paid" and paid_on is None and not raw_date:
+        problems.append(("发放日期", "a paid line needs the date it was paid"))
+    if result == "failed" and not reason:
+        problems.append(("失败原因", "a failed line needs the reason (closed account, wrong name…)"))
+    amount = None
+    raw_amount = _cell(cells, columns, "amount")
+    if raw_amount:
+        try:
+            amount = Decimal(raw_amount.replace(",", ""))
+        except InvalidOperation:
+            problems.append(("金额", f"{raw_amount!r} is not an amount"))
+    return ReturnRow(number, reference, result, reason, paid_on, amount, problems)
+
+
+def _date(text: str) -> date | None:
+    text = text.split(" ")[0].split("T")[0]
+    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text.replace("/", "-"))
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _csv(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ReturnFileError("the file is neither UTF-8 nor GBK text, nor XLSX")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _xlsx(content: bytes) -> list[list]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken package
+        raise ReturnFileError(f"the XLSX file cannot be opened: {exc}") from None
+    sheet = workbook.worksheets[0]
+    return [[cell.isoformat() if isinstance(cell, date) else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
