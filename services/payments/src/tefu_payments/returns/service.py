@@ -8,7 +8,6 @@ carries it, naming the original line. When no line of the batch is pending, it i
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
 from tefu_common.errors import Conflict, ValidationFailed
-from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.batches.models import BatchTransition, LedgerLine
 from tefu_payments.disbursement.service import agency_batch
 from tefu_payments.returns.parsing import ReturnFileError, read_rows
 
