@@ -134,6 +134,15 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert again.json()["unchanged"] == 39 and again.json()["applied"] == 0
     failed_refs = set(failing)
 
+    # 发放到位率 for June 2020: six parents due; the fathers have no bank account (never in a batch),
+    # two mothers' payments failed, one was paid.
+    report = httpx.get(f"{payments}/v1/reports/disbursement-rate", headers=clerk, timeout=60,
+                       params={"region": REGION, "period": "2020-06", "benefits": ["special_assistance"]}).json()
+    assert [(r["due"], r["paid"], r["failed"], r["outstanding"], r["rate_percent"]) for r in report] == [(6, 1, 2, 5, "16.67")]
+    sheet = httpx.get(f"{payments}/v1/reports/disbursement-rate", headers=clerk, timeout=60,
+                      params={"region": REGION, "period": "2020-06", "benefits": ["special_assistance"], "format": "csv"})
+    assert sheet.content.decode("utf-8-sig").splitlines()[0].startswith("地区代码,补助项目,期间,应发人次")
+
     # July: a batch cancelled releases its lines; the next one carries them.
     july = {**body, "period": "2020-07"}
     first = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60).json()
@@ -154,6 +163,10 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
                 key = (l["member_id"], l["benefit"], l["period"])
                 held[key] = held.get(key, 0) + 1
     assert held and max(held.values()) == 1
+    mother = next(l for l in carried)["member_id"]
+    history = httpx.get(f"{payments}/v1/people/{mother}/payments", headers=clerk).json()
+    june = [h for h in history if h["month"] == "2020-06"]
+    assert [h["status"] for h in june] == ["failed", "released", "pending"]  # failed, carried, cancelled, carried again
 
     elsewhere = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region='370306')}"}
     assert httpx.get(batch_url, headers=elsewhere).status_code == 404

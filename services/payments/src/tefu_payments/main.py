@@ -12,6 +12,7 @@ from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
 from tefu_payments.disbursement.signing import load_signer
+from tefu_payments.reports.router import router as reports_router
 from tefu_payments.returns.router import router as returns_router
 from tefu_payments.settings import PaymentsSettings
 
@@ -34,6 +35,8 @@ disbursement files for agent banks, their return files and reconciliation.
   `/.well-known/jwks.json`).
 - **Returns** (`POST /v1/batches/{id}/returns`, agencies): paid or failed per line, all checked
   before any is applied; failed lines are owed again and carried by the next batch.
+- **Reports**: `GET /v1/reports/disbursement-rate` (发放到位率 per benefit and month, JSON, CSV or
+  XLSX) and `GET /v1/people/{member_id}/payments` (every line of a person, its batch, its fate).
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
 
@@ -50,7 +53,7 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[agencies_router, batches_router, disbursement_router, returns_router],
+        routers=[agencies_router, batches_router, disbursement_router, returns_router, reports_router],
         configure_logs=configure_logs,
     )
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,
