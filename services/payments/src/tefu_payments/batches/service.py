@@ -38,6 +38,7 @@ CHUNK = 2000
 
 @dataclass
 class BuildReport:
+    allocated: int = 0  # line references handed out (a reference is never reused, even if its row lost a race)
     inserted: int = 0
     total: Decimal = Decimal("0.00")
     arrears: int = 0
@@ -165,8 +166,9 @@ async def _write_chunk(session: AsyncSession, request: Request, batch: Batch, ch
         if payee is None or not payee.get("account_number"):
             report.no_bank_account += 1
             continue
+        report.allocated += 1
         rows.append({
-            "batch_id": batch.id, "reference": f"{batch.id:06d}{report.inserted + len(rows) + 1:07d}",
+            "batch_id": batch.id, "reference": f"{batch.id:06d}{report.allocated:07d}",
             "family_id": line["family_id"], "member_id": line["member_id"], "role": line["role"],
             "payee_key": payee_key(line), "benefit": line["benefit"], "benefit_name": line["benefit_name"][:80],
             "period_key": period_key(line),
