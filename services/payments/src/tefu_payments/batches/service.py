@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -45,7 +45,6 @@ class BuildReport:
     no_amount: int = 0
     no_bank_account: int = 0
     already_in_ledger: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def request_hash(body: BatchCreate) -> str:
