@@ -3,8 +3,8 @@
 Facts carry no names, ID numbers, phones or accounts: only what the rules need (dates, the
 child's fate, certificates, pension membership). The bulk form streams every family under a
 region as NDJSON in keyset-paged chunks, so memory stays flat however many families there are.
-On PostgreSQL the documents of a chunk are computed by the database (facts_sql.py), two chunks at
-a time; elsewhere they are built here from plain column rows (no decryption, no ORM objects).
+On PostgreSQL the documents of a chunk are computed by the database (facts_sql.py), three chunks
+at a time; elsewhere they are built here from plain column rows (no decryption, no ORM objects).
 """
 
 from __future__ import annotations
@@ -197,19 +197,32 @@ async def _read_chunk(
     return families, members, events
 
 
+# Families per chunk. On PostgreSQL three chunks are in flight: while one waits for its commit (the
+# access log reaching the disk) or is being sent, the other two keep the database's cores busy.
+# Small chunks keep that queue moving (measured faster than chunks of 10000, and lighter on memory).
+GENERIC_CHUNK_SIZE = 10000
+POSTGRESQL_CHUNK_SIZE = 2500
+POSTGRESQL_PARALLEL = 3
+
+
 async def stream_region_facts(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     caller: Principal,
     region: str,
     as_of: date,
-    chunk_size: int = 10000,
+    chunk_size: int | None = None,
 ) -> AsyncIterator[bytes]:
     """NDJSON: one facts document a line, every family under ``region`` in id order."""
     async with sessionmaker() as session:
         dialect = session.bind.dialect.name
-    stream = _stream_postgresql if dialect == "postgresql" else _stream_generic
-    async for chunk in stream(sessionmaker, caller=caller, prefix=region_prefix(region), as_of=as_of, chunk_size=chunk_size):
+    if dialect == "postgresql":
+        stream = _stream_postgresql(sessionmaker, caller=caller, prefix=region_prefix(region), as_of=as_of,
+                                    chunk_size=chunk_size or POSTGRESQL_CHUNK_SIZE, parallel=POSTGRESQL_PARALLEL)
+    else:
+        stream = _stream_generic(sessionmaker, caller=caller, prefix=region_prefix(region), as_of=as_of,
+                                 chunk_size=chunk_size or GENERIC_CHUNK_SIZE)
+    async for chunk in stream:
         yield chunk
 
 
@@ -250,9 +263,9 @@ async def _postgresql_chunk(
 
 async def _stream_postgresql(
     sessionmaker: async_sessionmaker[AsyncSession], *, caller: Principal, prefix: str, as_of: date, chunk_size: int,
-    parallel: int = 2,
+    parallel: int,
 ) -> AsyncIterator[bytes]:
-    """Facts computed by PostgreSQL (facts_sql.py), two chunks at a time, yielded in id order."""
+    """Facts computed by PostgreSQL (facts_sql.py), ``parallel`` chunks at a time, yielded in id order."""
     in_flight: deque[asyncio.Task[bytes]] = deque()
     after = 0
     try:
