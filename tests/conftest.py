@@ -123,14 +123,14 @@ class Suite:
         return env
 
 
-def payments_credentials(running: Suite, registry_url: str) -> dict[str, str]:
-    """Register the payments service's own client (role service) and hand it its credentials."""
+def payments_credentials(running: Suite, registry_url: str, client_id: str = "payments-service") -> dict[str, str]:
+    """Register a payments service's own client (role service) and hand it its credentials."""
     admin = mint_token(running.signing_key, role="admin", region="000000")
     created = httpx.post(f"{registry_url}/v1/oauth-clients", headers={"Authorization": f"Bearer {admin}"},
-                         json={"client_id": "payments-service", "role": "service", "region": "000000"})
+                         json={"client_id": client_id, "role": "service", "region": "000000"})
     created.raise_for_status()
     return {"TEFU_PAYMENTS_AUTH__TOKEN_URL": f"{registry_url}/oauth/token",
-            "TEFU_PAYMENTS_AUTH__CLIENT_ID": "payments-service",
+            "TEFU_PAYMENTS_AUTH__CLIENT_ID": client_id,
             "TEFU_PAYMENTS_AUTH__CLIENT_SECRET": created.json()["client_secret"]}
 
 
