@@ -53,6 +53,7 @@ class ChildFacts(BaseModel):
     id: int
     birth_date: date | None
     adopted: bool
+    adopted_on: date | None = Field(description="The adoption date of an adopted child (Foshan counts it).")
     status: Literal["deceased", "disabled", "living"] = Field(description="living: neither died nor certified.")
     event_date: date | None = Field(description="The death date, or the first certification date.")
     disability_level: int | None
@@ -107,6 +108,7 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
             status = "deceased" if state.died_on else "disabled" if state.certified_on else "living"
             child_doc = {
                 "id": member.id, "birth_date": _iso(member.birth_date), "adopted": bool(member.adopted),
+                "adopted_on": _iso(member.joined_on) if member.adopted else None,
                 "status": status, "event_date": _iso(state.died_on or state.certified_on),
                 "disability_level": state.level, "recovered_on": _iso(state.recovered_on),
             }
@@ -140,7 +142,8 @@ FAMILY_COLUMNS = (
     Family.honor_certificate_date, Family.assistance_certificate_no, Family.assistance_certificate_date,
 )
 MEMBER_COLUMNS = (
-    Member.family_id, Member.id, Member.role, Member.birth_date, Member.adopted, Member.in_resident_pension,
+    Member.family_id, Member.id, Member.role, Member.birth_date, Member.adopted, Member.joined_on,
+    Member.in_resident_pension,
     Member.monthly_basic_pension,
 )
 EVENT_COLUMNS = (

@@ -108,7 +108,8 @@ deaths AS (
   SELECT family_id, member AS role, min(occurred_on) AS died_on
   FROM known WHERE kind = 'parent_died' GROUP BY family_id, member
 ),
-people AS (  -- the parents as the JSON list's items; the last child by id (as facts_document) as [id, birth day, adopted]
+people AS (  -- the parents as the JSON list's items; the last child by id (as facts_document) as
+             -- [id, birth day, adopted, adoption day]
   SELECT m.family_id,
     string_agg(
       '{"id":' || m.id || ',"role":"' || m.role || '","birth_date":' || COALESCE('"' || m.birth_date || '"', 'null')
@@ -116,7 +117,8 @@ people AS (  -- the parents as the JSON list's items; the last child by id (as f
       || ',"in_resident_pension":' || COALESCE(m.in_resident_pension, false)
       || ',"monthly_basic_pension":' || COALESCE('"' || m.monthly_basic_pension || '"', 'null') || '}',
       ',' ORDER BY m.id) FILTER (WHERE m.role IN ('mother', 'father')) AS parents,
-    max(ARRAY[m.id, m.birth_date - DATE '0001-01-01', COALESCE(m.adopted, false)::int])
+    max(ARRAY[m.id, m.birth_date - DATE '0001-01-01', COALESCE(m.adopted, false)::int,
+              CASE WHEN m.adopted THEN m.joined_on - DATE '0001-01-01' END])
       FILTER (WHERE m.role = 'child') AS child
   FROM member m JOIN fam ON fam.id = m.family_id LEFT JOIN deaths d ON d.family_id = m.family_id AND d.role = m.role
   WHERE m.family_id > :after AND m.family_id <= :last
@@ -136,6 +138,7 @@ SELECT '{"family_id":' || fam.id || ',"as_of":"' || CAST(:as_of_text AS text) ||
        '{"id":' || p.child[1]
        || ',"birth_date":' || COALESCE('"' || (DATE '0001-01-01' + p.child[2]) || '"', 'null')
        || ',"adopted":' || (p.child[3] = 1)
+       || ',"adopted_on":' || COALESCE('"' || (DATE '0001-01-01' + p.child[4]) || '"', 'null')
        || ',"status":"' || CASE WHEN s.died_on IS NOT NULL THEN 'deceased'
                                 WHEN s.certified_on IS NOT NULL THEN 'disabled' ELSE 'living' END || '"'
        || ',"event_date":' || COALESCE('"' || COALESCE(s.died_on, s.certified_on) || '"', 'null')
