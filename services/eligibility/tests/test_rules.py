@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 from tefu_eligibility.catalogue.catalogue import Catalogue
 
@@ -288,3 +290,60 @@ def test_hubei_rules_start_with_the_document():
     # August 2016 is due: the document came into force on one of its days.
     august = benefit(run(facts, "2016-08-01"), "fee_waiver")
     assert str(august["recipient_details"][0]["eligible_from"]) == "2016-08-26"
+
+
+# --- Every other rule: who gets it, from its clause ---------------------------------------------
+
+FOSHAN_ADOPTED_IN_TIME = {"adopted_on": "2015-12-31", "child_born": "2015-06-01"}
+
+
+@pytest.mark.parametrize(
+    ("region", "code", "change", "as_of", "recipients"),
+    [
+        # Zhoucun 二（五）6: family doctors for members; 二（七）4: 60+ members, priority in public homes.
+        ("370306", "family_doctor", {"child_status": "disabled"}, "2020-06-15", ["mother", "father", "child"]),
+        ("370306", "family_doctor", {}, "2020-06-15", ["mother", "father"]),  # the child died
+        ("370306", "elderly_services", {"mother_born": "1962-01-01", "father_born": "1959-01-01"}, "2020-06-15", ["father"]),
+        # Hunan 二（二）6: pension premium subsidy for members in the resident pension scheme.
+        ("430102", "pension_premium_subsidy", {"pension": {"father": "120.00"}}, "2024-03-01", ["father"]),
+        ("430102", "elderly_services", {"mother_born": "1966-01-01"}, "2024-03-01", ["father"]),
+        ("430102", "medical_priority", {"child_status": "disabled"}, "2024-03-01", ["mother", "father", "child"]),
+        ("430102", "free_ambulance", {}, "2024-03-01", ["mother", "father"]),
+        ("430102", "family_doctor", {}, "2024-03-01", ["mother", "father"]),
+        # Hunan 二（三）15: the persons in the special-assistance system (the woman 49+).
+        ("430102", "health_insurance", {}, "2024-03-01", ["mother", "father"]),
+        ("430102", "health_insurance", {"mother_born": "1980-01-01", "father_born": "1978-01-01"}, "2024-03-01", None),
+        ("430102", "assisted_reproduction", {}, "2024-03-01", ["household"]),
+        # Jiading 五（三）2: 失独 parents holding the special assistance certificate.
+        ("310114", "livelihood_insurance", {"assistance": True}, "2023-09-01", ["mother", "father"]),
+        ("310114", "livelihood_insurance", {"assistance": True, "child_status": "disabled"}, "2023-09-01", None),
+        ("310114", "medical_priority", {}, "2023-09-01", ["mother", "father"]),
+        ("310114", "family_doctor", {"child_status": "disabled"}, "2023-09-01", ["mother", "father", "child"]),
+        # Foshan 三（二）: parents 49+ each; 三（三）, 三（一）, 三（七）/（九）.
+        ("440604", "free_health_check", {"mother_born": "1975-01-01"}, "2021-03-01", ["father"]),
+        ("440604", "medical_priority", {"child_status": "disabled"}, "2021-03-01", ["mother", "father", "child"]),
+        ("440604", "family_doctor", FOSHAN_ADOPTED_IN_TIME, "2021-03-01", ["mother", "father"]),
+        ("440604", "elderly_services", {"mother_born": "1960-01-01", "father_born": "1966-01-01"}, "2021-03-01", ["mother"]),
+        # Hubei 三（一）: the one-time condolence payment exists, its amount left open.
+        ("420102", "one_time_condolence", {"event_date": "2018-04-02"}, "2018-05-01", ["household"]),
+        # Hubei 三（三）: verified poor couples and their disabled child; card holders' services.
+        ("420102", "medical_insurance_premium_subsidy", {"extreme_poverty": True, "child_status": "disabled"},
+         "2019-05-01", ["mother", "father", "child"]),
+        ("420102", "medical_insurance_premium_subsidy", {}, "2019-05-01", None),
+        ("420102", "free_ambulance", {"child_status": "disabled"}, "2019-05-01", ["mother", "father", "child"]),
+        ("420102", "free_health_check", {}, "2019-05-01", ["mother", "father"]),
+    ],
+)
+def test_each_rule_goes_to_whom_its_clause_says(region, code, change, as_of, recipients):
+    result = run(family(region, **change), as_of)
+    found = benefit(result, code)
+    if recipients is None:
+        assert found is None, f"{code} should not be due"
+    else:
+        assert found is not None, [n for n in result["not_eligible"] if n["code"] == code]
+        assert found["recipients"] == recipients
+        assert found["citation"]["clause"]
+
+
+def test_hubei_condolence_amount_is_left_open():
+    assert benefit(run(family("420102", event_date="2018-04-02"), "2018-05-01"), "one_time_condolence")["amount"] is None

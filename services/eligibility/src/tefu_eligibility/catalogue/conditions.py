@@ -320,7 +320,9 @@ class RecipientAlive(Predicate):
         dead = [p for p in people if p.death != NEVER]
         if not dead:
             return "在世"
-        return "，".join(f"{_ROLE_NAMES[p.role]}于{date.fromordinal(p.death)}死亡" for p in dead)
+        return "，".join(
+            f"{_ROLE_NAMES[p.role]}于{date.fromordinal(household.child_death if p.role == 'child' else p.death)}死亡"
+            for p in dead)
 
 
 class RecipientInResidentPension(Predicate):

@@ -152,8 +152,11 @@ class Rows:
             index = np.concatenate([rows for _, rows in parts]) if parts else np.zeros(0, dtype=np.int64)
             self.roles = np.concatenate([np.full(len(rows), role, dtype=object) for role, rows in parts])
             self.member_ids = [columns.member_ids[role][i] for role, rows in parts for i in rows]
+            # The child as a recipient lives until the day before its death (see evaluation/facts.py).
             self.recipient_death = np.concatenate([getattr(columns, f"{role}_death")[rows] if role != "child"
-                                                   else columns.child_death[rows] for role, rows in parts])
+                                                   else np.where(columns.child_death[rows] < NEVER,
+                                                                 columns.child_death[rows] - 1, NEVER)
+                                                   for role, rows in parts])
             self.recipient_in_pension = np.concatenate([getattr(columns, f"{role}_in_pension")[rows] for role, rows in parts])
             self._recipient_births = np.concatenate([columns.births(role)[rows] for role, rows in parts])
             self.pensions = [columns.pensions[role][i] if role != "child" else None for role, rows in parts for i in rows]

@@ -132,7 +132,10 @@ def to_household(request: EvaluateRequest) -> Household:
     level = 0
     if child is not None:
         died = day(child.event_date) if child.status == "deceased" else NEVER
-        child_person = Person("child", child.id, child.birth_date, died, child.in_resident_pension, None)
+        # As a recipient the child counts as living only before the day of the death, which is the
+        # day the family becomes a special family (a parent's benefits run through the day of death).
+        child_person = Person("child", child.id, child.birth_date, died - 1 if died != NEVER else NEVER,
+                              child.in_resident_pension, None)
         child_death = died
         if child.status == "disabled":
             child_certified = day(child.event_date)
