@@ -6,30 +6,24 @@ import httpx
 import orjson
 import pytest
 
-from tefu_common.resident_id import check_character
 from tefu_common.testing import mint_token
 
+from .families import id_number, register
+
 pytestmark = pytest.mark.processes
-
-
-def _id(region: str, birth: str, serial: int) -> str:
-    first17 = f"{region}{birth.replace('-', '')}{serial:03d}"
-    return first17 + check_character(first17)
 
 
 def _register(suite, clerk: str, region: str, serial: int, *, child_died: str, mother_birth: str = "1965-03-02") -> dict:
     body = {
         "region_code": region, "hukou_type": "rural", "address": "测试地址 1 号",
         "honor_certificate": {"number": f"GRZ-E{serial}", "issued_on": "1991-01-05"},
-        "mother": {"name": "李秀英", "id_number": _id(region, mother_birth, serial * 2 + 2),
+        "mother": {"name": "李秀英", "id_number": id_number(region, mother_birth, serial * 2 + 2),
                    "in_resident_pension": True, "monthly_basic_pension": "150.00"},
-        "father": {"name": "王建国", "id_number": _id(region, "1963-07-09", serial * 2 + 1)},
+        "father": {"name": "王建国", "id_number": id_number(region, "1963-07-09", serial * 2 + 1)},
         "child": {"name": "王小明", "birth_date": "1990-05-01"},
         "events": [{"kind": "child_died", "occurred_on": child_died}],
     }
-    response = httpx.post(f"{suite.url('registry')}/v1/families", json=body, headers={"Authorization": f"Bearer {clerk}"})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return register(suite.url("registry"), clerk, body)
 
 
 def test_family_evaluation_and_bulk_entitlements_from_the_registry(suite):

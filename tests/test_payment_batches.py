@@ -14,17 +14,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tefu_common.resident_id import check_character
 from tefu_common.testing import mint_token
+
+from .families import id_number, register
 
 pytestmark = pytest.mark.processes
 
 REGION = "420106"  # 武昌区: no other test registers families here
-
-
-def _id(birth: str, serial: int) -> str:
-    first17 = f"{REGION}{birth.replace('-', '')}{serial:03d}"
-    return first17 + check_character(first17)
 
 
 NAMES = {1: ("陈秀英", "刘建国"), 2: ("王桂兰", "张志强"), 3: ("李凤霞", "赵德明")}
@@ -35,16 +31,14 @@ def _register(suite, clerk: str, serial: int, child_died: str) -> dict:
     body = {
         "region_code": REGION, "hukou_type": "urban", "address": "武昌区某街道 8 号",
         "honor_certificate": {"number": f"GRZ-P{serial}", "issued_on": "1991-01-05"},
-        "mother": {"name": mother, "id_number": _id("1962-04-10", serial * 2 + 2),
+        "mother": {"name": mother, "id_number": id_number(REGION, "1962-04-10", serial * 2 + 2),
                    "bank_account": {"bank": "中国工商银行武昌支行", "account_number": f"62220210{serial:011d}",
                                     "holder": mother}},
-        "father": {"name": father, "id_number": _id("1960-09-01", serial * 2 + 1)},
+        "father": {"name": father, "id_number": id_number(REGION, "1960-09-01", serial * 2 + 1)},
         "child": {"name": "刘小明", "birth_date": "1988-02-01"},
         "events": [{"kind": "child_died", "occurred_on": child_died}],
     }
-    response = httpx.post(f"{suite.url('registry')}/v1/families", json=body, headers={"Authorization": f"Bearer {clerk}"})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return register(suite.url("registry"), clerk, body)
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,15 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tefu_common.resident_id import check_character
 from tefu_common.testing import mint_token
 
 from .conftest import payments_credentials, start_service
+from .families import id_number, register
 
 pytestmark = pytest.mark.processes
 
 REGION = "420107"  # 青山区: no other test registers families here
 NAMES = (("周玉兰", "孙国庆"), ("吴淑珍", "郑建华"))
-
-
-def _id(birth: str, serial: int) -> str:
-    first17 = f"{REGION}{birth.replace('-', '')}{serial:03d}"
-    return first17 + check_character(first17)
 
 
 async def _one(url: str, query: str, *args) -> int:
@@ -47,14 +42,13 @@ def test_a_build_killed_half_way_leaves_nothing_and_a_retry_completes(suite, tmp
     for serial, (mother, father) in enumerate(NAMES, start=1):
         body = {"region_code": REGION, "hukou_type": "rural", "address": "青山区某村 1 号",
                 "honor_certificate": {"number": f"GRZ-Q{serial}", "issued_on": "1992-01-05"},
-                "mother": {"name": mother, "id_number": _id("1961-05-10", serial * 2 + 2),
+                "mother": {"name": mother, "id_number": id_number(REGION, "1961-05-10", serial * 2 + 2),
                            "bank_account": {"bank": "中国农业银行青山支行", "account_number": f"62284800{serial:011d}",
                                             "holder": mother}},
-                "father": {"name": father, "id_number": _id("1959-03-01", serial * 2 + 1)},
+                "father": {"name": father, "id_number": id_number(REGION, "1959-03-01", serial * 2 + 1)},
                 "child": {"name": "孙小军", "birth_date": "1987-02-01"},
                 "events": [{"kind": "child_died", "occurred_on": "2018-03-10"}]}
-        assert httpx.post(f"{registry}/v1/families", json=body,
-                          headers={"Authorization": f"Bearer {clerk_token}"}).status_code == 201
+        register(registry, clerk_token, body)
     admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
     assert httpx.post(f"{suite.url('payments')}/v1/agencies", headers=admin,
                       json={"id": "ABC-QS", "name": "中国农业银行青山支行", "region_code": "420000"}).status_code == 201

@@ -5,8 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from tefu_eligibility.catalogue.schema import Frequency, Trigger
 from tefu_eligibility.household import NEVER, Household
@@ -76,7 +75,3 @@ def trigger_day(household: Household, trigger: Trigger) -> int:
         return household.assisted_rebirth
     return NEVER
 
-
-def today_in_china() -> date:
-    """Today's date in Asia/Shanghai, the calendar every benefit is counted in."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()

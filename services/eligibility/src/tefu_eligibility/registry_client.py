@@ -22,16 +22,11 @@ class RegistryError(ProblemError):
     status, slug, title = 502, "registry-error", "The registry refused the request"
 
 
-def _token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    return header.split(" ", 1)[1] if " " in header else ""
-
-
 def registry_client(request: Request, *, timeout: float | None = None) -> httpx.AsyncClient:
     settings = request.app.state.settings
     return service_client(
         settings.registry_url,
-        auth=StaticTokenAuth(_token(request)),
+        auth=StaticTokenAuth.forwarded(request.headers),
         timeout=timeout or settings.http_timeout_seconds,
         retries=settings.http_retries,
         transport=getattr(request.app.state, "registry_transport", None),

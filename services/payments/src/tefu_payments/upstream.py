@@ -24,11 +24,6 @@ class UpstreamError(ProblemError):
     status, slug, title = 502, "upstream-error", "Another service refused the request"
 
 
-def _caller_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    return header.split(" ", 1)[1] if " " in header else ""
-
-
 async def _raise_for(response: httpx.Response, service: str) -> None:
     await response.aread()
     body: dict[str, Any] = {}
@@ -47,7 +42,7 @@ async def entitlement_lines(request: Request, *, region: str, benefits: list[str
                             last_month: str) -> AsyncIterator[dict[str, Any]]:
     """Every entitlement line of the region for the months, streamed from the eligibility service."""
     settings = request.app.state.settings
-    client = service_client(settings.eligibility_url, auth=StaticTokenAuth(_caller_token(request)),
+    client = service_client(settings.eligibility_url, auth=StaticTokenAuth.forwarded(request.headers),
                             timeout=settings.entitlements_timeout_seconds, retries=settings.http_retries,
                             transport=getattr(request.app.state, "upstream_transport", None))
     body = {"region": region, "month": last_month, "from_month": first_month, "benefits": benefits}

@@ -15,7 +15,7 @@ from tefu_eligibility.access import Evaluator
 from tefu_eligibility.evaluation.facts import EARLIEST, EvaluateRequest, check_facts
 from tefu_eligibility.evaluation.schemas import EvaluationOut
 from tefu_eligibility.evaluation.service import evaluate
-from tefu_eligibility.periods import today_in_china
+from tefu_common.calendar import today
 from tefu_eligibility.registry_client import family_facts
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
@@ -60,7 +60,7 @@ async def evaluate_family(family_id: int, request: Request, caller: Evaluator,
                           as_of: date | None = Query(None, description="Defaults to today (Asia/Shanghai).")) -> Response:
     """Reads `GET /v1/families/{id}/facts?as_of=` from the registry with the caller's own token (so
     the registry applies the caller's region and logs the read), then evaluates as `POST /v1/evaluate`."""
-    on = as_of or today_in_china()
+    on = as_of or today()
     if on < EARLIEST:
         raise ValidationFailed("bad as_of", errors=[{"field": "as_of", "message": f"must be on or after {EARLIEST}",
                                                      "type": "value_error"}])

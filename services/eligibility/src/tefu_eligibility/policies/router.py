@@ -11,7 +11,7 @@ from tefu_common.errors import ValidationFailed
 from tefu_common.regions import region_table
 from tefu_eligibility.access import RulesReader
 from tefu_eligibility.evaluation.facts import EARLIEST
-from tefu_eligibility.periods import today_in_china
+from tefu_common.calendar import today
 from tefu_eligibility.policies.service import catalogue_view, rule_set_view
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
@@ -39,7 +39,7 @@ async def region_policies(
     that applies on `as_of` (the deepest level in force) with its conditions, amount formula, the
     value of each parameter on that day and where it comes from; `overridden` lists the rules of
     upper levels replaced by a lower one that day."""
-    on = as_of or today_in_china()
+    on = as_of or today()
     errors = []
     if not (region_code.isdigit() and len(region_code) == 6 and (region_code == "000000" or region_table().get(region_code))):
         errors.append({"field": "region_code", "message": f"{region_code!r} is not a GB/T 2260 code", "type": "value_error"})

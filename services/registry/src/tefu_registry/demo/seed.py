@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tefu_common.auth import Principal, Role, ROLE_SCOPES
 from tefu_common.db import Database
 from tefu_common.errors import Conflict
-from tefu_registry import calendar
+from tefu_common import calendar
 from tefu_registry.demo.generator import generate_families
 from tefu_registry.families.models import Family
 from tefu_registry.families.schemas import FamilyCreate

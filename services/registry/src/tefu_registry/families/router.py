@@ -12,7 +12,7 @@ from tefu_common.auth import Principal, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
 from tefu_common.regions import RegionCodeStr
-from tefu_registry import calendar
+from tefu_common import calendar
 from tefu_registry.access_log.service import log_reads
 from tefu_registry.events.schemas import EventIn, EventKind, EventOut
 from tefu_registry.events.service import family_events, invalid

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tefu_common.auth import Principal
 from tefu_common.db import Database
 from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from tefu_registry import calendar
+from tefu_common import calendar
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES, forget, prepare_chunk, worker_pool

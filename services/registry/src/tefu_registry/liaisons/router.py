@@ -10,7 +10,7 @@ from tefu_common.auth import Principal, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
 from tefu_common.masking import mask_name, mask_phone
-from tefu_registry import calendar
+from tefu_common import calendar
 from tefu_registry.access_log.service import log_reads
 from tefu_registry.families.disclosure import sees_identity
 from tefu_registry.families.service import scoped_family
