@@ -53,8 +53,9 @@ def family(
     }
 
 
-def run(facts: dict[str, Any], as_of: str, catalogue: Catalogue | None = None) -> dict[str, Any]:
-    request = EvaluateRequest.model_validate({"as_of": as_of, "family": copy.deepcopy(facts), "family_id": 99})
+def run(facts: dict[str, Any], as_of: str, catalogue: Catalogue | None = None, *, on_the_day: bool = False) -> dict[str, Any]:
+    request = EvaluateRequest.model_validate({"as_of": as_of, "family": copy.deepcopy(facts), "family_id": 99,
+                                              "on_the_day": on_the_day})
     return evaluate(catalogue or default_catalogue(), request)
 
 

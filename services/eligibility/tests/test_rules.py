@@ -347,3 +347,42 @@ def test_each_rule_goes_to_whom_its_clause_says(region, code, change, as_of, rec
 
 def test_hubei_condolence_amount_is_left_open():
     assert benefit(run(family("420102", event_date="2018-04-02"), "2018-05-01"), "one_time_condolence")["amount"] is None
+
+
+# --- Hospital green channel (medical priority) -------------------------------------------------
+
+@pytest.mark.parametrize(("region", "as_of", "services"), [
+    # Hunan item 11: 挂号、就诊、入院、转诊、取药、收费
+    ("430102", "2024-06-15", ["registration", "consultation", "admission", "referral", "pharmacy", "payment"]),
+    # Zhoucun 二（五）7: 优先挂号、优先就医、优先交费、优先检查、优先取药、优先住院
+    ("370306", "2020-06-15", ["registration", "consultation", "payment", "examination", "pharmacy", "admission"]),
+    # Jiading 三（二）2: 挂号、就诊、转诊、化验、检查、取药、收费
+    ("310114", "2024-06-15", ["registration", "consultation", "referral", "lab", "examination", "pharmacy", "payment"]),
+    # Foshan 三（三）: 挂号、就诊、转诊、取药
+    ("440604", "2021-06-15", ["registration", "consultation", "referral", "pharmacy"]),
+    # Hubei 三（三）: 急诊和普通门诊（挂号、缴费、化验、取药、住院）
+    ("420102", "2021-06-15", ["registration", "payment", "lab", "pharmacy", "admission"]),
+])
+def test_each_green_channel_lists_the_services_its_document_names(region, as_of, services):
+    priority = benefit(run(family(region, event_date="2012-01-01"), as_of), "medical_priority")
+    assert priority["services"] == services
+    assert priority["kind"] == "service" and priority["amount"] is None
+
+
+def test_a_benefit_held_on_the_day_ends_with_the_death_not_with_the_month():
+    facts = family("420102", event_date="2012-01-01", father_died="2021-06-10")
+    # A payment's question: the father was eligible on some day of June.
+    assert benefit(run(facts, "2021-06-15"), "medical_priority")["recipients"] == ["mother", "father"]
+    # A card desk's question: on 2021-06-15 he holds nothing; on 2021-06-10 he still did.
+    on_day = run(facts, "2021-06-15", on_the_day=True)
+    assert benefit(on_day, "medical_priority")["recipients"] == ["mother"]
+    assert benefit(on_day, "medical_priority")["period"] == "2021-06-15"
+    assert benefit(run(facts, "2021-06-10", on_the_day=True), "medical_priority")["recipients"] == ["mother", "father"]
+
+
+def test_on_the_day_a_later_birth_ends_the_green_channel_at_once():
+    facts = family("420102", event_date="2012-01-01", later=[{"kind": "birth", "date": "2021-06-10"}])
+    # As for a death, the day of the birth itself still counts; the day after does not.
+    assert benefit(run(facts, "2021-06-10", on_the_day=True), "medical_priority") is not None
+    assert benefit(run(facts, "2021-06-11", on_the_day=True), "medical_priority") is None
+    assert benefit(run(facts, "2021-06-20"), "medical_priority") is not None  # the month still had eligible days

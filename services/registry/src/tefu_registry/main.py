@@ -17,6 +17,7 @@ from tefu_registry.liaisons.router import router as liaisons_router
 from tefu_registry.oauth.router import router as oauth_router
 from tefu_registry.oauth.service import DatabaseRevocations
 from tefu_registry.payees.router import router as payees_router
+from tefu_registry.people.router import router as people_router
 from tefu_registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -37,6 +38,8 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   the rejected rows as a file to fix and upload again.
 - **Payees** (`POST /v1/payees`, payments service only): names, ID numbers and bank accounts of
   the members a batch pays, each read logged.
+- **People** (`POST /v1/people`, services only): names, ID numbers, sex and dates of members,
+  without bank data, for the medical-priority service's cards; each read logged.
 - **Change feed** (`/v1/changes`): every change in commit order, so a consumer resuming from its
   last cursor misses nothing.
 - **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
@@ -62,7 +65,7 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         version="0.1.0",
         migrations_dir=MIGRATIONS,
         routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, payees_router,
-                 oauth_router],
+                 people_router, oauth_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.
             keys.with_key(signing_key.kid, signing_key.private_key.public_key()),

@@ -52,6 +52,19 @@ class Trigger(StrEnum):
     assisted_rebirth = "assisted_rebirth"  # a later child born with assisted reproduction
 
 
+class HospitalService(StrEnum):
+    """What a hospital's green channel (就医绿色通道) gives first, in the documents' words."""
+
+    registration = "registration"  # 挂号
+    consultation = "consultation"  # 就诊 / 就医
+    referral = "referral"  # 转诊
+    lab = "lab"  # 化验
+    examination = "examination"  # 检查
+    pharmacy = "pharmacy"  # 取药
+    payment = "payment"  # 收费 / 交费 / 缴费
+    admission = "admission"  # 入院 / 住院
+
+
 class Document(Strict):
     number: str = Field(description="Document number, e.g. 周政发〔2018〕85号.")
     title: str
@@ -165,6 +178,8 @@ class Rule(Strict):
     clause: str
     effective_from: date | None = None
     effective_to: date | None = None
+    services: tuple[HospitalService, ...] = Field(
+        (), description="A green channel's services given first, as the document lists them.")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -180,6 +195,8 @@ class Rule(Strict):
             f.hourly_wage for f in ([self.amount.formula] if self.amount.formula else [c.amount for c in self.amount.cases or []]))
         if hourly != (self.frequency is Frequency.per_hospital_day):
             raise ValueError("an hourly_wage amount goes with frequency per_hospital_day, and only it")
+        if self.services and self.kind is not Kind.service:
+            raise ValueError("only a service benefit lists hospital services")
         return self
 
 

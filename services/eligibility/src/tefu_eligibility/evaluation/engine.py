@@ -136,11 +136,13 @@ def first_eligible_day(benefit: Benefit, household: Household, person: Person | 
 
 
 def evaluate_benefit(rules: RuleSet, benefit: Benefit, household: Household, as_of: date,
-                     points: list[int]) -> Outcome:
+                     points: list[int], *, on_the_day: bool = False) -> Outcome:
     frequency = benefit.versions[0].rule.frequency
     if frequency.once:
         return _evaluate_once(rules, benefit, household, as_of)
-    period = period_for(frequency, as_of)
+    # On the day: is the benefit held on as_of itself (a card desk's question), rather than on
+    # any day of its month or year (a payment's question)?
+    period = Period(as_of.isoformat(), as_of.toordinal(), as_of.toordinal()) if on_the_day else period_for(frequency, as_of)
     assert period is not None
     outcome = Outcome(benefit, period)
     days = candidate_days(period, points)
@@ -221,6 +223,7 @@ def explain(condition: Condition, household: Household, person: Person | None, d
     return reasons
 
 
-def evaluate_household(rules: RuleSet, household: Household, as_of: date) -> list[Outcome]:
+def evaluate_household(rules: RuleSet, household: Household, as_of: date, *, on_the_day: bool = False) -> list[Outcome]:
     points = breakpoints(household, rules)
-    return [evaluate_benefit(rules, rules.benefits[code], household, as_of, points) for code in sorted(rules.benefits)]
+    return [evaluate_benefit(rules, rules.benefits[code], household, as_of, points, on_the_day=on_the_day)
+            for code in sorted(rules.benefits)]

@@ -69,6 +69,9 @@ class FamilyFacts(Facts):
 class EvaluateRequest(Facts):
     family_id: int | None = Field(None, description="Registry family id, when the facts come from the registry.")
     as_of: date
+    on_the_day: bool = Field(
+        False, description="Monthly and yearly benefits held on `as_of` itself, not on any day of its month or year "
+                           "(whether a member holds a service today: a card desk's question).")
     family: FamilyFacts
 
 

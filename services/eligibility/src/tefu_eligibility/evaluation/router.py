@@ -57,7 +57,10 @@ async def evaluate_facts(body: EvaluateRequest, request: Request, caller: Evalua
                503: {"description": "The registry cannot be reached"}},
 )
 async def evaluate_family(family_id: int, request: Request, caller: Evaluator,
-                          as_of: date | None = Query(None, description="Defaults to today (Asia/Shanghai).")) -> Response:
+                          as_of: date | None = Query(None, description="Defaults to today (Asia/Shanghai)."),
+                          on_the_day: bool = Query(False, description="Monthly and yearly benefits held on `as_of` "
+                                                                      "itself, not on any day of its month or year.")
+                          ) -> Response:
     """Reads `GET /v1/families/{id}/facts?as_of=` from the registry with the caller's own token (so
     the registry applies the caller's region and logs the read), then evaluates as `POST /v1/evaluate`."""
     on = as_of or today()
@@ -65,6 +68,7 @@ async def evaluate_family(family_id: int, request: Request, caller: Evaluator,
         raise ValidationFailed("bad as_of", errors=[{"field": "as_of", "message": f"must be on or after {EARLIEST}",
                                                      "type": "value_error"}])
     document = await family_facts(request, family_id, on)
+    document["on_the_day"] = on_the_day
     return json_response(evaluate(request.app.state.catalogue, EvaluateRequest.model_validate(document)))
 
 

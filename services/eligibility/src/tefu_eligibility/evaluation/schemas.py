@@ -44,6 +44,10 @@ class BenefitOut(BaseModel):
     total: MoneyDecimal | None = Field(description="For the family for the period (once-only: in all).")
     due_on: date | None = Field(description="The day a once-only benefit arose.")
     max_days: int | None = Field(None, description="Per-hospital-day benefits: the most days paid.")
+    services: list[str] = Field(
+        default_factory=list, description="For a hospital green channel (medical_priority): the services given first, "
+                                          "as the document lists them (registration, consultation, referral, lab, "
+                                          "examination, pharmacy, payment, admission).")
     citation: Citation
     amount_source: Citation | None = Field(description="Where the amount comes from, when another file sets it.")
     rule_id: str

@@ -17,7 +17,7 @@ def evaluate(catalogue: Catalogue, request: EvaluateRequest) -> dict[str, Any]:
     rules = catalogue.rule_set(household.region_code)
     as_of_day = request.as_of.toordinal()
     benefits, not_eligible = [], []
-    for outcome in evaluate_household(rules, household, request.as_of):
+    for outcome in evaluate_household(rules, household, request.as_of, on_the_day=request.on_the_day):
         if outcome.grants:
             benefits.append(_benefit(rules, household, outcome))
         else:
@@ -63,6 +63,7 @@ def _benefit(rules: RuleSet, household: Household, outcome: Outcome) -> dict[str
         "total": total,
         "due_on": outcome.due_on,
         "max_days": _max_days(version),
+        "services": list(rule.services),
         "citation": version.citation,
         "amount_source": _amount_source(rules, version, household, recipient.first_day),
         "rule_id": version.rule_id,

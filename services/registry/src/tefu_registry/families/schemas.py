@@ -169,3 +169,9 @@ class FamilyPage(BaseModel):
 
 class FamilyConflict(BaseModel):
     existing_family_id: int | None
+
+
+class MemberIds(BaseModel):
+    """A services' request about several members at once."""
+
+    member_ids: list[int] = Field(min_length=1, max_length=5000, description="At most 5,000 a call.")

@@ -34,6 +34,12 @@ def in_region(query: Any, caller: Principal) -> Any:
     return query.where(Family.region_code.startswith(prefix, autoescape=True)) if prefix else query
 
 
+async def members_by_id(session: AsyncSession, *, member_ids: list[int], caller: Principal) -> list[tuple[Member, str]]:
+    """(member, family region) for each of the ids that exists in the caller's region."""
+    query = select(Member, Family.region_code).join(Family, Family.id == Member.family_id).where(Member.id.in_(member_ids))
+    return [(member, region) for member, region in (await session.execute(in_region(query, caller))).all()]
+
+
 async def scoped_family(session: AsyncSession, *, family_id: int, caller: Principal) -> Family:
     """The family with its members, or 404 if it does not exist or lies outside the caller's region."""
     query = in_region(select(Family).where(Family.id == family_id), caller).options(selectinload(Family.members))

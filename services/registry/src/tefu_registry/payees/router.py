@@ -11,22 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
-from tefu_common.regions import region_prefix
 from tefu_registry.access_log.service import log_reads
-from tefu_registry.families.models import Family, Member
+from tefu_registry.families.schemas import MemberIds
+from tefu_registry.families.service import members_by_id
 
 Payer = Annotated[Principal, Depends(require(Scope.families_read, roles=[Role.service]))]
 PROBLEM = {"content": {PROBLEM_JSON: {}}}
 router = APIRouter(prefix="/v1", tags=["payees"], responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
-
-
-class PayeesQuery(BaseModel):
-    member_ids: list[int] = Field(min_length=1, max_length=5000, description="At most 5,000 a call.")
 
 
 class PayeeOut(BaseModel):
@@ -48,14 +43,9 @@ class PayeesOut(BaseModel):
 
 
 @router.post("/payees", response_model=PayeesOut, summary="Bank details of members, for a payment batch")
-async def payees(body: PayeesQuery, session: DbSession, caller: Payer) -> PayeesOut:
+async def payees(body: MemberIds, session: DbSession, caller: Payer) -> PayeesOut:
     wanted = sorted(set(body.member_ids))
-    query = (select(Member, Family.region_code).join(Family, Family.id == Member.family_id)
-             .where(Member.id.in_(wanted)))
-    prefix = region_prefix(caller.region)
-    if prefix:
-        query = query.where(Family.region_code.startswith(prefix, autoescape=True))
-    rows = (await session.execute(query)).all()
+    rows = await members_by_id(session, member_ids=wanted, caller=caller)
     found = [
         PayeeOut(member_id=m.id, family_id=m.family_id, role=m.role, region_code=region, name=m.name,
                  id_number=m.id_number, bank=m.bank_name, account_number=m.bank_account, holder=m.bank_account_holder,
