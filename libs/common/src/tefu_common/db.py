@@ -227,7 +227,7 @@ class DatabaseMonitor:
 class DatabaseGateMiddleware:
     """Answer 503 problem+json at once while the monitor says the database is down."""
 
-    OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
+    OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/.well-known/")
 
     def __init__(self, app: ASGIApp, monitor: DatabaseMonitor) -> None:
         self.app = app

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_common.settings import Environment
+from tefu_common.signing import load_signer
+from tefu_medical_priority.access_log.router import router as access_log_router
+from tefu_medical_priority.access_log.writer import LookupLog
+from tefu_medical_priority.cards.router import router as cards_router
+from tefu_medical_priority.ecards.router import router as ecards_router
+from tefu_medical_priority.hospitals.router import router as hospitals_router
+from tefu_medical_priority.hospitals.service import HospitalDirectory
+from tefu_medical_priority.lookup.router import router as lookup_router
+from tefu_medical_priority.reports.router import router as reports_router
 from tefu_medical_priority.settings import MedicalPrioritySettings
+from tefu_medical_priority.sync.follower import Follower
+from tefu_medical_priority.sync.upstream import Upstream
+from tefu_medical_priority.visits.router import router as visits_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+log = logging.getLogger("tefu.medical_priority")
 
 DESCRIPTION = """
-Medical priority of Tefu (特扶): priority cards and signed QR e-cards, the lookup hospital HIS
-systems call at registration, and the visit log.
+Medical priority of Tefu (特扶): priority cards (方便就医卡 / 就医便利卡 / 医疗优诊证) and signed QR
+e-cards, the lookup hospital HIS systems call at registration, and the visit log.
+
+- **For hospital HIS** (role `hospital`; the hospital comes from the token):
+  `GET /v1/cards/{card_no}`, `POST /v1/cards/verify` (a card number or an e-card's QR payload) and
+  `POST /v1/cards/lookup` (name and ID number together, rate-limited) answer valid or not, the
+  masked holder, the privileges, the fee waivers at the calling hospital and the free ambulance,
+  and nothing else; `POST /v1/visits` records what was given. These read only this service's own
+  store: they keep working while the registry and eligibility services are down. Every lookup is
+  in the access log before its answer leaves.
+- **E-cards**: QR payloads are compact JWS signed with Ed25519; the public keys are at
+  `GET /.well-known/jwks.json` for offline verification.
+- **Cards** follow the register by themselves: the service reads the registry's change feed and
+  asks the eligibility service who holds the green channel on the day; it issues cards to members
+  who qualify and revokes those of members who died or stopped qualifying, within a minute, with
+  the reason. Clerks list, read, issue, suspend, reinstate, revoke and reissue by hand
+  (`/v1/cards`), and get an e-card for the holder's phone (`/v1/cards/{card_no}/ecard`).
+- **Hospitals** (`/v1/hospitals`, admins): code, name, region, level, designated (定点), fees
+  waived; loadable from a CSV or XLSX file.
+- **Reports** (`/v1/reports/cards`, `/v1/reports/visits`): cards issued, active, revoked and
+  coverage per county; visits, holders served and fees waived per hospital; JSON, CSV or XLSX.
+- **Access log** (`/v1/access-log`, auditors): every read of a card.
 
 Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
 errors are `application/problem+json` (RFC 9457).
@@ -21,11 +56,39 @@ errors are `application/problem+json` (RFC 9457).
 
 
 def create_app(settings: MedicalPrioritySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    return create_service_app(
-        settings=settings or MedicalPrioritySettings(),
+    settings = settings or MedicalPrioritySettings()
+
+    async def start(app: FastAPI) -> None:
+        app.state.lookup_log.start()
+        if settings.follow_registry and app.state.upstream.configured:
+            app.state.follower = Follower(app.state.database, app.state.upstream, settings)
+            app.state.follower.start()
+        elif settings.follow_registry:
+            log.warning("not following the registry: no service credentials (TEFU_MEDICAL_PRIORITY_AUTH__TOKEN_URL, "
+                        "AUTH__CLIENT_ID, AUTH__CLIENT_SECRET); cards are issued by hand only")
+
+    async def stop(app: FastAPI) -> None:
+        if app.state.follower is not None:
+            await app.state.follower.stop()
+            app.state.follower = None
+        await app.state.lookup_log.stop()
+
+    app = create_service_app(
+        settings=settings,
         title="Tefu medical priority",
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
+        routers=[lookup_router, cards_router, visits_router, hospitals_router, reports_router, access_log_router,
+                 ecards_router],
+        on_startup=[start],
+        on_shutdown=[stop],
         configure_logs=configure_logs,
     )
+    app.state.ecard_signer = load_signer(settings.ecard_key_dir, "ecard",
+                                         create=settings.environment is not Environment.production)
+    app.state.lookup_log = LookupLog(app.state.database, batch_size=settings.access_log_batch)
+    app.state.hospital_directory = HospitalDirectory()
+    app.state.upstream = Upstream(settings)
+    app.state.follower = None
+    return app

@@ -7,3 +7,11 @@ from tefu_common.db import new_metadata
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+# Every model module, so that importing the base gives Alembic and the schema check all tables.
+from tefu_medical_priority.access_log import models as _access_log  # noqa: E402,F401
+from tefu_medical_priority.cards import models as _cards  # noqa: E402,F401
+from tefu_medical_priority.hospitals import models as _hospitals  # noqa: E402,F401
+from tefu_medical_priority.sync import models as _sync  # noqa: E402,F401
+from tefu_medical_priority.visits import models as _visits  # noqa: E402,F401

@@ -1,7 +1,9 @@
 """Tefu medical priority settings (environment prefix ``TEFU_MEDICAL_PRIORITY_``)."""
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tefu_common.settings import ServiceSettings
@@ -13,3 +15,29 @@ class MedicalPrioritySettings(ServiceSettings):
 
     port: int = 8004
     database_url: str = "sqlite+aiosqlite:///var/medical_priority.db"
+    registry_url: str = Field("http://127.0.0.1:8001", description="The register whose change feed is followed.")
+    eligibility_url: str = Field("http://127.0.0.1:8002", description="Who qualifies for the green channel, on a day.")
+    ecard_key_dir: Path = Field(Path("var/keys"), description="Holds ecard-ed25519.pem and ecard-jwks.json.")
+    card_validity_years: int = Field(5, ge=1, le=20, description="How long a card is valid from its issue.")
+    follow_registry: bool = Field(
+        True, description="Follow the registry's change feed to issue and revoke cards (needs AUTH__TOKEN_URL, "
+                          "AUTH__CLIENT_ID and AUTH__CLIENT_SECRET).")
+    follow_interval_seconds: float = Field(2.0, gt=0, description="Pause between polls of the change feed when idle.")
+    follow_concurrency: int = Field(4, ge=1, le=32, description="Families checked at once.")
+    recheck_hour: int = Field(
+        2, ge=0, le=23, description="Hour (Asia/Shanghai) after which the daily re-check of every holder's family "
+                                    "and the expiry of cards run.")
+    id_lookup_per_minute: int = Field(
+        20, ge=1, description="Lookups by name and ID number a hospital may make per minute (429 beyond).")
+    access_log_batch: int = Field(500, ge=1, description="Most lookup-log rows written in one statement.")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        prefix = self.env_prefix
+        if not (self.ecard_key_dir / "ecard-ed25519.pem").is_file():
+            problems.append(f"{prefix}ECARD_KEY_DIR: no e-card signing key at {self.ecard_key_dir / 'ecard-ed25519.pem'} "
+                            "(tefu-keys generate --name ecard)")
+        if self.follow_registry and not self.auth.token_url:
+            problems.append(f"{prefix}AUTH__TOKEN_URL (with AUTH__CLIENT_ID and AUTH__CLIENT_SECRET) is needed to follow "
+                            f"the registry, or set {prefix}FOLLOW_REGISTRY=false")
+        return problems

@@ -63,22 +63,43 @@ class SigningKey:
         )
 
 
-def write_key_files(directory: Path, *, rotate: bool = False) -> SigningKey:
-    """Create (or, with ``rotate``, replace) the issuer key; keep old public keys in the JWKS."""
+def key_paths(directory: Path, name: str = "issuer") -> tuple[Path, Path]:
+    """Where the private key and the public JWKS of the key named ``name`` live."""
+    return directory / f"{name}-ed25519.pem", directory / f"{name}-jwks.json"
+
+
+def write_key_files(directory: Path, *, rotate: bool = False, name: str = "issuer") -> SigningKey:
+    """Create (or, with ``rotate``, replace) the key ``name``; keep old public keys in its JWKS.
+
+    ``issuer`` is the token issuer's key; other services sign their own documents with keys of
+    their own names (``ecard`` for the QR e-cards).
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    private_path, jwks_path = directory / "issuer-ed25519.pem", directory / "issuer-jwks.json"
+    private_path, jwks_path = key_paths(directory, name)
     if private_path.exists() and not rotate:
         key = SigningKey.load(private_path)
     else:
         key = SigningKey.generate()
-        fd = os.open(private_path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # Written under a unique temporary name first, so nobody ever reads half a key.
+        temporary = private_path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(key.pem())
-        os.replace(private_path.with_suffix(".tmp"), private_path)
+        if rotate:
+            os.replace(temporary, private_path)
+        else:
+            try:  # link, not replace: of two processes creating the key at once, the first one wins
+                os.link(temporary, private_path)
+            except FileExistsError:
+                key = SigningKey.load(private_path)
+            finally:
+                os.unlink(temporary)
     keys = [key.jwk]
     if jwks_path.exists():
         keys += [k for k in json.loads(jwks_path.read_text())["keys"] if k.get("kid") != key.kid]
-    jwks_path.write_text(json.dumps({"keys": keys}, indent=2) + "\n")
+    temporary_jwks = jwks_path.with_suffix(f".{os.getpid()}.tmp")
+    temporary_jwks.write_text(json.dumps({"keys": keys}, indent=2) + "\n")
+    os.replace(temporary_jwks, jwks_path)
     return key
 
 

@@ -1,0 +1,89 @@
+"""Signing documents that others verify offline: e-card QR codes, disbursement manifests.
+
+A signer has a JOSE algorithm name, the key id of its current key, the public keys it publishes
+(its current key first, earlier ones kept after a rotation so that what they signed still
+verifies) and ``sign``/``verify``. Ed25519 is the one here; an SM2 signer (GM/T 0003, with SM3)
+fits the same protocol, so callers never name the algorithm.
+
+Keys live as files named for their use (``<dir>/<name>-ed25519.pem`` and ``<name>-jwks.json``);
+``tefu-keys rotate --name <name>`` makes a new one and keeps the old public key published.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidSignature
+
+from tefu_common.auth.keys import SigningKey, key_paths, load_jwks, write_key_files
+
+
+class DocumentSigner(Protocol):
+    algorithm: str  # the JOSE "alg": EdDSA here
+
+    @property
+    def kid(self) -> str: ...
+
+    @property
+    def jwks(self) -> dict[str, Any]: ...
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def verify(self, kid: str, data: bytes, signature: bytes) -> bool: ...
+
+
+class Ed25519Signer:
+    algorithm = "EdDSA"
+
+    def __init__(self, key: SigningKey, published: list[dict[str, Any]] | None = None) -> None:
+        self._key = key
+        keys = [key.jwk] + [k for k in published or [] if k.get("kid") != key.kid]
+        self._jwks = {"keys": keys}
+        self._public = load_jwks(self._jwks)
+
+    @property
+    def kid(self) -> str:
+        return self._key.kid
+
+    @property
+    def jwk(self) -> dict[str, Any]:
+        return self._key.jwk
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        return self._jwks
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.private_key.sign(data)
+
+    def verify(self, kid: str, data: bytes, signature: bytes) -> bool:
+        public = self._public.get(kid)
+        if public is None:
+            return False
+        try:
+            public.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def load_signer(directory: Path, name: str, *, create: bool) -> Ed25519Signer:
+    """The signer of key ``name`` in ``directory``; ``create`` makes a missing key (outside production)."""
+    private_path, jwks_path = key_paths(directory, name)
+    if not private_path.is_file():
+        if not create:
+            raise FileNotFoundError(f"no {name} signing key at {private_path}; run `tefu-keys generate --name {name}`")
+        write_key_files(directory, name=name)
+    published = json.loads(jwks_path.read_text())["keys"] if jwks_path.is_file() else []
+    return Ed25519Signer(SigningKey.load(private_path), published)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

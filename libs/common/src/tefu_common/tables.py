@@ -1,0 +1,112 @@
+"""Reading the small tables people upload (CSV in UTF-8 or GBK, or XLSX) into rows of text.
+
+Clerks and bank staff work in Excel and WPS, which save CSV as GBK on Chinese Windows and as
+UTF-8 (often with a BOM) elsewhere; both are accepted without asking. Rows keep the numbers a
+person sees in the spreadsheet (the heading is row 1), so an error can say "row 3,214".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+
+
+class TableFileError(ValueError):
+    """The file cannot be read at all: not CSV or XLSX, not UTF-8 or GBK, empty."""
+
+
+def read_table(content: bytes, filename: str | None = None) -> list[tuple[int, list[str]]]:
+    """(row number, cells) for each non-blank row, the heading first; cells stripped, never None."""
+    if (filename or "").lower().endswith(".xlsx") or content[:2] == b"PK":
+        rows = _xlsx(content)
+    else:
+        rows = _csv(content)
+    numbered = [(number, cells) for number, cells in enumerate(rows, start=1) if any(cells)]
+    if not numbered:
+        raise TableFileError("the file is empty")
+    return numbered
+
+
+def heading_index(heading: list[str], names: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Column positions by field, matching each field's accepted headings (Chinese or English, any case)."""
+    lowered = [title.strip().lower() for title in heading]
+    found = {}
+    for field, accepted in names.items():
+        for index, title in enumerate(lowered):
+            if title in {name.lower() for name in accepted}:
+                found[field] = index
+                break
+    return found
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel keeps codes typed as numbers as floats
+    return str(value).strip()
+
+
+def _csv(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableFileError("the file is neither UTF-8 nor GBK text, nor an XLSX workbook")
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _xlsx(content: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken package
+        raise TableFileError(f"the XLSX file cannot be opened: {exc}") from None
+    try:
+        return [[_text(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+# --- writing reports people download ----------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula is prefixed with ' (formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def table_bytes(rows: list[dict[str, object]], columns: list[tuple[str, str]], *, file_format: str,
+                sheet_title: str) -> tuple[bytes, str]:
+    """A report as CSV (UTF-8 with BOM, so Excel reads the Chinese headings) or XLSX, and its media type."""
+    if file_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([title for _, title in columns])
+        writer.writerows([[safe_cell(row[key]) for key, _ in columns] for row in rows])
+        return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=UTF-8"
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([title for _, title in columns])
+    for row in rows:
+        sheet.append([safe_cell(row[key]) for key, _ in columns])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), XLSX_TYPE

@@ -1,0 +1,212 @@
+"""A card's life: issue, suspend, reinstate, revoke, reissue, expire, each change in the card's history.
+
+Whoever acts (the change-feed follower as ``sync``, or a clerk) goes through these functions, so
+the rules hold for both: one live card per member (also a database constraint), a revoked or
+expired card never comes back, and every change has a reason and an actor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tefu_common.auth import Principal
+from tefu_common.errors import Conflict, NotFound, ValidationFailed
+from tefu_common.field_crypto import get_blind_index
+from tefu_common.masking import mask_name
+from tefu_common.regions import region_prefix
+from tefu_medical_priority.cards.models import LIVE_STATES, Card, CardEvent
+from tefu_medical_priority.cards.numbers import new_card_number, normalise, problem_with
+
+SYNC_ACTOR = "sync"
+ID_CONTEXT = "card.id_number"
+NAME_CONTEXT = "card.holder_name"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a card is for, as the registry knows them."""
+
+    member_id: int
+    family_id: int
+    role: str
+    region_code: str
+    name: str
+    id_number: str | None
+    sex: str | None
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the eligibility rules give the holder at a hospital."""
+
+    services: list[str] = field(default_factory=list)
+    privileges: list[str] = field(default_factory=list)
+    citation: str | None = None
+
+
+def id_number_index(value: str) -> str:
+    return get_blind_index().compute(value, context=ID_CONTEXT)
+
+
+def name_index(value: str) -> str:
+    return get_blind_index().compute(value, context=NAME_CONTEXT)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def valid_until(issued_on: date, years: int) -> date:
+    """The day before the same date ``years`` later (29 February issues end on 28 February)."""
+    try:
+        anniversary = issued_on.replace(year=issued_on.year + years)
+    except ValueError:
+        anniversary = date(issued_on.year + years, 3, 1)
+    return date.fromordinal(anniversary.toordinal() - 1)
+
+
+def effective_status(card: Card, today: date) -> str:
+    """The status as of today: an active card past its last valid day is expired, job run or not."""
+    if card.status in LIVE_STATES and today > card.valid_until:
+        return "expired"
+    return card.status
+
+
+def _holder_columns(holder: Holder) -> dict[str, object]:
+    return {
+        "member_id": holder.member_id, "family_id": holder.family_id, "holder_role": holder.role,
+        "region_code": holder.region_code, "holder_name": holder.name, "masked_name": mask_name(holder.name),
+        "name_index": name_index(holder.name),
+        "id_number": holder.id_number, "id_number_index": id_number_index(holder.id_number) if holder.id_number else None,
+        "id_last4": holder.id_number[-4:] if holder.id_number else None,
+        "sex": holder.sex, "birth_year": holder.birth_year,
+    }
+
+
+async def issue(session: AsyncSession, *, holder: Holder, standing: Standing, actor: str, today: date,
+                validity_years: int, reason: str = "qualified", note: str | None = None,
+                replaces: Card | None = None) -> Card:
+    """A new active card for the holder; 409 if the member already has a live card."""
+    now = _now()
+    for _ in range(5):
+        card = Card(card_no=new_card_number(holder.region_code), status="active", issued_on=today,
+                    valid_until=valid_until(today, validity_years), services=list(standing.services),
+                    privileges=list(standing.privileges), rule_citation=standing.citation,
+                    replaces_card_id=replaces.id if replaces else None, issued_by=actor, created_at=now, updated_at=now,
+                    **_holder_columns(holder))
+        try:
+            async with session.begin_nested():  # a savepoint: a collision leaves the transaction usable
+                session.add(card)
+                await session.flush()
+        except IntegrityError:
+            if await live_card(session, holder.member_id) is not None:
+                raise Conflict(f"member {holder.member_id} already holds a live card") from None
+            continue  # the random number was taken (one in ten billion): draw another
+        session.add(CardEvent(card_id=card.id, from_status=None, to_status="active", reason=reason, note=note,
+                              actor=actor, at=now))
+        await session.flush()
+        return card
+    raise Conflict("no free card number could be drawn; retry")
+
+
+async def change_status(session: AsyncSession, card: Card, *, to: str, reason: str, actor: str,
+                        note: str | None = None) -> Card:
+    previous = card.status
+    card.status, card.status_reason, card.status_note = to, reason, note
+    card.updated_at = _now()
+    session.add(CardEvent(card_id=card.id, from_status=previous, to_status=to, reason=reason, note=note, actor=actor,
+                          at=card.updated_at))
+    await session.flush()
+    return card
+
+
+async def suspend(session: AsyncSession, card: Card, *, actor: str, note: str) -> Card:
+    if card.status != "active":
+        raise Conflict(f"card {card.card_no} is {card.status}; only an active card can be suspended")
+    return await change_status(session, card, to="suspended", reason="suspended", actor=actor, note=note)
+
+
+async def reinstate(session: AsyncSession, card: Card, *, actor: str, note: str | None, today: date) -> Card:
+    if card.status != "suspended":
+        raise Conflict(f"card {card.card_no} is {card.status}; only a suspended card can be reinstated")
+    if today > card.valid_until:
+        raise Conflict(f"card {card.card_no} expired on {card.valid_until}; issue a new one")
+    return await change_status(session, card, to="active", reason="reinstated", actor=actor, note=note)
+
+
+async def revoke(session: AsyncSession, card: Card, *, reason: str, actor: str, note: str | None = None) -> Card:
+    if card.status not in LIVE_STATES:
+        raise Conflict(f"card {card.card_no} is already {card.status}")
+    return await change_status(session, card, to="revoked", reason=reason, actor=actor, note=note)
+
+
+async def reissue(session: AsyncSession, card: Card, *, reason: str, actor: str, note: str | None, today: date,
+                  validity_years: int) -> Card:
+    """A new number for the same holder (lost, damaged, details changed); the old number is revoked."""
+    if card.status not in LIVE_STATES:
+        raise Conflict(f"card {card.card_no} is {card.status}; a revoked or expired card is not reissued, issue a new one")
+    await change_status(session, card, to="revoked", reason="replaced", actor=actor, note=f"{reason}: {note}" if note else reason)
+    holder = Holder(member_id=card.member_id, family_id=card.family_id, role=card.holder_role,
+                    region_code=card.region_code, name=card.holder_name, id_number=card.id_number, sex=card.sex,
+                    birth_year=card.birth_year)
+    standing = Standing(services=card.services, privileges=card.privileges, citation=card.rule_citation)
+    return await issue(session, holder=holder, standing=standing, actor=actor, today=today,
+                       validity_years=validity_years, reason=f"reissued_{reason}", note=note, replaces=card)
+
+
+# --- finding cards ----------------------------------------------------------------------------------
+
+def parse_card_no(text: str, field_name: str = "card_no") -> str:
+    """The card number, normalised; 422 naming the field if it cannot be one."""
+    card_no = normalise(text)
+    problem = problem_with(card_no)
+    if problem:
+        raise ValidationFailed(f"{text!r} is not a card number", errors=[
+            {"field": field_name, "message": problem, "type": "value_error"}])
+    return card_no
+
+
+async def live_card(session: AsyncSession, member_id: int) -> Card | None:
+    return await session.scalar(select(Card).where(Card.member_id == member_id, Card.status.in_(LIVE_STATES)))
+
+
+async def scoped_card(session: AsyncSession, card_no: str, caller: Principal, *, lock: bool = False) -> Card:
+    """A card of the caller's region by number (404 otherwise, as if it did not exist)."""
+    query = select(Card).where(Card.card_no == parse_card_no(card_no))
+    if lock and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    card = await session.scalar(query)
+    if card is None or not caller.covers_region(card.region_code):
+        raise NotFound(f"no card {card_no} in region {caller.region}")
+    return card
+
+
+async def list_cards(session: AsyncSession, caller: Principal, *, status: str | None, family_id: int | None,
+                     member_id: int | None, after: int, limit: int) -> list[Card]:
+    query = select(Card).where(Card.id > after).order_by(Card.id).limit(limit)
+    prefix = region_prefix(caller.region)
+    if prefix:
+        query = query.where(Card.region_code.startswith(prefix, autoescape=True))
+    if status:
+        query = query.where(Card.status == status)
+    if family_id is not None:
+        query = query.where(Card.family_id == family_id)
+    if member_id is not None:
+        query = query.where(Card.member_id == member_id)
+    return list((await session.scalars(query)).all())
+
+
+async def history(session: AsyncSession, card: Card) -> list[CardEvent]:
+    return list((await session.scalars(select(CardEvent).where(CardEvent.card_id == card.id).order_by(CardEvent.id))).all())
+
+
+async def card_numbers(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict((await session.execute(select(Card.id, Card.card_no).where(Card.id.in_(ids)))).all())

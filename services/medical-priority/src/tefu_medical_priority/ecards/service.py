@@ -1,0 +1,70 @@
+"""E-cards: a card's QR code as a compact JWS signed by this service, verifiable offline.
+
+    header  {"alg": "EdDSA", "kid": "<key id>", "typ": "tefu-ecard+jwt"}
+    payload {"iss": "tefu-medical-priority", "card_no": "...", "name": "李*英", "region": "420102",
+             "issued_on": "2026-12-01", "valid_until": "2031-11-30", "iat": ..., "exp": ...}
+
+A hospital verifies the signature with the public keys at ``GET /.well-known/jwks.json`` (any
+JOSE library does: it is a standard JWS), and knows the card was issued by Tefu and not altered.
+Offline it cannot know of a revocation since; ``POST /v1/cards/verify`` checks that too. The
+payload holds the masked name only, so a photographed QR code gives away no more than the card.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from tefu_common.calendar import CHINA
+from tefu_common.errors import ValidationFailed
+from tefu_common.signing import DocumentSigner, b64url, b64url_decode
+from tefu_medical_priority.cards.models import Card
+
+ISSUER = "tefu-medical-priority"
+TYP = "tefu-ecard+jwt"
+
+
+def sign_ecard(card: Card, signer: DocumentSigner, *, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    # Valid to the end of the card's last day, in China.
+    expires = datetime.combine(card.valid_until + timedelta(days=1), time(0), tzinfo=CHINA)
+    header = {"alg": signer.algorithm, "kid": signer.kid, "typ": TYP}
+    claims = {"iss": ISSUER, "card_no": card.card_no, "name": card.masked_name, "region": card.region_code,
+              "issued_on": card.issued_on.isoformat(), "valid_until": card.valid_until.isoformat(),
+              "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    signing_input = f"{_part(header)}.{_part(claims)}"
+    return f"{signing_input}.{b64url(signer.sign(signing_input.encode()))}"
+
+
+def _part(value: dict[str, Any]) -> str:
+    return b64url(json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode())
+
+
+def _refused(message: str) -> ValidationFailed:
+    return ValidationFailed(f"the QR code is not a valid Tefu e-card: {message}",
+                            errors=[{"field": "qr", "message": message, "type": "value_error"}])
+
+
+def read_ecard(token: str, signer: DocumentSigner, *, now: datetime | None = None) -> dict[str, Any]:
+    """The payload of a genuine, unexpired e-card; 422 naming what is wrong otherwise."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise _refused("a QR payload has three parts separated by dots")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        signature = b64url_decode(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        raise _refused("the payload is not base64url-encoded JSON") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise _refused("the payload is not base64url-encoded JSON")
+    if header.get("typ") != TYP or header.get("alg") != signer.algorithm:
+        raise _refused(f"expected typ {TYP} signed with {signer.algorithm}")
+    if not signer.verify(str(header.get("kid")), f"{parts[0]}.{parts[1]}".encode(), signature):
+        raise _refused("the signature does not verify with any published key: not issued by Tefu, or altered")
+    if claims.get("iss") != ISSUER or not isinstance(claims.get("card_no"), str):
+        raise _refused("not an e-card of this service")
+    if not isinstance(claims.get("exp"), int) or (now or datetime.now(timezone.utc)).timestamp() >= claims["exp"]:
+        raise _refused(f"the e-card expired after {claims.get('valid_until')}")
+    return claims

@@ -1,0 +1,35 @@
+"""A visit as a hospital records it, and as the log shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tefu_common.money import MoneyDecimal
+from tefu_medical_priority.cards.vocabulary import Fee, Service
+
+
+class WaiverIn(BaseModel):
+    fee: Fee
+    amount: MoneyDecimal = Field(description="Yuan waived, as a decimal string (\"4.50\").")
+
+
+class VisitIn(BaseModel):
+    card_no: str = Field(examples=["42010212345678905"])
+    department: str = Field(min_length=1, max_length=64, examples=["内科门诊"])
+    services: list[Service] = Field(min_length=1, description="What was given first (ambulance: a free 120 run).")
+    waivers: list[WaiverIn] = Field(default_factory=list, description="Fees waived at this visit.")
+    visited_at: AwareDatetime = Field(description="When the holder was served, with its offset (+08:00).")
+
+
+class VisitOut(BaseModel):
+    id: int
+    card_no: str
+    hospital_code: str
+    department: str
+    services: list[str]
+    waivers: list[WaiverIn]
+    waived_total: MoneyDecimal
+    visited_at: datetime
+    recorded_at: datetime
