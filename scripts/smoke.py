@@ -43,8 +43,18 @@ def post(url: str, token: str, body: dict, headers: dict[str, str] | None = None
         return exc.code, exc.read()
 
 
+def _put(url: str, token: str, body: dict) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 def fail(message: str, suite: subprocess.Popen[bytes]) -> None:
-    suite.send_signal(signal.SIGINT)
+    os.killpg(suite.pid, signal.SIGINT)  # the whole group, as Ctrl-C does: make and every service
     try:
         suite.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -115,6 +125,28 @@ def main() -> None:
     if status not in (200, 201) or json.loads(body)["line_count"] < 1:
         fail(f"payments /v1/batches answered {status}: {body[:300]!r}", suite)
     print(f"ok  payments          batch of 370306 for 2020-06: {json.loads(body)['line_count']} lines")
+    # Medical priority follows the seeded register by itself and issues cards; a hospital checks one.
+    cards = f"http://127.0.0.1:{PORTS['medical-priority']}/v1"
+    country = subprocess.run(["make", "-s", "token", "ROLE=admin", "REGION=000000", "SUB=smoke-national"],
+                             cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    card_deadline = time.monotonic() + 120
+    found: list = []
+    while not found:
+        status, body = get(f"{cards}/cards?status=active&limit=1", country)
+        found = json.loads(body) if status == 200 else []
+        if not found and time.monotonic() > card_deadline:
+            fail(f"medical priority issued no card within 120 s (last answer {status})", suite)
+        time.sleep(1)
+    status, body = _put(f"{cards}/hospitals/SMOKE-H1", admin, {"name": "周村区人民医院", "region_code": "370306",
+                                                              "level": "二级甲等", "designated": True})
+    if status not in (200, 201):
+        fail(f"medical priority PUT /v1/hospitals answered {status}: {body[:200]!r}", suite)
+    hospital = subprocess.run(["make", "-s", "token", "ROLE=hospital", "REGION=370306", "HOSPITAL=SMOKE-H1"],
+                              cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    status, body = get(f"{cards}/cards/{found[0]['card_no']}", hospital)
+    if status != 200 or not json.loads(body)["valid"]:
+        fail(f"a hospital's lookup of card {found[0]['card_no']} answered {status}: {body[:200]!r}", suite)
+    print(f"ok  medical-priority  cards issued from the seeded register; card {found[0]['card_no']} valid at a hospital")
     os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     try:
         suite.wait(timeout=30)

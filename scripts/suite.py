@@ -82,30 +82,36 @@ def seed_demo_families() -> None:
     )
 
 
-def payments_credentials(registry_port: str) -> dict[str, str]:
-    """Register (or re-key) the payments service's own OAuth client, which reads bank details.
+# Services with an OAuth client of their own (role service): payments reads bank details,
+# medical priority follows the change feed and reads card holders' identities.
+OWN_CLIENTS = {"payments": "payments-service", "medical-priority": "medical-priority-service"}
 
-    The secret lives only in the environment of the payments process of this run; every start
+
+def service_credentials(service: Service, registry_port: str) -> dict[str, str]:
+    """Register (or re-key) a service's own OAuth client.
+
+    The secret lives only in the environment of the service's process of this run; every start
     replaces it, so nothing secret is written to disk.
     """
-    if os.environ.get("TEFU_PAYMENTS_AUTH__CLIENT_SECRET"):
+    if os.environ.get(f"{service.prefix}AUTH__CLIENT_SECRET"):
         return {}  # configured by the operator
+    client_id = OWN_CLIENTS[service.name]
     admin = subprocess.run(
         [sys.executable, "-m", "tefu_registry", "token", "--role", "admin", "--region", "000000", "--sub", "suite",
          "--ttl", "120"], check=True, cwd=ROOT, env=service_env(SERVICES[0]), capture_output=True, text=True,
     ).stdout.strip()
     base = f"http://127.0.0.1:{registry_port}"
     headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
-    body = json.dumps({"client_id": "payments-service", "role": "service", "region": "000000",
-                       "description": "the payments service of this installation"}).encode()
+    body = json.dumps({"client_id": client_id, "role": "service", "region": "000000",
+                       "description": f"the {service.name} service of this installation"}).encode()
     try:
         answer = _post(f"{base}/v1/oauth-clients", body, headers)
     except urllib.error.HTTPError as exc:
         if exc.code != 409:
             raise
-        answer = _post(f"{base}/v1/oauth-clients/payments-service/secret", b"", headers)
-    return {"TEFU_PAYMENTS_AUTH__TOKEN_URL": f"{base}/oauth/token", "TEFU_PAYMENTS_AUTH__CLIENT_ID": "payments-service",
-            "TEFU_PAYMENTS_AUTH__CLIENT_SECRET": answer["client_secret"]}
+        answer = _post(f"{base}/v1/oauth-clients/{client_id}/secret", b"", headers)
+    return {f"{service.prefix}AUTH__TOKEN_URL": f"{base}/oauth/token", f"{service.prefix}AUTH__CLIENT_ID": client_id,
+            f"{service.prefix}AUTH__CLIENT_SECRET": answer["client_secret"]}
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> dict:
@@ -138,14 +144,14 @@ def run() -> int:
     deadline = time.monotonic() + 60
     for service in SERVICES:
         env = service_env(service)
-        if service.name == "payments" and not stopping:
-            # The registry (the token issuer) must answer before payments gets its own client.
+        if service.name in OWN_CLIENTS and not stopping:
+            # The registry (the token issuer) must answer before a service gets its own client.
             while not _healthy(ports["registry"]) and processes["registry"].poll() is None and time.monotonic() < deadline:
                 time.sleep(0.3)
             try:
-                env.update(payments_credentials(ports["registry"]))
+                env.update(service_credentials(service, ports["registry"]))
             except OSError as exc:
-                print(f"could not register the payments service's client: {exc}", file=sys.stderr, flush=True)
+                print(f"could not register the {service.name} service's client: {exc}", file=sys.stderr, flush=True)
                 stopping = True
                 break
         processes[service.name] = subprocess.Popen(

@@ -123,15 +123,29 @@ class Suite:
         return env
 
 
-def payments_credentials(running: Suite, registry_url: str, client_id: str = "payments-service") -> dict[str, str]:
-    """Register a payments service's own client (role service) and hand it its credentials."""
+def service_credentials(running: Suite, registry_url: str, client_id: str, service: str) -> dict[str, str]:
+    """Register a service's own client (role service) and hand it its credentials."""
     admin = mint_token(running.signing_key, role="admin", region="000000")
     created = httpx.post(f"{registry_url}/v1/oauth-clients", headers={"Authorization": f"Bearer {admin}"},
                          json={"client_id": client_id, "role": "service", "region": "000000"})
     created.raise_for_status()
-    return {"TEFU_PAYMENTS_AUTH__TOKEN_URL": f"{registry_url}/oauth/token",
-            "TEFU_PAYMENTS_AUTH__CLIENT_ID": client_id,
-            "TEFU_PAYMENTS_AUTH__CLIENT_SECRET": created.json()["client_secret"]}
+    prefix = SERVICES[service][2]
+    return {f"{prefix}AUTH__TOKEN_URL": f"{registry_url}/oauth/token",
+            f"{prefix}AUTH__CLIENT_ID": client_id,
+            f"{prefix}AUTH__CLIENT_SECRET": created.json()["client_secret"]}
+
+
+def payments_credentials(running: Suite, registry_url: str, client_id: str = "payments-service") -> dict[str, str]:
+    return service_credentials(running, registry_url, client_id, "payments")
+
+
+def medical_priority_env(running: Suite, registry_url: str, eligibility_url: str,
+                         client_id: str = "medical-priority-service") -> dict[str, str]:
+    """What the medical-priority service needs to follow the register: its client, eligibility, a fast poll."""
+    return {**service_credentials(running, registry_url, client_id, "medical-priority"),
+            "TEFU_MEDICAL_PRIORITY_ELIGIBILITY_URL": eligibility_url,
+            "TEFU_MEDICAL_PRIORITY_ECARD_KEY_DIR": str(running.keys_dir),
+            "TEFU_MEDICAL_PRIORITY_FOLLOW_INTERVAL_SECONDS": "0.5"}
 
 
 @pytest.fixture(scope="session")
@@ -155,6 +169,8 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
                 if name == "payments":
                     env.update(payments_credentials(running, registry_url))
                     env["TEFU_PAYMENTS_ELIGIBILITY_URL"] = running.url("eligibility")
+                if name == "medical-priority":
+                    env.update(medical_priority_env(running, registry_url, running.url("eligibility")))
                 running.services[name] = start_service(name, env, base)
             yield running
         finally:

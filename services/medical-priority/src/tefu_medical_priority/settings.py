@@ -23,7 +23,7 @@ class MedicalPrioritySettings(ServiceSettings):
         True, description="Follow the registry's change feed to issue and revoke cards (needs AUTH__TOKEN_URL, "
                           "AUTH__CLIENT_ID and AUTH__CLIENT_SECRET).")
     follow_interval_seconds: float = Field(2.0, gt=0, description="Pause between polls of the change feed when idle.")
-    follow_concurrency: int = Field(4, ge=1, le=32, description="Families checked at once.")
+    follow_concurrency: int = Field(8, ge=1, le=32, description="Families checked at once.")
     recheck_hour: int = Field(
         2, ge=0, le=23, description="Hour (Asia/Shanghai) after which the daily re-check of every holder's family "
                                     "and the expiry of cards run.")

@@ -78,10 +78,10 @@ class Upstream:
         response = await self._call(self.settings.eligibility_url, auth or self.own_auth, "GET",
                                     f"/v1/families/{family_id}/evaluation",
                                     params={"as_of": on.isoformat(), "on_the_day": "true"})
+        if response.status_code in (403, 404) and auth is not None:  # a clerk's: as if it did not exist
+            raise NotFound(f"no family {family_id} in your region")
         if response.status_code == 404:
             return None
-        if response.status_code == 403 and auth is not None:
-            raise NotFound(f"no family {family_id} in your region")
         return _ok(response, f"the evaluation of family {family_id}")
 
     async def people(self, member_ids: list[int]) -> dict[int, dict[str, Any]]:
