@@ -1,15 +1,18 @@
-"""The lookup log: every concurrent lookup has its row; a lookup that cannot be logged is not answered."""
+"""The lookup log: every concurrent lookup has its row; a lookup whose row cannot be written is not answered."""
 
 from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tefu_common.db import Database
 from tefu_medical_priority.access_log.models import LookupLogEntry
-from tefu_medical_priority.access_log.writer import LookupLog
-from tefu_common.errors import ServiceUnavailable
+
+
+async def _count(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(LookupLogEntry)))
 
 
 async def test_two_hundred_concurrent_lookups_leave_two_hundred_rows(client, issue_card, hospital, desk, database_url):
@@ -17,29 +20,30 @@ async def test_two_hundred_concurrent_lookups_leave_two_hundred_rows(client, iss
     card_no = await issue_card("420102")
     database = Database(database_url)
     try:
-        async with database.engine.connect() as connection:
-            before = await connection.scalar(select(func.count()).select_from(LookupLogEntry))
+        before = await _count(database)
         answers = await asyncio.gather(*(client.get(f"/v1/cards/{card_no}", headers=desk()) for _ in range(200)))
         assert {a.status_code for a in answers} == {200}
-        async with database.engine.connect() as connection:
-            after = await connection.scalar(select(func.count()).select_from(LookupLogEntry))
+        assert await _count(database) - before == 200
     finally:
         await database.dispose()
-    assert after - before == 200
 
 
-async def test_a_row_that_cannot_be_written_fails_its_lookup(tmp_path):
-    unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}/no-such-table.db")  # no migrations: no table
-    writer = LookupLog(unreachable)
-    writer.start()
+async def test_a_lookup_whose_row_cannot_be_written_gives_no_answer(client, issue_card, hospital, desk, database_url):
+    await hospital()
+    card_no = await issue_card("420102")
+    assert (await client.get(f"/v1/cards/{card_no}", headers=desk())).status_code == 200
+    database = Database(database_url)
     try:
-        raised = None
+        async with database.engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE lookup_log RENAME TO lookup_log_away"))
         try:
-            await writer.record(subject="his", role="hospital", institution="H1", endpoint="GET /v1/cards/{card_no}",
-                                how="card_no", card_id=1, region_code="420102", outcome="valid")
-        except ServiceUnavailable as exc:
-            raised = exc
-        assert raised is not None and raised.headers["Retry-After"]
+            refused = await client.get(f"/v1/cards/{card_no}", headers=desk())
+        finally:
+            async with database.engine.begin() as connection:
+                await connection.execute(text("ALTER TABLE lookup_log_away RENAME TO lookup_log"))
+        assert refused.status_code >= 500
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "holder" not in refused.json() and "valid" not in refused.json()
+        assert (await client.get(f"/v1/cards/{card_no}", headers=desk())).status_code == 200
     finally:
-        await writer.stop()
-        await unreachable.dispose()
+        await database.dispose()

@@ -16,14 +16,15 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import Scope
 from pydantic import BaseModel, Field
 
 from tefu_common.auth import Authenticated, KeySet, NoRevocations, RemoteRevocationList, TokenVerifier
 from tefu_common.db import Database, DatabaseGateMiddleware, DatabaseMonitor
 from tefu_common.errors import PROBLEM_JSON, install_error_handlers
 from tefu_common.field_crypto import BlindIndex, FieldCipher, KeyRing, configure_field_crypto
-from tefu_common.logs import AccessLogMiddleware, configure_logging
-from tefu_common.metrics import Metrics, MetricsMiddleware
+from tefu_common.logs import configure_logging, log_request
+from tefu_common.metrics import Metrics
 from tefu_common.migrations import current_revisions, head_revisions
 from tefu_common.regions import RegionTable
 from tefu_common.request_context import RequestIdMiddleware
@@ -182,14 +183,18 @@ def create_service_app(
 
     install_error_handlers(app)
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
-    app.include_router(_health_router(migrations_dir))
-    app.include_router(_whoami_router())
+    # The service's own routes first: a request is matched against routes in order.
     for router in routers:
         app.include_router(router)
+    app.include_router(_health_router(migrations_dir))
+    app.include_router(_whoami_router())
 
-    # Added last = outermost: the request id exists before anything else runs or logs.
+    def observe(scope: Scope, status: int, seconds: float) -> None:
+        log_request(scope, status, seconds)
+        metrics.observe(scope, status, seconds)
+
+    # Added last = outermost: the request id exists before anything else runs or logs, and each
+    # request is logged and measured there once answered.
     app.add_middleware(DatabaseGateMiddleware, monitor=monitor)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, on_done=observe)
     return app

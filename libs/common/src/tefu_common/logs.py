@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+import orjson
+from starlette.types import Scope
 
-from tefu_common.request_context import ResponseStatus, current_request_id
+from tefu_common.request_context import current_request_id
 
 # Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged as a field.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
@@ -38,12 +39,63 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Gathers lines and writes them to the stream in batches.
+
+    A plain StreamHandler writes and flushes every line: on a busy service one system call per
+    request, paid on the event loop (and with PYTHONUNBUFFERED, as containers set, buffering
+    in the stream does not help). Here INFO lines are written at most ``interval`` seconds apart
+    (by the next line, or by a background thread when the service goes quiet), and a warning or
+    worse is written at once together with everything before it.
+    """
+
+    def __init__(self, stream: Any, interval: float = 0.25, max_lines: int = 512) -> None:
+        super().__init__(stream)
+        self.interval = interval
+        self.max_lines = max_lines
+        self._lines: list[str] = []
+        self._written_at = time.monotonic()
+        threading.Thread(target=self._write_now_and_then, name="log-writer", daemon=True).start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            with self.lock:  # type: ignore[union-attr]
+                self._lines.append(line)
+                if (record.levelno >= logging.WARNING or len(self._lines) >= self.max_lines
+                        or time.monotonic() - self._written_at >= self.interval):
+                    self._write_locked()
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_locked()
+
+    def _write_locked(self) -> None:
+        if self._lines and self.stream:
+            self.stream.write("".join(self._lines))
+            self._lines.clear()
+            if hasattr(self.stream, "flush"):
+                self.stream.flush()
+        self._written_at = time.monotonic()
+
+    def _write_now_and_then(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            if self._lines:
+                try:
+                    self.flush()
+                except (OSError, ValueError):  # the stream closed at exit
+                    return
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Route the root logger (and uvicorn's) to stdout as JSON."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = BatchedStreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -55,32 +107,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class AccessLogMiddleware:
-    """One log line a request: method, path, status, duration."""
+_access = logging.getLogger("tefu.access")
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.log = logging.getLogger("tefu.access")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        response = ResponseStatus(send)
-        try:
-            await self.app(scope, receive, response)
-        finally:
-            status = response.status or 500
-            self.log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+def log_request(scope: Scope, status: int, seconds: float) -> None:
+    """One log line a request: method, path, status, duration (called as each request ends)."""
+    if _access.isEnabledFor(logging.INFO):
+        _access.info("%s %s %s", scope["method"], scope["path"], status, extra={
+            "method": scope["method"], "path": scope["path"], "status": status,
+            "duration_ms": round(seconds * 1000, 2)})

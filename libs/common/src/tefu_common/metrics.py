@@ -6,14 +6,10 @@ colliding on metric names.
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from tefu_common.request_context import ResponseStatus
+from starlette.types import Scope
 
 
 class Metrics:
@@ -37,24 +33,10 @@ class Metrics:
     def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        response = ResponseStatus(send)
-        try:
-            await self.app(scope, receive, response)
-        finally:
-            status = response.status or 500
-            # The route template, never the raw path: card numbers must not become label values.
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            labels = (self.metrics.service, scope["method"], route)
-            self.metrics.requests.labels(*labels, str(status)).inc()
-            self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count and time one answered request (called as each request ends)."""
+        # The route template, never the raw path: card numbers must not become label values.
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        labels = (self.service, scope["method"], route)
+        self.requests.labels(*labels, str(status)).inc()
+        self.latency.labels(*labels).observe(seconds)

@@ -7,7 +7,9 @@ another service, so one user action can be followed across the suite.
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,10 +33,15 @@ def set_request_id(value: str | None) -> None:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware so the id is set before any other middleware or handler runs."""
+    """Pure ASGI middleware so the id is set before any other middleware or handler runs.
 
-    def __init__(self, app: ASGIApp) -> None:
+    It is also where each request is observed once it is answered (``on_done``: the access log
+    line and the metrics), so a request passes one wrapper for all three instead of three.
+    """
+
+    def __init__(self, app: ASGIApp, on_done: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app = app
+        self.on_done = on_done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,17 +54,22 @@ class RequestIdMiddleware:
                 break
         request_id = incoming if incoming and _ACCEPTABLE.match(incoming) else new_request_id()
         token = _request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500  # if no response ever started
+        header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message["headers"] = headers
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if self.on_done is not None:
+                self.on_done(scope, status, time.perf_counter() - started)
             _request_id.reset(token)
 
 

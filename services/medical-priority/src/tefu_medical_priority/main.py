@@ -16,6 +16,7 @@ from tefu_medical_priority.cards.router import router as cards_router
 from tefu_medical_priority.ecards.router import router as ecards_router
 from tefu_medical_priority.hospitals.router import router as hospitals_router
 from tefu_medical_priority.hospitals.service import HospitalDirectory
+from tefu_medical_priority.lookup.store import DeskStore
 from tefu_medical_priority.lookup.router import router as lookup_router
 from tefu_medical_priority.reports.router import router as reports_router
 from tefu_medical_priority.settings import MedicalPrioritySettings
@@ -36,7 +37,7 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
   masked holder, the privileges, the fee waivers at the calling hospital and the free ambulance,
   and nothing else; `POST /v1/visits` records what was given. These read only this service's own
   store: they keep working while the registry and eligibility services are down. Every lookup is
-  in the access log before its answer leaves.
+  in the access log, committed before its answer leaves.
 - **E-cards**: QR payloads are compact JWS signed with Ed25519; the public keys are at
   `GET /.well-known/jwks.json` for offline verification.
 - **Cards** follow the register by themselves: the service reads the registry's change feed and
@@ -59,6 +60,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
     settings = settings or MedicalPrioritySettings()
 
     async def start(app: FastAPI) -> None:
+        await app.state.desk_store.start()
         app.state.lookup_log.start()
         if settings.follow_registry and app.state.upstream.configured:
             app.state.follower = Follower(app.state.database, app.state.upstream, settings)
@@ -72,6 +74,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
             await app.state.follower.stop()
             app.state.follower = None
         await app.state.lookup_log.stop()
+        await app.state.desk_store.close()
 
     app = create_service_app(
         settings=settings,
@@ -87,7 +90,8 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
     )
     app.state.ecard_signer = load_signer(settings.ecard_key_dir, "ecard",
                                          create=settings.environment is not Environment.production)
-    app.state.lookup_log = LookupLog(app.state.database, batch_size=settings.access_log_batch)
+    app.state.desk_store = DeskStore(app.state.database)
+    app.state.lookup_log = LookupLog(app.state.desk_store)
     app.state.hospital_directory = HospitalDirectory()
     app.state.upstream = Upstream(settings)
     app.state.follower = None

@@ -29,7 +29,6 @@ class MedicalPrioritySettings(ServiceSettings):
                                     "and the expiry of cards run.")
     id_lookup_per_minute: int = Field(
         20, ge=1, description="Lookups by name and ID number a hospital may make per minute (429 beyond).")
-    access_log_batch: int = Field(500, ge=1, description="Most lookup-log rows written in one statement.")
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

@@ -1,6 +1,6 @@
 """Authentication and authorisation: bearer JWTs, roles, scopes, region and institution."""
 
-from tefu_common.auth.dependencies import Authenticated, bearer_scheme, require
+from tefu_common.auth.dependencies import Authenticated, TokenRequirement, require
 from tefu_common.auth.keys import SigningKey, load_jwks, public_jwk, write_key_files
 from tefu_common.auth.principal import NATIONAL_REGION, Institution, Principal
 from tefu_common.auth.revocation import NoRevocations, RemoteRevocationList, RevocationCheck, RevocationSnapshot
@@ -25,8 +25,8 @@ __all__ = [
     "Scope",
     "SigningKey",
     "TokenIssuer",
+    "TokenRequirement",
     "TokenVerifier",
-    "bearer_scheme",
     "load_jwks",
     "public_jwk",
     "require",

@@ -10,47 +10,54 @@ A missing or invalid token is 401; a valid token without the scope or role is 40
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from tefu_common.auth.principal import Principal
 from tefu_common.auth.roles import Role, Scope
 from tefu_common.errors import Forbidden, Unauthorized
 
-# auto_error=False: a missing header becomes our own 401 problem, not FastAPI's 403.
-bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from POST /oauth/token or `make token`.")
+class TokenRequirement(HTTPBearer):
+    """A route's caller: a bearer token verified, with the scopes (all of them) and a role it needs.
 
+    It is itself the OpenAPI security scheme (``HTTPBearer``, shown by /docs' Authorize button),
+    so FastAPI resolves one dependency per request for authentication, not two.
+    """
 
-def require(*scopes: Scope, roles: Iterable[Role] | None = None) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that authenticates the caller and checks scopes (all of them) and role."""
-    needed = frozenset(scopes)
-    allowed_roles = frozenset(roles) if roles else None
+    def __init__(self, scopes: frozenset[Scope], roles: frozenset[Role] | None) -> None:
+        # auto_error=False: a missing header becomes our own 401 problem, not FastAPI's 403.
+        super().__init__(auto_error=False, scheme_name="HTTPBearer",
+                         description="A JWT from POST /oauth/token or `make token`.")
+        self.needed = scopes
+        self.allowed_roles = roles
 
-    async def authenticate(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-    ) -> Principal:
-        if credentials is None or not credentials.credentials:
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        authorization = request.headers.get("authorization", "")
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-        principal = await request.app.state.token_verifier.verify(credentials.credentials)
+        principal = await request.app.state.token_verifier.verify(credentials.strip())
         request.state.principal = principal
-        if allowed_roles is not None and principal.role not in allowed_roles:
+        if self.allowed_roles is not None and principal.role not in self.allowed_roles:
             raise Forbidden(
                 f"role {principal.role.value} may not call this; allowed roles: "
-                + ", ".join(sorted(r.value for r in allowed_roles)),
+                + ", ".join(sorted(r.value for r in self.allowed_roles)),
             )
-        missing = needed - principal.scopes
+        missing = self.needed - principal.scopes
         if missing:
             raise Forbidden(
                 "the token lacks the scope(s) this needs: " + ", ".join(sorted(s.value for s in missing)),
-                required_scopes=sorted(s.value for s in needed),
+                required_scopes=sorted(s.value for s in self.needed),
             )
         return principal
 
-    return authenticate
+
+def require(*scopes: Scope, roles: Iterable[Role] | None = None) -> TokenRequirement:
+    """A dependency that authenticates the caller and checks scopes (all of them) and role."""
+    return TokenRequirement(frozenset(scopes), frozenset(roles) if roles else None)
 
 
 Authenticated = Annotated[Principal, Depends(require())]

@@ -130,7 +130,15 @@ class KeySet:
 
 
 class TokenVerifier:
-    """Turns a bearer token into a :class:`Principal`, or raises 401 saying why."""
+    """Turns a bearer token into a :class:`Principal`, or raises 401 saying why.
+
+    A token that verified is remembered for up to ``cache_seconds`` (never past its ``exp``), so a
+    machine client sending the same token on every request (a hospital HIS at the registration
+    desk) pays for the signature check once, not per request. Revocation is still checked on
+    every request, cached or not.
+    """
+
+    CACHE_SIZE = 4096
 
     def __init__(
         self,
@@ -140,14 +148,39 @@ class TokenVerifier:
         audience: str,
         leeway_seconds: int = 30,
         revocations: RevocationCheck | None = None,
+        cache_seconds: float = 60.0,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
         self.revocations = revocations or NoRevocations()
+        self.cache_seconds = cache_seconds
+        self._verified: dict[str, tuple[float, Principal, int]] = {}  # token -> (forget at, principal, iat)
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            forget_at, principal, issued_at = cached
+            if time.time() < forget_at:
+                await self._check_revocation(principal, issued_at)
+                return principal
+            del self._verified[token]
+        principal, issued_at = await self._verify_signed(token)
+        await self._check_revocation(principal, issued_at)
+        if self.cache_seconds > 0:
+            if len(self._verified) >= self.CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))  # the oldest entry
+            forget_at = min(time.time() + self.cache_seconds, principal.expires_at.timestamp() + self.leeway)
+            self._verified[token] = (forget_at, principal, issued_at)
+        return principal
+
+    async def _check_revocation(self, principal: Principal, issued_at: int) -> None:
+        if await self.revocations.is_revoked(token_id=principal.token_id, client_id=principal.client_id,
+                                             issued_at=issued_at):
+            raise Unauthorized("token has been revoked")
+
+    async def _verify_signed(self, token: str) -> tuple[Principal, int]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -187,8 +220,4 @@ class TokenVerifier:
             principal = Principal.from_claims(claims)
         except ValueError as exc:
             raise Unauthorized(f"token claims are invalid: {exc}") from None
-        if await self.revocations.is_revoked(
-            token_id=principal.token_id, client_id=principal.client_id, issued_at=int(claims["iat"])
-        ):
-            raise Unauthorized("token has been revoked")
-        return principal
+        return principal, int(claims["iat"])

@@ -158,6 +158,7 @@ class RegionTable:
             if parent is not None:
                 children[parent].append(code)
         self._children = {code: tuple(kids) for code, kids in children.items()}
+        self._full_names: dict[str, str | None] = {}  # the table never changes: names are computed once
 
     @classmethod
     def from_csv(cls, text: str) -> RegionTable:
@@ -208,10 +209,13 @@ class RegionTable:
 
     def full_name(self, code: str) -> str | None:
         """Names from the province down, without grouping rows: ``山东省淄博市周村区``."""
+        if code in self._full_names:
+            return self._full_names[code]
         chain = self.chain(code)
-        if not chain:
-            return None
-        return "".join(r.name for r in chain if r.name not in _PLACEHOLDER_NAMES)
+        name = "".join(r.name for r in chain if r.name not in _PLACEHOLDER_NAMES) if chain else None
+        if len(self._full_names) < 100_000:
+            self._full_names[code] = name
+        return name
 
     def level(self, code: str) -> RegionLevel:
         return region_level(code)

@@ -1,12 +1,13 @@
-"""Writing the lookup log without losing a row and without slowing the lookup: group commit.
+"""Writing desk lookups into the lookup log without losing a row and without slowing the desk.
 
-(A read inside a request's own transaction, a clerk's, is logged in that transaction instead.)
+Group commit: a lookup hands its row to the writer and waits until the row is committed; it
+answers only then, so no answer ever leaves without its log row (if the write fails, the lookup
+fails with 503). The writer commits whatever rows have arrived as one statement, and while one
+group commits, the next one gathers: under load each lookup shares one short commit with its
+neighbours instead of paying a commit of its own.
 
-A lookup hands its row to the writer and waits until the row is committed; it answers only then,
-so no answer ever leaves without its log row (if the write fails, the lookup fails with 503). The
-writer commits whatever rows have arrived as one multi-row INSERT, and while one group commits,
-the next one gathers: at a thousand lookups a second each lookup waits for one short commit
-shared with its neighbours, instead of paying a commit of its own.
+(A clerk's read happens inside the request's own transaction and is logged in it instead:
+access_log/service.py.)
 """
 
 from __future__ import annotations
@@ -14,34 +15,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tefu_common.db import Database
 from tefu_common.errors import ServiceUnavailable
 from tefu_common.request_context import current_request_id
-from tefu_medical_priority.access_log.models import LookupLogEntry
 
 log = logging.getLogger("tefu.lookup_log")
 
 
-def log_row(*, subject: str, role: str, institution: str | None, endpoint: str, how: str, card_id: int | None,
-            region_code: str | None, outcome: str) -> dict[str, Any]:
-    return {"at": datetime.now(timezone.utc), "subject": subject, "role": role, "institution": institution,
-            "endpoint": endpoint, "how": how, "card_id": card_id, "region_code": region_code, "outcome": outcome,
-            "request_id": current_request_id()}
-
-
-async def log_in_transaction(session: AsyncSession, **row: Any) -> None:
-    """A read made inside a request's own transaction (a clerk's) is logged in that transaction."""
-    await session.execute(insert(LookupLogEntry), [log_row(**row)])
+class LogSink(Protocol):
+    async def write_log(self, rows: list[dict[str, Any]]) -> None: ...
 
 
 class LookupLog:
-    def __init__(self, database: Database, *, batch_size: int = 500) -> None:
-        self.database = database
+    def __init__(self, sink: LogSink, *, batch_size: int = 500) -> None:
+        self.sink = sink
         self.batch_size = batch_size
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
@@ -53,13 +41,15 @@ class LookupLog:
         """Return once the row is committed; ServiceUnavailable if it could not be."""
         if self._task is None or self._task.done():
             self.start()
-        row = log_row(subject=subject, role=role, institution=institution, endpoint=endpoint, how=how, card_id=card_id,
-                      region_code=region_code, outcome=outcome)
+        row = {"at": datetime.now(timezone.utc), "subject": subject, "role": role, "institution": institution,
+               "endpoint": endpoint, "how": how, "card_id": card_id, "region_code": region_code, "outcome": outcome,
+               "request_id": current_request_id()}
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((row, done))
         self._wakeup.set()
         try:
-            await asyncio.shield(done)  # a client that hangs up does not unqueue its row
+            # A client that hangs up cancels only its wait: the row stays queued and is written.
+            await done
         except Exception:
             raise ServiceUnavailable("the lookup could not be recorded in the access log; retry shortly",
                                      headers={"Retry-After": "2"}) from None
@@ -88,8 +78,7 @@ class LookupLog:
 
     async def _write(self, group: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
         try:
-            async with self.database.engine.begin() as connection:
-                await connection.execute(insert(LookupLogEntry), [row for row, _ in group])
+            await self.sink.write_log([row for row, _ in group])
         except Exception as exc:  # every waiter learns of it; the writer itself keeps going
             log.warning("lookup log write failed for %d rows: %s", len(group), type(exc).__name__)
             for _, done in group:

@@ -14,7 +14,7 @@ from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON, Conflict
 from tefu_common.http_client import StaticTokenAuth
 from tefu_common.masking import mask_name
-from tefu_medical_priority.access_log.writer import log_in_transaction
+from tefu_medical_priority.access_log.service import log_in_transaction
 from tefu_medical_priority.cards import service
 from tefu_medical_priority.cards.models import Card
 from tefu_medical_priority.cards.schemas import (
