@@ -117,14 +117,23 @@ async def fill(url: str, count: int) -> list[str]:
 # --- a light HTTP/1.1 client ----------------------------------------------------------------------
 
 class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    def __init__(self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.port, self.reader, self.writer = port, reader, writer
 
     @classmethod
     async def open(cls, port: int) -> Connection:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
+        return cls(port, *await asyncio.open_connection("127.0.0.1", port))
 
     async def get(self, request: bytes) -> int:
+        try:
+            return await self._get(request)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed a keep-alive connection that sat idle (as any HTTP client must, reconnect once).
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            return await self._get(request)
+
+    async def _get(self, request: bytes) -> int:
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])

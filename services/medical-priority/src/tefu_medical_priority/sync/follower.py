@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import delete, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -81,6 +81,7 @@ class Follower:
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._daily_seen_on: date | None = None  # the day this process last found the daily job done
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
@@ -186,12 +187,15 @@ class Follower:
         if now_china.time() < time(self.settings.recheck_hour):
             return
         day = now_china.date()
+        if self._daily_seen_on == day:
+            return
         async with self.sessionmaker() as session, session.begin():
             # The row is the lock: of several replicas, the one whose insert or update lands runs the job.
             statement = _insert(session)(DailyRun).values(job="recheck", ran_on=day, at=_now())
             statement = statement.on_conflict_do_update(
                 index_elements=["job"], set_={"ran_on": day, "at": _now()}, where=DailyRun.ran_on < day)
             if (await session.execute(statement.returning(DailyRun.job))).first() is None:
+                self._daily_seen_on = day  # another replica, or an earlier run of this one, did it
                 return
             expired = (await session.execute(select(Card).where(Card.status.in_(LIVE_STATES), Card.valid_until < day))).scalars().all()
             for card in expired:
@@ -204,5 +208,6 @@ class Follower:
                 ["family_id", "priority", "reason", "enqueued_at", "attempts", "next_attempt_at"], source
             ).on_conflict_do_nothing(index_elements=["family_id"]))
             await enqueue(session, [c.family_id for c in expired], priority=1, reason="expired")
+        self._daily_seen_on = day
         await quota.forget_old_windows(self.database)
         log.info("daily re-check queued; %d cards expired", len(expired))

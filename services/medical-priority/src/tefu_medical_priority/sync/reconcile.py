@@ -122,9 +122,11 @@ async def reconcile_family(session: AsyncSession, upstream: Upstream, family_id:
 def _refresh(card: Card, standing: cards.Standing, person: dict[str, Any] | None) -> int:
     changes: dict[str, Any] = {"services": standing.services, "privileges": standing.privileges,
                                "rule_citation": standing.citation}
-    if person is not None and person["name"] != card.holder_name:  # a corrected name in the register
-        changes.update(holder_name=person["name"], masked_name=mask_name(person["name"]),
-                       name_index=cards.name_index(person["name"]))
+    if person is not None:
+        if person["name"] != card.holder_name:  # a corrected name in the register
+            changes.update(holder_name=person["name"], masked_name=mask_name(person["name"]),
+                           name_index=cards.name_index(person["name"]))
+        changes["region_code"] = person["region_code"]  # the family's hukou moved within the rules' reach
     changed = {k: v for k, v in changes.items() if getattr(card, k) != v}
     for key, value in changed.items():
         setattr(card, key, value)
