@@ -61,7 +61,6 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
 
     async def start(app: FastAPI) -> None:
         await app.state.desk_store.start()
-        app.state.lookup_log.start()
         if settings.follow_registry and app.state.upstream.configured:
             app.state.follower = Follower(app.state.database, app.state.upstream, settings)
             app.state.follower.start()
