@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
-from tefu_payments.batches import service
+from tefu_payments.batches import building, service
 from tefu_payments.batches.models import Batch
 from tefu_payments.batches.schemas import BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
 
@@ -20,7 +20,7 @@ PROBLEM = {"content": {PROBLEM_JSON: {}}}
 router = APIRouter(prefix="/v1/batches", tags=["batches"], responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
 
 
-async def _out(session, batch: Batch, report: service.BuildReport | None = None) -> BatchOut:  # type: ignore[no-untyped-def]
+async def _out(session, batch: Batch, report: building.BuildReport | None = None) -> BatchOut:  # type: ignore[no-untyped-def]
     values = {name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)}
     values.update(await service.line_counts(session, batch))
     if report is not None:
@@ -51,7 +51,7 @@ async def create_batch(
     - If the eligibility service or the registry is down or fails half-way: 503, nothing kept.
     - If every line due is already in another batch: 409.
     """
-    batch, report = await service.create_batch(session, request, caller, body, idempotency_key)
+    batch, report = await building.create_batch(session, request, caller, body, idempotency_key)
     if report is None:
         response.status_code = 200
     return await _out(session, batch, report)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import tempfile
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import IO, Any
 
@@ -18,6 +19,7 @@ from tefu_common.auth import Principal, Role
 from tefu_common.errors import Conflict, NotFound
 from tefu_payments.agencies.models import Agency
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.batches.payee import PayeeSnapshot
 from tefu_payments.disbursement.render import FileLine, Layout, RenderError, render
 from tefu_payments.disbursement.signing import ManifestSigner
 
@@ -46,22 +48,38 @@ def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
                                  "header_row": agency.header_row, "summary": agency.summary}
 
 
+# What a file's lines are made of, as plain rows of the table (no ORM objects: a file may hold a
+# million lines). Every layout prints the account, so the payee is always decrypted, once a line.
+LINE = LedgerLine.__table__.c
+FILE_COLUMNS = (LINE.reference, LINE.payee, LINE.bank_name, LINE.amount, LINE.benefit_name, LINE.period_key, LINE.due_on)
+NO_PAYEE = PayeeSnapshot("", "", "", "")
+
+
 async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[FileLine]]:
-    last = 0
-    while True:
-        rows = (await session.scalars(
-            select(LedgerLine).where(LedgerLine.batch_id == batch.id, LedgerLine.status.in_(FILE_STATES),
-                                     LedgerLine.id > last).order_by(LedgerLine.id).limit(CHUNK))).all()
-        if not rows:
-            return
-        last = rows[-1].id
-        yield [FileLine(reference=r.reference, name=r.payee_name or "", id_number=r.payee_id_number or "",
-                        account=r.bank_account or "", holder=r.account_holder or "", bank=r.bank_name or "",
-                        amount=r.amount, benefit=r.benefit_name,
-                        period=r.period_key if r.period_key != "once" else (r.due_on.isoformat() if r.due_on else ""),
-                        due_on=r.due_on.isoformat() if r.due_on else "") for r in rows]
-        for row in rows:
-            session.expunge(row)  # keep memory flat over a million lines
+    """The file's lines in reference order, one cursor over the batch; the next chunk is read
+    while the current one is written."""
+    result = await session.stream(
+        select(*FILE_COLUMNS).where(LINE.batch_id == batch.id, LINE.status.in_(FILE_STATES)).order_by(LINE.id)
+        .execution_options(yield_per=CHUNK))
+    chunks = result.partitions(CHUNK)
+    upcoming = asyncio.ensure_future(anext(chunks, None))
+    try:
+        while (rows := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(anext(chunks, None))
+            await asyncio.sleep(0)  # lets the read go out to the database before this chunk is written
+            yield [_file_line(*row) for row in rows]
+    finally:
+        upcoming.cancel()
+        await asyncio.gather(upcoming, return_exceptions=True)
+        await result.close()
+
+
+def _file_line(reference: str, payee: PayeeSnapshot | None, bank: str | None, amount: Decimal, benefit: str,
+               period: str, due_on: date | None) -> FileLine:
+    name, id_number, account, holder = payee or NO_PAYEE
+    due = due_on.isoformat() if due_on else ""
+    return FileLine(reference, name, id_number, account, holder, bank or "", amount, benefit,
+                    due if period == "once" else period, due)
 
 
 async def rendered_file(session: AsyncSession, batch: Batch) -> tuple[IO[bytes], str, Layout]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_payments.batches.models import Batch, LedgerLine
 from tefu_payments.batches.periods import PayPeriod
-from tefu_payments.batches.service import payee_key, period_key
+from tefu_payments.batches.building import payee_key, period_key
 from tefu_payments.upstream import entitlement_lines
 
 ZERO = Decimal("0.00")

@@ -31,7 +31,7 @@ async def log_reads(
         for family_id, region in families
     ]
     if rows:
-        await session.execute(insert(AccessLogEntry), rows)
+        await session.execute(insert(AccessLogEntry.__table__), rows)  # Core: no ORM bookkeeping per row
 
 
 async def log_chunk_read(
