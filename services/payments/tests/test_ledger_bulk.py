@@ -44,7 +44,7 @@ async def session(database_url, settings):
                        header_row=True, summary="trailer", active=True, created_at=NOW, updated_at=NOW))
     await session.flush()
     for batch_id in (1, 2):
-        session.add(Batch(id=batch_id, region_code="440604", benefits=["special_assistance"], period="2024-01",
+        session.add(Batch(id=batch_id, region_code="440604", benefits=["special_assistance"], period="2024-01", frequency="monthly",
                           period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), agency_id="A1", status="draft",
                           prepared_by="clerk-a", request_hash="h", line_count=0, total=Decimal("0"), created_at=NOW,
                           updated_at=NOW))

@@ -37,6 +37,7 @@ from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import snapshot
 from tefu_payments.batches.periods import months_back, parse_period
 from tefu_payments.batches.schemas import BatchCreate
+from tefu_payments.schedules.service import applicable, checked_frequency
 from tefu_payments.upstream import entitlement_lines, payee_details, registry_client
 
 CHUNK = 2000
@@ -59,10 +60,6 @@ def request_hash(body: BatchCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def invalid(field_name: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, errors=[{"field": field_name, "message": message, "type": "value_error"}])
-
-
 async def find_idempotent(session: AsyncSession, caller: Principal, key: str | None, digest: str) -> Batch | None:
     if not key:
         return None
@@ -83,21 +80,22 @@ async def create_batch(session: AsyncSession, request: Request, caller: Principa
         return existing, None
     period = parse_period(body.period)
     if period is None:
-        raise invalid("period", f"{body.period!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)")
+        raise ValidationFailed.of_field("period", f"{body.period!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)")
     if region_table().get(body.region_code[:6]) is None:
-        raise invalid("region_code", f"{body.region_code!r} is not a GB/T 2260 code")
+        raise ValidationFailed.of_field("region_code", f"{body.region_code!r} is not a GB/T 2260 code")
     if not caller.covers_region(body.region_code):
         raise Forbidden(f"region {body.region_code} is outside your region {caller.region}")
+    frequency = checked_frequency(await applicable(session, body.region_code), body.benefits, period)
     agency = await session.get(Agency, body.agency_id)
     if agency is None or not agency.active or not region_contains(agency.region_code, body.region_code):
-        raise invalid("agency_id", f"no active agency {body.agency_id} paying in region {body.region_code}")
+        raise ValidationFailed.of_field("agency_id", f"no active agency {body.agency_id} paying in region {body.region_code}")
 
     if session.bind.dialect.name == "postgresql":
         # One batch is built at a time per region; a racing request waits, then finds the lines taken.
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"batch:{body.region_code}"})
     now = datetime.now(timezone.utc)
     batch = Batch(region_code=body.region_code, benefits=sorted(set(body.benefits)), period=period.label,
-                  period_start=period.first, period_end=period.last, agency_id=agency.id, status="draft",
+                  frequency=frequency, period_start=period.first, period_end=period.last, agency_id=agency.id, status="draft",
                   prepared_by=caller.subject, idempotency_key=key, request_hash=digest, line_count=0,
                   total=Decimal("0.00"), created_at=now, updated_at=now)
     session.add(batch)

@@ -33,6 +33,8 @@ class Batch(Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     benefits: Mapped[list[str]] = mapped_column(JSON)
     period: Mapped[str] = mapped_column(String(8))  # 2020-06 | 2020-Q2 | 2020
+    # The region's payment schedule when the batch was built: monthly | quarterly | yearly.
+    frequency: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)

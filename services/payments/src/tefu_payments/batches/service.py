@@ -8,10 +8,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal, Role
-from tefu_common.errors import Conflict, Forbidden, NotFound
+from tefu_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tefu_common.masking import mask_account, mask_name
 from tefu_common.regions import region_prefix
-from tefu_payments.batches.building import invalid
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.schemas import LineOut
 
@@ -56,7 +55,7 @@ async def move(session: AsyncSession, batch_id: int, caller: Principal, action: 
         if caller.subject == batch.prepared_by:
             raise Forbidden("the person who prepared a batch can never approve or reject it (maker-checker)")
     if action in ("reject", "cancel") and not note:
-        raise invalid("note", f"say why the batch is {target}")
+        raise ValidationFailed.of_field("note", f"say why the batch is {target}")
     previous = batch.status
     batch.status = target
     batch.updated_at = datetime.now(timezone.utc)

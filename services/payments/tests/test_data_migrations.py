@@ -1,4 +1,5 @@
-"""Migration 0003 seals the four payee columns of existing lines into one, and back on downgrade."""
+"""Migrations that move data: 0003 seals the four payee columns of existing lines into one (and back
+on downgrade); 0004 gives batches built before schedules the frequency of their period."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ async def _run(url: str, *statements: tuple[str, dict]) -> list:
         await engine.dispose()
 
 
-def test_existing_lines_keep_their_payee_through_upgrade_and_downgrade(tmp_path):
+def test_existing_lines_and_batches_through_upgrade_and_downgrade(tmp_path):
     configure_encryption(PaymentsSettings())  # the keys the migration itself uses
     cipher = get_field_cipher()
     with scratch_database("payments_0003", tmp_path) as url:
@@ -51,6 +52,10 @@ def test_existing_lines_keep_their_payee_through_upgrade_and_downgrade(tmp_path)
              "prepared_by, request_hash, line_count, total, created_at, updated_at) VALUES (1, '370306', '[]', '2020-06', "
              "'2020-06-01', '2020-06-30', 'A1', 'exported', 'clerk', 'h', 2, 1220, '2026-11-22 00:00:00+00', "
              "'2026-11-22 00:00:00+00')", {}),
+            ("INSERT INTO batch (id, region_code, benefits, period, period_start, period_end, agency_id, status, "
+             "prepared_by, request_hash, line_count, total, created_at, updated_at) VALUES (2, '370306', '[]', '2020-Q3', "
+             "'2020-07-01', '2020-09-30', 'A1', 'draft', 'clerk', 'h', 0, 0, '2026-11-22 00:00:00+00', "
+             "'2026-11-22 00:00:00+00')", {}),
             (LINE.format(columns=", " + ", ".join(PARTS), values=", " + ", ".join(f":{p}" for p in PARTS)),
              {"id": 1, "reference": "R1", "period": "2020-06", **sealed}),
             (LINE.format(columns="", values=""), {"id": 2, "reference": "R2", "period": "2020-07"}),
@@ -60,6 +65,8 @@ def test_existing_lines_keep_their_payee_through_upgrade_and_downgrade(tmp_path)
         rows = asyncio.run(_run(url, ("SELECT id, payee FROM ledger_line ORDER BY id", {})))
         assert rows[1][1] is None
         assert orjson.loads(cipher.decrypt(rows[0][1], context="ledger_line.payee")) == list(PARTS.values())
+        frequencies = asyncio.run(_run(url, ("SELECT id, frequency FROM batch ORDER BY id", {})))
+        assert frequencies == [(1, "monthly"), (2, "quarterly")]
 
         command.downgrade(alembic_config(ALEMBIC_INI, url), "0002")
         rows = asyncio.run(_run(url, (f"SELECT {', '.join(PARTS)} FROM ledger_line ORDER BY id", {})))
