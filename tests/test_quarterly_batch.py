@@ -7,7 +7,7 @@ import pytest
 
 from tefu_common.testing import mint_token
 
-from .families import id_number, register
+from .families import bereaved_family, register
 
 pytestmark = pytest.mark.processes
 
@@ -16,14 +16,8 @@ REGION = "420111"  # 洪山区: no other test registers families here or sets it
 
 def test_a_quarterly_region_is_paid_by_the_quarter(suite):
     clerk_token = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-hs")
-    register(suite.url("registry"), clerk_token, {
-        "region_code": REGION, "hukou_type": "urban", "address": "洪山区某街道 3 号",
-        "honor_certificate": {"number": "GRZ-HS1", "issued_on": "1990-01-05"},
-        "mother": {"name": "胡秀兰", "id_number": id_number(REGION, "1961-04-10", 4),
-                   "bank_account": {"bank": "中国工商银行洪山支行", "account_number": "6222021000000000011", "holder": "胡秀兰"}},
-        "father": {"name": "方国强", "id_number": id_number(REGION, "1959-09-01", 3)},
-        "child": {"name": "方小军", "birth_date": "1986-02-01"},
-        "events": [{"kind": "child_died", "occurred_on": "2018-03-10"}]})
+    register(suite.url("registry"), clerk_token,
+             bereaved_family(REGION, "胡秀兰", "方国强", bank="中国工商银行洪山支行", account="6222021000000000011"))
     payments = suite.url("payments")
     admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
     schedule = httpx.put(f"{payments}/v1/payment-schedules/{REGION}", headers=admin,

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.settings import Environment
+from tefu_payments.access_log.router import router as access_log_router
 from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
@@ -43,6 +44,11 @@ disbursement files for agent banks, their return files and reconciliation.
   XLSX) and `GET /v1/people/{member_id}/payments` (every line of a person, its batch, its fate).
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
+- **Access log** (`GET /v1/access-log`, auditors and admins, `audit:read`): every read of personal
+  data held here, whoever made it — each pull of a disbursement file (first or later), each return
+  file posted (applied or refused), each page of a batch's lines and each person's payment history:
+  who, for which institution, when, which batch and people, how many lines, what was shown, the
+  file's SHA-256 and the request id. Region-scoped; filter by time, reader, person, batch, action.
 
 Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
 errors are `application/problem+json` (RFC 9457).
@@ -57,7 +63,8 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[agencies_router, schedules_router, batches_router, disbursement_router, returns_router, reports_router],
+        routers=[agencies_router, schedules_router, batches_router, disbursement_router, returns_router, reports_router,
+                 access_log_router],
         configure_logs=configure_logs,
     )
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,

@@ -77,9 +77,10 @@ async def batch_transitions(batch_id: int, session: DbSession, caller: Reader) -
 async def batch_lines(batch_id: int, session: DbSession, caller: Reader,
                       after: str | None = Query(None, description="The last reference of the previous page."),
                       limit: int = Query(500, ge=1, le=5000)) -> list[LineOut]:
-    """Names and accounts are masked here; the full values go only into the agency's file."""
+    """Names and accounts are masked here; the full values go only into the agency's file. Each page
+    is in the access log (`GET /v1/access-log`) with the people it shows."""
     batch = await service.scoped_batch(session, batch_id, caller)
-    return await service.batch_lines(session, batch, after=after, limit=limit)
+    return await service.batch_lines(session, caller, batch, after=after, limit=limit)
 
 
 @router.post("/{batch_id}/submit", response_model=BatchOut, summary="Submit a draft for approval", responses={409: PROBLEM})

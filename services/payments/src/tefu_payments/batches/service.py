@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal, Role
 from tefu_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tefu_common.masking import mask_account, mask_name
 from tefu_common.regions import region_prefix
+from tefu_payments.access_log import service as access_log
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.schemas import LineOut
 
@@ -38,9 +41,24 @@ async def scoped_batch(session: AsyncSession, batch_id: int, caller: Principal, 
     if lock and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
     batch = await session.scalar(query)
-    if batch is None or not caller.covers_region(batch.region_code):
+    if batch is None or not sees_batch(caller, batch):
         raise NotFound(f"no batch {batch_id}")
     return batch
+
+
+def sees_batch(caller: Principal, batch: Batch) -> bool:
+    """Batches of the caller's region; for an agency's client, only the batches the agency pays."""
+    if caller.role is Role.agency:
+        return caller.institution is not None and caller.institution.id == batch.agency_id
+    return caller.covers_region(batch.region_code)
+
+
+def visible_batches(query: Select[Any], caller: Principal) -> Select[Any]:
+    """``query`` (of or joined with Batch) kept to the batches ``sees_batch`` lets the caller see."""
+    if caller.role is Role.agency:
+        return query.where(Batch.agency_id == (caller.institution.id if caller.institution else ""))
+    prefix = region_prefix(caller.region)
+    return query.where(Batch.region_code.startswith(prefix, autoescape=True)) if prefix else query
 
 
 async def move(session: AsyncSession, batch_id: int, caller: Principal, action: str, note: str | None) -> Batch:
@@ -77,25 +95,31 @@ async def transitions(session: AsyncSession, batch: Batch) -> list[BatchTransiti
 
 
 async def list_batches(session: AsyncSession, caller: Principal, status: str | None) -> list[Batch]:
-    query = select(Batch).order_by(Batch.id.desc()).limit(500)
-    prefix = region_prefix(caller.region)
-    if prefix:
-        query = query.where(Batch.region_code.startswith(prefix, autoescape=True))
+    query = visible_batches(select(Batch).order_by(Batch.id.desc()).limit(500), caller)
     if status:
         query = query.where(Batch.status == status)
     return list((await session.scalars(query)).all())
 
 
-async def batch_lines(session: AsyncSession, batch: Batch, *, after: str | None, limit: int) -> list[LineOut]:
+async def batch_lines(session: AsyncSession, caller: Principal, batch: Batch, *, after: str | None,
+                      limit: int) -> list[LineOut]:
+    """A page of the batch's lines, masked; the page and the people on it go into the access log."""
     carried = LedgerLine.__table__.alias("carried")
     query = (select(LedgerLine, carried.c.reference).outerjoin(carried, carried.c.id == LedgerLine.carries_line_id)
              .where(LedgerLine.batch_id == batch.id).order_by(LedgerLine.reference).limit(limit))
     if after:
         query = query.where(LedgerLine.reference > after)
+    page = (await session.execute(query)).all()
+    if page:
+        await access_log.record(session, caller, access_log.Read(
+            action="batch_lines", endpoint=f"GET /v1/batches/{batch.id}/lines", region_code=batch.region_code,
+            batch_id=batch.id, line_count=len(page), members=[line.member_id for line, _ in page],
+            shown="names and bank accounts masked; amounts and payment results",
+            note=f"references {page[0][0].reference} to {page[-1][0].reference}"))
     return [LineOut(reference=l.reference, family_id=l.family_id, member_id=l.member_id, role=l.role, benefit=l.benefit,
                     benefit_name=l.benefit_name, period=l.period_key, month=l.month, due_on=l.due_on, amount=l.amount,
                     status=l.status, paid_on=l.paid_on, failure_reason=l.failure_reason, carries=carries,
                     payee_name=mask_name(l.payee.name) if l.payee and l.payee.name else None,
                     bank_account=mask_account(l.payee.account) if l.payee and l.payee.account else None,
                     citation=l.citation)
-            for l, carries in (await session.execute(query)).all()]
+            for l, carries in page]

@@ -15,8 +15,9 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.auth import Principal, Role
+from tefu_common.auth import Principal
 from tefu_common.errors import Conflict, NotFound
+from tefu_payments.access_log import service as access_log
 from tefu_payments.agencies.models import Agency
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import PayeeSnapshot
@@ -121,6 +122,12 @@ async def pull(session: AsyncSession, batch_id: int, caller: Principal) -> tuple
         file.close()
         raise Conflict(f"batch {batch.id} no longer renders to the file first pulled (sha256 {batch.file_sha256}); "
                        "its lines were changed outside the API: contact the clerk")
+    # Every pull, not only the first: each one hands out every payee's name, ID number and account.
+    await access_log.record(session, caller, access_log.Read(
+        action="file_pull", endpoint=f"GET /v1/batches/{batch.id}/file", region_code=batch.region_code,
+        batch_id=batch.id, line_count=batch.line_count, sha256=sha,
+        shown="names, ID numbers and bank accounts in full; amounts",
+        note="first pull: the batch is exported" if first_pull else None))
     return file, sha, layout, batch
 
 
@@ -148,8 +155,3 @@ async def manifest(session: AsyncSession, batch: Batch, signer: ManifestSigner) 
 def file_name(batch: Batch, extension: str) -> str:
     return f"tefu-batch-{batch.id}-{batch.period}.{extension}"
 
-
-def sees_batch(caller: Principal, batch: Batch) -> bool:
-    if caller.role is Role.agency:
-        return caller.institution is not None and caller.institution.id == batch.agency_id
-    return caller.covers_region(batch.region_code)
