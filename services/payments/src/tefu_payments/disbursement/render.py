@@ -83,22 +83,42 @@ async def render(layout: Layout, lines: AsyncIterator[list[FileLine]], count: in
     if layout.file_format == "xlsx":
         await _render_xlsx(layout, lines, count, total, created, out)
         return
-    text = _fixed_rows if layout.file_format == "fixed" else _csv_rows
-    if layout.summary == "header":
-        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
-    if layout.header_row:
-        out.write(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
-    row = cells([c["field"] for c in layout.columns])
+    out.write(head(layout, count, total))
     async for chunk in lines:
-        rows = [row(line) for line in chunk]
-        try:
-            out.write(text(layout, rows).encode(layout.encoding))
-        except UnicodeEncodeError:  # find the line, to name it
-            for line, row in zip(chunk, rows):
-                _encode(layout, text(layout, [row]), line.reference)
-            raise RenderError(f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}")
-    if layout.summary == "trailer":
-        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+        out.write(chunk_bytes(layout, chunk))
+    out.write(tail(layout, count, total))
+
+
+def _text(layout: Layout) -> Callable[[Layout, Iterable[list[str]]], str]:
+    return _fixed_rows if layout.file_format == "fixed" else _csv_rows
+
+
+def head(layout: Layout, count: int, total: Decimal) -> bytes:
+    """What comes before the lines of a CSV or fixed-width file: the summary, the headings."""
+    text, parts = _text(layout), []
+    if layout.summary == "header":
+        parts.append(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+    if layout.header_row:
+        parts.append(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
+    return b"".join(parts)
+
+
+def tail(layout: Layout, count: int, total: Decimal) -> bytes:
+    if layout.summary != "trailer":
+        return b""
+    return _encode(layout, _text(layout)(layout, [summary_row(layout, count, total)]), "合计")
+
+
+def chunk_bytes(layout: Layout, chunk: list[FileLine]) -> bytes:
+    """The lines of a CSV or fixed-width file, encoded; a line the encoding cannot write is named."""
+    text, row = _text(layout), cells([c["field"] for c in layout.columns])
+    rows = [row(line) for line in chunk]
+    try:
+        return text(layout, rows).encode(layout.encoding)
+    except UnicodeEncodeError:  # find the line, to name it
+        for line, cells_of_line in zip(chunk, rows):
+            _encode(layout, text(layout, [cells_of_line]), line.reference)
+        raise RenderError(f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}") from None
 
 
 def _encode(layout: Layout, text: str, where: str) -> bytes:

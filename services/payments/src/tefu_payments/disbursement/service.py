@@ -7,12 +7,12 @@ import base64
 import hashlib
 import json
 import tempfile
-from collections.abc import AsyncIterator
-from datetime import date, datetime, timezone
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
@@ -49,38 +49,75 @@ def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
                                  "header_row": agency.header_row, "summary": agency.summary}
 
 
-# What a file's lines are made of, as plain rows of the table (no ORM objects: a file may hold a
-# million lines). Every layout prints the account, so the payee is always decrypted, once a line.
+# What a file's lines are made of, as plain text rows (no ORM objects: a file may hold a million
+# lines), the payee still sealed until the line is written.
 LINE = LedgerLine.__table__.c
-FILE_COLUMNS = (LINE.reference, LINE.payee, LINE.bank_name, LINE.amount, LINE.benefit_name, LINE.period_key, LINE.due_on)
+PAYEE = LINE.payee.type
 NO_PAYEE = PayeeSnapshot("", "", "", "")
+# (reference, payee token, bank, amount, benefit, period, due on)
+SealedRow = tuple[str, str | None, str | None, str, str, str, str | None]
+SEALED = (LINE.reference, type_coerce(LINE.payee, Text).label("payee"), LINE.bank_name, LINE.amount, LINE.benefit_name,
+          LINE.period_key, LINE.due_on)
+SEALED_SQL = ("SELECT reference, payee, bank_name, amount::text, benefit_name, period_key, due_on::text FROM ledger_line "
+              f"WHERE batch_id = $1 AND status IN {FILE_STATES!r} ORDER BY id")
 
 
-async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[FileLine]]:
-    """The file's lines in reference order, one cursor over the batch; the next chunk is read
-    while the current one is written."""
-    result = await session.stream(
-        select(*FILE_COLUMNS).where(LINE.batch_id == batch.id, LINE.status.in_(FILE_STATES)).order_by(LINE.id)
-        .execution_options(yield_per=CHUNK))
-    chunks = result.partitions(CHUNK)
-    upcoming = asyncio.ensure_future(anext(chunks, None))
+async def _sealed_rows(session: AsyncSession, batch: Batch) -> AsyncIterator[Sequence[SealedRow]]:
+    """The file's rows in reference order, one cursor over the batch; the next chunk is read while
+    the current one is written. PostgreSQL's rows come straight from the driver, as text: several
+    times cheaper a row than through SQLAlchemy's result processing."""
+    fetch, close = await (_driver_reader if session.bind.dialect.name == "postgresql" else _reader)(session, batch)
+    upcoming = asyncio.ensure_future(fetch())
     try:
-        while (rows := await upcoming) is not None:
-            upcoming = asyncio.ensure_future(anext(chunks, None))
+        while rows := await upcoming:
+            upcoming = asyncio.ensure_future(fetch())
             await asyncio.sleep(0)  # lets the read go out to the database before this chunk is written
-            yield [_file_line(*row) for row in rows]
+            yield rows
     finally:
         upcoming.cancel()
         await asyncio.gather(upcoming, return_exceptions=True)
-        await result.close()
+        await close()
 
 
-def _file_line(reference: str, payee: PayeeSnapshot | None, bank: str | None, amount: Decimal, benefit: str,
-               period: str, due_on: date | None) -> FileLine:
-    name, id_number, account, holder = payee or NO_PAYEE
-    due = due_on.isoformat() if due_on else ""
-    return FileLine(reference, name, id_number, account, holder, bank or "", amount, benefit,
-                    due if period == "once" else period, due)
+Fetch = Callable[[], Awaitable[list[Any]]]
+Close = Callable[[], Awaitable[None]]
+
+
+async def _driver_reader(session: AsyncSession, batch: Batch) -> tuple[Fetch, Close]:
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    cursor = await connection.cursor(SEALED_SQL, batch.id)
+
+    async def fetch() -> list[Any]:
+        return await cursor.fetch(CHUNK)
+
+    async def close() -> None:
+        """Nothing to do: the cursor ends with the transaction."""
+
+    return fetch, close
+
+
+async def _reader(session: AsyncSession, batch: Batch) -> tuple[Fetch, Close]:
+    result = await session.stream(
+        select(*SEALED).where(LINE.batch_id == batch.id, LINE.status.in_(FILE_STATES)).order_by(LINE.id)
+        .execution_options(yield_per=CHUNK))
+    partitions = result.partitions(CHUNK)
+
+    async def fetch() -> list[Any]:
+        rows = await anext(partitions, [])
+        return [(r, p, b, str(a), n, k, d.isoformat() if d else None) for r, p, b, a, n, k, d in rows]
+
+    return fetch, result.close
+
+
+async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[FileLine]]:
+    async for rows in _sealed_rows(session, batch):
+        lines = []
+        for reference, token, bank, amount, benefit, period, due_on in rows:
+            name, id_number, account, holder = PAYEE.process_result_value(token, None) or NO_PAYEE
+            due = due_on or ""
+            lines.append(FileLine(reference, name, id_number, account, holder, bank or "", Decimal(amount), benefit,
+                                  due if period == "once" else period, due))
+        yield lines
 
 
 async def rendered_file(session: AsyncSession, batch: Batch) -> tuple[IO[bytes], str, Layout]:
