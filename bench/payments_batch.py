@@ -12,8 +12,10 @@ real uvicorn processes on a scratch PostgreSQL payments database, and measures i
    (target: 1,000,000 lines in under 90 s);
 2. submit, approve (by another person), then ``GET /v1/batches/{id}/file`` as the agency: the
    CSV rendered from the ledger, decrypted, hashed and streamed (target: under 20 s);
-3. the baseline: ``COPY (SELECT ... FROM ledger_line WHERE batch_id = ...) TO STDOUT`` of the same
-   columns of the same rows, still encrypted (what the database alone hands out).
+3. the baselines: ``COPY (SELECT ... FROM ledger_line WHERE batch_id = ...) TO STDOUT`` of the same
+   columns of the same rows, still encrypted (what the database alone hands out), beside the file;
+   the eligibility service's entitlements stream for the same region and month read alone (what
+   a batch cannot be faster than), beside the batch.
 
 The resident memory of each of the three processes is sampled every 0.2 s during 1 and 2
 (target: each under 512 MB).
@@ -33,7 +35,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from entitlements import start
+from entitlements import read_stream, start
 from facts_stream import fill, rss_kb
 from scratch import connect, registry_database, service_database
 
@@ -202,6 +204,10 @@ async def main() -> None:
         async with httpx.AsyncClient(timeout=None) as http:
             (await http.post(f"{payments_base}/v1/agencies", headers=admin, json={
                 "id": "ABC-FS", "name": "中国农业银行佛山分行", "region_code": REGION, "encoding": "gbk"})).raise_for_status()
+            print("reading the entitlements alone ...", flush=True)
+            due, stream_seconds, _ = await read_stream(http, "POST", f"{eligibility_base}/v1/entitlements", eligibility.pid,
+                                                       headers=clerk, json={"region": REGION, "month": args.month,
+                                                                            "benefits": ["special_assistance"]})
             print("building the batch ...", flush=True)
             built, build_seconds = await memory.during(http.post(
                 f"{payments_base}/v1/batches", headers={**clerk, "Idempotency-Key": "bench"},
@@ -241,7 +247,9 @@ async def main() -> None:
           f"{lines / build_seconds:>10,.0f}")
     print(f"{'GET /v1/batches/{id}/file (GBK CSV, ' + f'{size / 1e6:.0f} MB)':52}{file_lines - 2:>11,}"
           f"{file_seconds:>9.1f}{lines / file_seconds:>10,.0f}")
-    print(f"{'COPY of the same rows (baseline)':52}{lines:>11,}{copy_seconds:>9.1f}{lines / copy_seconds:>10,.0f}")
+    print(f"{'COPY of the same rows (baseline of the file)':52}{lines:>11,}{copy_seconds:>9.1f}{lines / copy_seconds:>10,.0f}")
+    print(f"{'POST /v1/entitlements alone (baseline of the batch)':52}{due:>11,}{stream_seconds:>9.1f}"
+          f"{due / stream_seconds:>10,.0f}")
     print(f"skipped: {batch['skipped']}; total {batch['total']}; file sha256 {sha[:16]}…")
     print()
     print(f"{'peak resident memory (MB)':52}{'registry':>11}{'eligibility':>12}{'payments':>10}")
