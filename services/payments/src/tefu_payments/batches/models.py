@@ -18,8 +18,6 @@ from tefu_common.db import UtcDateTime
 from tefu_payments.batches.payee import EncryptedPayee, PayeeSnapshot
 from tefu_payments.models import Base
 
-OPEN_LINE_STATES = ("pending", "paid")
-
 
 class Batch(Base):
     __tablename__ = "batch"

@@ -46,6 +46,9 @@ async def create_batch(
     line that failed at the bank), keeps those no batch holds yet, snapshots each payee's bank
     account from the registry, and writes the batch in `draft` with its lines, in one transaction.
 
+    - The period must be one of the region's payment schedule (`GET /v1/payment-schedules/{region}`:
+      monthly 2020-06, quarterly 2020-Q2, yearly 2020); another is 422 on `period`, saying what to
+      ask for, and benefits paid at different frequencies are 422 on `benefits`.
     - A retry with the same `Idempotency-Key` returns the same batch (200); the same key with a
       different body is 422.
     - If the eligibility service or the registry is down or fails half-way: 503, nothing kept.
