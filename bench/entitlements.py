@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from facts_stream import FILL, rss_kb
+from facts_stream import fill, rss_kb
 from scratch import connect, registry_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,9 +129,7 @@ async def main() -> None:
     try:
         print(f"filling {args.families:,} families ...", flush=True)
         db = await connect(url)
-        for statement in FILL.split(";\n"):
-            if statement.strip():
-                await db.execute(statement, args.families) if "$1" in statement else await db.execute(statement)
+        await fill(db, args.families)
         await db.execute("ANALYZE")
         await db.close()
 

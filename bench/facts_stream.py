@@ -56,6 +56,13 @@ SELECT setval('family_id_seq', $1);
 """
 
 
+async def fill(db, families: int) -> None:  # type: ignore[no-untyped-def]
+    """Fill a migrated registry database with ``families`` families (statements of FILL)."""
+    for statement in FILL.split(";\n"):
+        if statement.strip():
+            await db.execute(statement, families) if "$1" in statement else await db.execute(statement)
+
+
 async def _discard(chunk: bytes) -> None:
     """COPY output sink: the baseline only reads the rows."""
 
@@ -86,9 +93,7 @@ async def main() -> None:
         print(f"filling {args.families:,} families ...", flush=True)
         started = time.perf_counter()
         db = await connect(url)
-        for statement in FILL.split(";\n"):
-            if statement.strip():
-                await db.execute(statement, args.families) if "$1" in statement else await db.execute(statement)
+        await fill(db, args.families)
         await db.execute("ANALYZE")
         print(f"filled in {time.perf_counter() - started:.0f} s", flush=True)
 

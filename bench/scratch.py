@@ -1,4 +1,4 @@
-"""A migrated scratch registry database for a benchmark run, dropped afterwards."""
+"""Migrated scratch databases for a benchmark run, dropped afterwards."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def registry_database(server_url: str) -> Iterator[str]:
-    """Yield the URL of a fresh registry database on ``server_url`` (same helper the tests use)."""
+def service_database(server_url: str, service: str) -> Iterator[str]:
+    """Yield the URL of a fresh database of ``service`` on ``server_url`` (same helper the tests use)."""
     os.environ["TEFU_TEST_DB"] = "postgresql"
     os.environ["TEFU_TEST_PG_URL"] = server_url
-    with migrated_database("bench", Path(tempfile.gettempdir()), ROOT / "services/registry/alembic.ini") as url:
+    with migrated_database(f"bench_{service}", Path(tempfile.gettempdir()),
+                           ROOT / "services" / service / "alembic.ini") as url:
         yield url
+
+
+def registry_database(server_url: str) -> Iterator[str]:
+    return service_database(server_url, "registry")
 
 
 async def connect(url: str) -> asyncpg.Connection:

@@ -17,3 +17,18 @@ def register(registry_url: str, clerk_token: str, body: dict) -> dict:
     response = httpx.post(f"{registry_url}/v1/families", json=body, headers={"Authorization": f"Bearer {clerk_token}"})
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def bereaved_family(region: str, mother: str, father: str, *, bank: str, account: str,
+                    child_died: str = "2018-03-10") -> dict:
+    """A registration body: an urban couple in their sixties whose only child died, the mother with a
+    bank account (so she is paid special assistance), the father without one."""
+    return {
+        "region_code": region, "hukou_type": "urban", "address": f"{region} 某街道 5 号",
+        "honor_certificate": {"number": f"GRZ-{region}", "issued_on": "1990-01-05"},
+        "mother": {"name": mother, "id_number": id_number(region, "1961-04-10", 4),
+                   "bank_account": {"bank": bank, "account_number": account, "holder": mother}},
+        "father": {"name": father, "id_number": id_number(region, "1959-09-01", 3)},
+        "child": {"name": f"{father[0]}小军", "birth_date": "1986-02-01"},
+        "events": [{"kind": "child_died", "occurred_on": child_died}],
+    }

@@ -63,6 +63,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     batch = created.json()
     # Each mother: June 2020 plus twelve months of arrears (2019-06 … 2020-05); the fathers have no account.
     assert batch["status"] == "draft" and batch["line_count"] == 3 * 13 and batch["arrears_lines"] == 3 * 12
+    assert batch["frequency"] == "monthly"  # no schedule set anywhere above 420106: the default
     assert batch["total"] == f"{3 * 13 * 340}.00"  # the national urban standard for a death
     assert batch["skipped"]["no_bank_account"] == 3 * 13
 

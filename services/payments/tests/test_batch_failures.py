@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tefu_common.testing import app_client
-
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def cut_off(settings, service_under_test):
-    # Port 9 (discard) on localhost: nothing listens, connections are refused at once.
-    moved = settings.model_copy(update={"eligibility_url": "http://127.0.0.1:9", "registry_url": "http://127.0.0.1:9",
-                                        "http_retries": 0})
-    async with app_client(service_under_test.create_app(moved, configure_logs=False)) as http:
-        yield http
 
 
 async def test_eligibility_down_is_a_503_and_leaves_no_batch(cut_off, token):

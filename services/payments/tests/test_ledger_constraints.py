@@ -32,7 +32,7 @@ async def connection(database_url):
             id="A1", name="a", region_code="370306", file_format="csv", encoding="utf-8", columns=[], header_row=True,
             summary="trailer", active=True, created_at=NOW, updated_at=NOW))
         await conn.execute(insert(Batch).values(
-            id=1, region_code="370306", benefits=["special_assistance"], period="2020-06", period_start=date(2020, 6, 1),
+            id=1, region_code="370306", benefits=["special_assistance"], period="2020-06", frequency="monthly", period_start=date(2020, 6, 1),
             period_end=date(2020, 6, 30), agency_id="A1", status="draft", prepared_by="clerk-a", request_hash="h",
             line_count=0, total=Decimal("0"), created_at=NOW, updated_at=NOW))
         yield conn

@@ -90,6 +90,11 @@ class ValidationFailed(ProblemError):
     def __init__(self, detail: str, *, errors: list[dict[str, Any]]) -> None:
         super().__init__(detail, errors=errors)
 
+    @classmethod
+    def of_field(cls, field: str, message: str) -> ValidationFailed:
+        """One field at fault, the message serving as the detail too."""
+        return cls(message, errors=[{"field": field, "message": message, "type": "value_error"}])
+
 
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"

@@ -8,12 +8,14 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.settings import Environment
+from tefu_payments.access_log.router import router as access_log_router
 from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
 from tefu_payments.disbursement.signing import load_signer
 from tefu_payments.reports.router import router as reports_router
 from tefu_payments.returns.router import router as returns_router
+from tefu_payments.schedules.router import router as schedules_router
 from tefu_payments.settings import PaymentsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -23,8 +25,11 @@ Payments of Tefu (特扶): the benefit ledger, payment batches with maker-checke
 disbursement files for agent banks, their return files and reconciliation.
 
 - **Agencies** (`/v1/agencies`, admins): the agent banks and the file format each takes.
-- **Batches** (`/v1/batches`): a clerk prepares a batch for a region, benefits and period (month,
-  quarter or year); it holds every line due from the eligibility service plus arrears, minus what
+- **Payment schedules** (`/v1/payment-schedules/{region_code}`, admins set, batch readers read):
+  whether a region pays monthly, quarterly or yearly, and which benefits it pays otherwise. A region
+  without a schedule follows the nearest region above it that has one; with none, monthly.
+- **Batches** (`/v1/batches`): a clerk prepares a batch for a region, benefits and period (a month,
+  quarter or year, as the region's schedule says: another period is refused with 422); it holds every line due from the eligibility service plus arrears, minus what
   the ledger already holds, each with the payee's bank account as the registry has it. A batch
   moves draft → submitted → approved (by an approver who did not prepare it), or is rejected or
   cancelled, which releases its lines for a later batch. `Idempotency-Key` makes creation safe to
@@ -39,6 +44,11 @@ disbursement files for agent banks, their return files and reconciliation.
   XLSX) and `GET /v1/people/{member_id}/payments` (every line of a person, its batch, its fate).
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
+- **Access log** (`GET /v1/access-log`, auditors and admins, `audit:read`): every read of personal
+  data held here, whoever made it — each pull of a disbursement file (first or later), each return
+  file posted (applied or refused), each page of a batch's lines and each person's payment history:
+  who, for which institution, when, which batch and people, how many lines, what was shown, the
+  file's SHA-256 and the request id. Region-scoped; filter by time, reader, person, batch, action.
 
 Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
 errors are `application/problem+json` (RFC 9457).
@@ -53,7 +63,8 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[agencies_router, batches_router, disbursement_router, returns_router, reports_router],
+        routers=[agencies_router, schedules_router, batches_router, disbursement_router, returns_router, reports_router,
+                 access_log_router],
         configure_logs=configure_logs,
     )
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,

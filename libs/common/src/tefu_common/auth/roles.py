@@ -38,6 +38,7 @@ class Scope(StrEnum):
     visits_write = "visits:write"
     hospitals_manage = "hospitals:manage"
     agencies_manage = "agencies:manage"
+    schedules_manage = "schedules:manage"
     clients_manage = "clients:manage"
     audit_read = "audit:read"
 

@@ -15,10 +15,8 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_common.field_crypto import EncryptedString
+from tefu_payments.batches.payee import EncryptedPayee, PayeeSnapshot
 from tefu_payments.models import Base
-
-OPEN_LINE_STATES = ("pending", "paid")
 
 
 class Batch(Base):
@@ -33,6 +31,8 @@ class Batch(Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     benefits: Mapped[list[str]] = mapped_column(JSON)
     period: Mapped[str] = mapped_column(String(8))  # 2020-06 | 2020-Q2 | 2020
+    # The region's payment schedule when the batch was built: monthly | quarterly | yearly.
+    frequency: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
@@ -73,12 +73,15 @@ class LedgerLine(Base):
             postgresql_where=text("status IN ('pending', 'paid')"),
             sqlite_where=text("status IN ('pending', 'paid')"),
         ),
+        # The few failed lines, found at once when a new batch carries them again.
+        Index("ix_ledger_line_failed", "payee_key", "benefit", "period_key",
+              postgresql_where=text("status = 'failed'"), sqlite_where=text("status = 'failed'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)  # printed in the file, quoted in returns
-    family_id: Mapped[int] = mapped_column(Integer, index=True)
+    family_id: Mapped[int] = mapped_column(Integer)
     member_id: Mapped[int | None] = mapped_column(Integer, index=True)
     role: Mapped[str] = mapped_column(String(10))
     # m<member id> for a person's benefit, f<family id> for a household's: the payee of the key.
@@ -89,15 +92,15 @@ class LedgerLine(Base):
     month: Mapped[str] = mapped_column(String(7))  # the month the entitlement was computed for
     due_on: Mapped[date | None] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | paid | failed | released
+    # pending | paid | failed | released. No index of its own: four values over millions of lines
+    # only tempt the planner away from the key indexes; queries by state go through a batch or a key.
+    status: Mapped[str] = mapped_column(String(10))
     carries_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_line.id"))
     rule_id: Mapped[str] = mapped_column(String(160))
     citation: Mapped[str] = mapped_column(String(200))
-    payee_name: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.payee_name"))
-    payee_id_number: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.payee_id_number"))
+    # Name, ID number, account and holder as the registry had them, sealed as one value.
+    payee: Mapped[PayeeSnapshot | None] = mapped_column(EncryptedPayee("ledger_line.payee"))
     bank_name: Mapped[str | None] = mapped_column(String(64))
-    bank_account: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.bank_account"))
-    account_holder: Mapped[str | None] = mapped_column(EncryptedString("ledger_line.account_holder"))
     paid_on: Mapped[date | None] = mapped_column(Date)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

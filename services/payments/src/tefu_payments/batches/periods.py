@@ -24,6 +24,19 @@ class PayPeriod:
     def last_month(self) -> str:
         return f"{self.last:%Y-%m}"
 
+    @property
+    def frequency(self) -> str:
+        """The schedule a period of this length belongs to: monthly, quarterly or yearly."""
+        return "yearly" if len(self.label) == 4 else "quarterly" if "Q" in self.label else "monthly"
+
+    def as_frequency(self, frequency: str) -> str:
+        """The period of ``frequency`` that holds this period's first month (what to ask for instead)."""
+        if frequency == "yearly":
+            return f"{self.first:%Y}"
+        if frequency == "quarterly":
+            return f"{self.first:%Y}-Q{(self.first.month - 1) // 3 + 1}"
+        return self.first_month
+
 
 def parse_period(text: str) -> PayPeriod | None:
     match = PERIOD.match(text)

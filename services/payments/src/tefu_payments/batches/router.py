@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON
-from tefu_payments.batches import service
+from tefu_payments.batches import building, service
 from tefu_payments.batches.models import Batch
 from tefu_payments.batches.schemas import BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
 
@@ -20,7 +20,7 @@ PROBLEM = {"content": {PROBLEM_JSON: {}}}
 router = APIRouter(prefix="/v1/batches", tags=["batches"], responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
 
 
-async def _out(session, batch: Batch, report: service.BuildReport | None = None) -> BatchOut:  # type: ignore[no-untyped-def]
+async def _out(session, batch: Batch, report: building.BuildReport | None = None) -> BatchOut:  # type: ignore[no-untyped-def]
     values = {name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)}
     values.update(await service.line_counts(session, batch))
     if report is not None:
@@ -46,12 +46,15 @@ async def create_batch(
     line that failed at the bank), keeps those no batch holds yet, snapshots each payee's bank
     account from the registry, and writes the batch in `draft` with its lines, in one transaction.
 
+    - The period must be one of the region's payment schedule (`GET /v1/payment-schedules/{region}`:
+      monthly 2020-06, quarterly 2020-Q2, yearly 2020); another is 422 on `period`, saying what to
+      ask for, and benefits paid at different frequencies are 422 on `benefits`.
     - A retry with the same `Idempotency-Key` returns the same batch (200); the same key with a
       different body is 422.
     - If the eligibility service or the registry is down or fails half-way: 503, nothing kept.
     - If every line due is already in another batch: 409.
     """
-    batch, report = await service.create_batch(session, request, caller, body, idempotency_key)
+    batch, report = await building.create_batch(session, request, caller, body, idempotency_key)
     if report is None:
         response.status_code = 200
     return await _out(session, batch, report)
@@ -77,9 +80,10 @@ async def batch_transitions(batch_id: int, session: DbSession, caller: Reader) -
 async def batch_lines(batch_id: int, session: DbSession, caller: Reader,
                       after: str | None = Query(None, description="The last reference of the previous page."),
                       limit: int = Query(500, ge=1, le=5000)) -> list[LineOut]:
-    """Names and accounts are masked here; the full values go only into the agency's file."""
+    """Names and accounts are masked here; the full values go only into the agency's file. Each page
+    is in the access log (`GET /v1/access-log`) with the people it shows."""
     batch = await service.scoped_batch(session, batch_id, caller)
-    return await service.batch_lines(session, batch, after=after, limit=limit)
+    return await service.batch_lines(session, caller, batch, after=after, limit=limit)
 
 
 @router.post("/{batch_id}/submit", response_model=BatchOut, summary="Submit a draft for approval", responses={409: PROBLEM})

@@ -17,7 +17,8 @@ class BatchCreate(BaseModel):
 
     region_code: str = Field(description="The region paid: every family registered under it.", examples=["370306"])
     benefits: list[str] = Field(min_length=1, description="Cash benefit codes.", examples=[["special_assistance"]])
-    period: str = Field(description="2020-06 (a month), 2020-Q2 (a quarter) or 2020 (a year).", examples=["2020-06"])
+    period: str = Field(description="2020-06 (a month), 2020-Q2 (a quarter) or 2020 (a year), as the region's payment "
+                                    "schedule says (GET /v1/payment-schedules/{region_code}).", examples=["2020-06"])
     agency_id: str = Field(description="The agent bank that pays it.", examples=["ABC-ZC"])
 
 
@@ -32,6 +33,8 @@ class BatchOut(BaseModel):
     region_code: str
     benefits: list[str]
     period: str
+    frequency: Literal["monthly", "quarterly", "yearly"] = Field(
+        description="How often the region pays these benefits (its payment schedule when the batch was built).")
     period_start: date
     period_end: date
     agency_id: str

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
 
@@ -26,8 +26,7 @@ class RenderError(ValueError):
     """A line cannot be written in the agency's format (a name GBK cannot encode, a value too wide)."""
 
 
-@dataclass(frozen=True)
-class FileLine:
+class FileLine(NamedTuple):  # a tuple: a file may be a million of them
     reference: str
     name: str
     id_number: str
@@ -39,14 +38,19 @@ class FileLine:
     period: str
     due_on: str
 
-    def value(self, field: str) -> str:
-        if field == "amount":
-            return f"{self.amount:.2f}"
-        return safe_text(getattr(self, field))
 
 
-def safe_text(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
+def cells(fields: list[str]) -> Callable[[FileLine], list[str]]:
+    """The cells of a line for these fields: amounts with two decimals, text defused against
+    formulas. By position, without a call per cell: a file may be a million lines."""
+    positions = [FileLine._fields.index(f) for f in fields]
+    amount = FileLine._fields.index("amount")
+
+    def row(line: FileLine) -> list[str]:
+        return [f"{line[p]:.2f}" if p == amount else "'" + line[p] if line[p].startswith(FORMULA_START) else line[p]
+                for p in positions]
+
+    return row
 
 
 @dataclass(frozen=True)
@@ -79,16 +83,42 @@ async def render(layout: Layout, lines: AsyncIterator[list[FileLine]], count: in
     if layout.file_format == "xlsx":
         await _render_xlsx(layout, lines, count, total, created, out)
         return
-    text = _fixed_rows if layout.file_format == "fixed" else _csv_rows
-    if layout.summary == "header":
-        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
-    if layout.header_row:
-        out.write(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
+    out.write(head(layout, count, total))
     async for chunk in lines:
-        for line in chunk:
-            out.write(_encode(layout, text(layout, [[line.value(c["field"]) for c in layout.columns]]), line.reference))
-    if layout.summary == "trailer":
-        out.write(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+        out.write(chunk_bytes(layout, chunk))
+    out.write(tail(layout, count, total))
+
+
+def _text(layout: Layout) -> Callable[[Layout, Iterable[list[str]]], str]:
+    return _fixed_rows if layout.file_format == "fixed" else _csv_rows
+
+
+def head(layout: Layout, count: int, total: Decimal) -> bytes:
+    """What comes before the lines of a CSV or fixed-width file: the summary, the headings."""
+    text, parts = _text(layout), []
+    if layout.summary == "header":
+        parts.append(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+    if layout.header_row:
+        parts.append(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
+    return b"".join(parts)
+
+
+def tail(layout: Layout, count: int, total: Decimal) -> bytes:
+    if layout.summary != "trailer":
+        return b""
+    return _encode(layout, _text(layout)(layout, [summary_row(layout, count, total)]), "合计")
+
+
+def chunk_bytes(layout: Layout, chunk: list[FileLine]) -> bytes:
+    """The lines of a CSV or fixed-width file, encoded; a line the encoding cannot write is named."""
+    text, row = _text(layout), cells([c["field"] for c in layout.columns])
+    rows = [row(line) for line in chunk]
+    try:
+        return text(layout, rows).encode(layout.encoding)
+    except UnicodeEncodeError:  # find the line, to name it
+        for line, cells_of_line in zip(chunk, rows):
+            _encode(layout, text(layout, [cells_of_line]), line.reference)
+        raise RenderError(f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}") from None
 
 
 def _encode(layout: Layout, text: str, where: str) -> bytes:
@@ -131,9 +161,10 @@ async def _render_xlsx(layout: Layout, lines: AsyncIterator[list[FileLine]], cou
         sheet.append(summary_row(layout, count, total))
     if layout.header_row:
         sheet.append([c["header"] for c in layout.columns])
+    row = cells([c["field"] for c in layout.columns])
     async for chunk in lines:
         for line in chunk:
-            sheet.append([line.value(c["field"]) for c in layout.columns])
+            sheet.append(row(line))
     if layout.summary == "trailer":
         sheet.append(summary_row(layout, count, total))
     raw = io.BytesIO()

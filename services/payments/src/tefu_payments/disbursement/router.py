@@ -10,9 +10,10 @@ from fastapi.responses import StreamingResponse
 
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON, NotFound
+from tefu_common.errors import PROBLEM_JSON
 from tefu_payments.batches.models import Batch
 from tefu_payments.batches.schemas import BatchOut, BatchStatus
+from tefu_payments.batches.service import scoped_batch
 from tefu_payments.disbursement import service
 
 Agency = Annotated[Principal, Depends(require(Scope.disbursements_pull, roles=[Role.agency]))]
@@ -63,9 +64,7 @@ async def pull_file(batch_id: int, session: DbSession, caller: Agency) -> Stream
 async def batch_manifest(batch_id: int, request: Request, session: DbSession, caller: Reader) -> dict[str, Any]:
     """`signature.value` is Ed25519 (base64) over `content` serialised as JSON with sorted keys and
     no spaces; the public key is at `GET /.well-known/jwks.json` under `signature.kid`."""
-    batch = await session.get(Batch, batch_id)
-    if batch is None or not service.sees_batch(caller, batch):
-        raise NotFound(f"no batch {batch_id}")
+    batch = await scoped_batch(session, batch_id, caller)
     return await service.manifest(session, batch, request.app.state.manifest_signer)
 
 

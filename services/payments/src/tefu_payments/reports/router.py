@@ -75,4 +75,6 @@ async def disbursement_rate_report(
 
 @router.get("/v1/people/{member_id}/payments", summary="A person's payment history: every line, its batch, its fate")
 async def person_payments(member_id: int, session: DbSession, caller: BatchReader) -> list[dict[str, Any]]:
-    return await payment_history(session, member_id, caller.covers_region)
+    """Lines of batches of the caller's region (an agency: of the batches it pays). Each read is in the
+    access log (`GET /v1/access-log`)."""
+    return await payment_history(session, member_id, caller)

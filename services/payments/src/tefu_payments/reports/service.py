@@ -8,7 +8,7 @@ money, not whether the first attempt worked.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,9 +17,12 @@ from fastapi import Request
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tefu_common.auth import Principal
+from tefu_payments.access_log import service as access_log
+from tefu_payments.batches.building import payee_key, period_key
 from tefu_payments.batches.models import Batch, LedgerLine
 from tefu_payments.batches.periods import PayPeriod
-from tefu_payments.batches.service import payee_key, period_key
+from tefu_payments.batches.service import visible_batches
 from tefu_payments.upstream import entitlement_lines
 
 ZERO = Decimal("0.00")
@@ -87,13 +90,21 @@ async def disbursement_rate(session: AsyncSession, request: Request, *, region: 
     return [rows[key].as_dict(region) for key in sorted(rows)]
 
 
-async def payment_history(session: AsyncSession, member_id: int, caller_prefix_ok: Any) -> list[dict[str, Any]]:
-    query = (select(LedgerLine, Batch).join(Batch, Batch.id == LedgerLine.batch_id)
-             .where(LedgerLine.member_id == member_id).order_by(LedgerLine.month, LedgerLine.id))
+async def payment_history(session: AsyncSession, member_id: int, caller: Principal) -> list[dict[str, Any]]:
+    """Every line of a person in batches the caller sees, its batch and fate; the read is logged once
+    for each region the lines were paid in."""
+    query = visible_batches(select(LedgerLine, Batch).join(Batch, Batch.id == LedgerLine.batch_id)
+                            .where(LedgerLine.member_id == member_id).order_by(LedgerLine.month, LedgerLine.id), caller)
+    found = (await session.execute(query)).all()
+    shown: Counter[str] = Counter(batch.region_code for _, batch in found)
+    for region, count in sorted(shown.items()):
+        await access_log.record(session, caller, access_log.Read(
+            action="payment_history", endpoint=f"GET /v1/people/{member_id}/payments", region_code=region,
+            line_count=count, members=[member_id], shown="amounts and payment results; no names or accounts"))
     return [
         {"reference": line.reference, "batch_id": batch.id, "batch_status": batch.status, "region_code": batch.region_code,
          "benefit": line.benefit, "benefit_name": line.benefit_name, "period": line.period_key, "month": line.month,
          "amount": f"{line.amount:.2f}", "status": line.status, "paid_on": line.paid_on,
          "failure_reason": line.failure_reason, "carries_line_id": line.carries_line_id}
-        for line, batch in (await session.execute(query)).all() if caller_prefix_ok(batch.region_code)
+        for line, batch in found
     ]

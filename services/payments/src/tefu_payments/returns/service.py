@@ -7,6 +7,7 @@ carries it, naming the original line. When no line of the batch is pending, it i
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,21 +15,42 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
+from tefu_common.db import Database
 from tefu_common.errors import Conflict, ValidationFailed
-from tefu_payments.batches.models import BatchTransition, LedgerLine
+from tefu_payments.access_log import service as access_log
+from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.disbursement.service import agency_batch
-from tefu_payments.returns.parsing import ReturnFileError, read_rows
+from tefu_payments.returns.parsing import ReturnFileError, ReturnRow, read_rows
 
 
-async def post_returns(session: AsyncSession, batch_id: int, caller: Principal, content: bytes,
+async def post_returns(session: AsyncSession, database: Database, batch_id: int, caller: Principal, content: bytes,
                        filename: str) -> dict[str, Any]:
+    """Check and apply a return file; every post is in the access log, applied or refused (a refusal
+    answers with the lines' amounts and states)."""
     batch = await agency_batch(session, batch_id, caller)
     if batch.status not in ("exported", "reconciled"):
         raise Conflict(f"batch {batch.id} is {batch.status}: returns are posted after the file was pulled")
+
+    def read(rows: int, note: str) -> access_log.Read:
+        return access_log.Read(action="return_post", endpoint=f"POST /v1/batches/{batch.id}/returns",
+                               region_code=batch.region_code, batch_id=batch.id, line_count=rows,
+                               sha256=hashlib.sha256(content).hexdigest(), note=note,
+                               shown="payment results of the lines posted: paid or failed, reasons, dates, amounts")
+    rows: list[ReturnRow] = []
     try:
-        rows = read_rows(content, filename)
-    except ReturnFileError as exc:
-        raise ValidationFailed(str(exc), errors=[{"field": "file", "message": str(exc), "type": "value_error"}]) from None
+        try:
+            rows = read_rows(content, filename)
+        except ReturnFileError as exc:
+            raise ValidationFailed.of_field("file", str(exc)) from None
+        result = await _apply(session, batch, caller, rows)
+    except ValidationFailed as refused:
+        await access_log.record_apart(database, caller, read(len(rows), f"refused: {refused.detail}"[:200]))
+        raise
+    await access_log.record(session, caller, read(len(rows), f"{result['applied']} applied, {result['unchanged']} unchanged"))
+    return result
+
+
+async def _apply(session: AsyncSession, batch: Batch, caller: Principal, rows: list[ReturnRow]) -> dict[str, Any]:
     references = [r.reference for r in rows if r.reference]
     lines = {}
     for start in range(0, len(references), 5000):

@@ -1,0 +1,47 @@
+"""The access log of personal data: one entry per read, and the people a read named one by one.
+
+A disbursement file or a return file covers a whole batch (a million people, perhaps): its entry
+names the batch. A page of a batch's lines or a person's payment history names the people shown,
+in ``access_log_member``, so that an auditor can ask who saw a given person's data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tefu_common.db import UtcDateTime
+from tefu_payments.models import Base
+
+WHOLE_BATCH_ACTIONS = ("file_pull", "return_post")
+
+
+class AccessLogEntry(Base):
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    subject: Mapped[str] = mapped_column(String(128), index=True)  # who read: the token's subject
+    role: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str | None] = mapped_column(String(64))  # the agency a bank's client acts for
+    action: Mapped[str] = mapped_column(String(24))  # file_pull | return_post | batch_lines | payment_history
+    endpoint: Mapped[str] = mapped_column(String(200))
+    # Region of the data read, so that auditors see the reads of their own region.
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
+    line_count: Mapped[int] = mapped_column(Integer)
+    shown: Mapped[str] = mapped_column(String(200))  # which personal data, in full or masked
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the file pulled or posted
+    note: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class AccessLogMember(Base):
+    """A person whose data an entry showed (pages of lines, payment histories)."""
+
+    __tablename__ = "access_log_member"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)

@@ -1,0 +1,233 @@
+"""Building a batch from the entitlements of a period.
+
+A batch is built in one transaction: the batch row, every line, the first transition. If the
+eligibility service or the registry fails half-way, or the process dies, nothing of it remains,
+and a retry (same Idempotency-Key) builds it again. Lines are written with "insert unless the
+(payee, benefit, period) already has a pending or paid line", which the database enforces: two
+batches racing for the same region and period cannot both hold a line.
+
+The entitlements arrive as a stream and are handled in chunks. While the database takes the lines
+of one chunk, the registry is already reading the bank details of the next, so that eligibility,
+the registry, the database and this process all work at once instead of in turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from fastapi import Request
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tefu_common.auth import Principal
+from tefu_common.errors import Conflict, Forbidden, ValidationFailed
+from tefu_common.regions import region_contains, region_table
+from tefu_payments.agencies.models import Agency
+from tefu_payments.batches.ledger_bulk import Key, held_keys, insert_lines
+from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.batches.payee import snapshot
+from tefu_payments.batches.periods import months_back, parse_period
+from tefu_payments.batches.schemas import BatchCreate
+from tefu_payments.schedules.service import applicable, checked_frequency
+from tefu_payments.upstream import entitlement_lines, payee_details, registry_client
+
+CHUNK = 2000
+REGISTRY_READS = 2  # chunks whose payees are being read while another chunk is written
+
+
+@dataclass
+class BuildReport:
+    allocated: int = 0  # line references handed out (a reference is never reused, even if its row lost a race)
+    inserted: int = 0
+    total: Decimal = Decimal("0.00")
+    arrears: int = 0
+    no_amount: int = 0
+    no_bank_account: int = 0
+    already_in_ledger: int = 0
+
+
+def request_hash(body: BatchCreate) -> str:
+    canonical = json.dumps({**body.model_dump(), "benefits": sorted(set(body.benefits))}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def find_idempotent(session: AsyncSession, caller: Principal, key: str | None, digest: str) -> Batch | None:
+    if not key:
+        return None
+    batch = await session.scalar(select(Batch).where(Batch.prepared_by == caller.subject, Batch.idempotency_key == key))
+    if batch is not None and batch.request_hash != digest:
+        raise ValidationFailed("this Idempotency-Key was used for a different batch request", errors=[
+            {"field": "Idempotency-Key", "message": f"already used for batch {batch.id} with other values",
+             "type": "value_error"}])
+    return batch
+
+
+async def create_batch(session: AsyncSession, request: Request, caller: Principal, body: BatchCreate,
+                       key: str | None) -> tuple[Batch, BuildReport | None]:
+    """The batch for the request: an existing one for a repeated Idempotency-Key, else a new draft."""
+    digest = request_hash(body)
+    existing = await find_idempotent(session, caller, key, digest)
+    if existing is not None:
+        return existing, None
+    period = parse_period(body.period)
+    if period is None:
+        raise ValidationFailed.of_field("period", f"{body.period!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)")
+    if region_table().get(body.region_code[:6]) is None:
+        raise ValidationFailed.of_field("region_code", f"{body.region_code!r} is not a GB/T 2260 code")
+    if not caller.covers_region(body.region_code):
+        raise Forbidden(f"region {body.region_code} is outside your region {caller.region}")
+    frequency = checked_frequency(await applicable(session, body.region_code), body.benefits, period)
+    agency = await session.get(Agency, body.agency_id)
+    if agency is None or not agency.active or not region_contains(agency.region_code, body.region_code):
+        raise ValidationFailed.of_field("agency_id", f"no active agency {body.agency_id} paying in region {body.region_code}")
+
+    if session.bind.dialect.name == "postgresql":
+        # One batch is built at a time per region; a racing request waits, then finds the lines taken.
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"batch:{body.region_code}"})
+    now = datetime.now(timezone.utc)
+    batch = Batch(region_code=body.region_code, benefits=sorted(set(body.benefits)), period=period.label,
+                  frequency=frequency, period_start=period.first, period_end=period.last, agency_id=agency.id, status="draft",
+                  prepared_by=caller.subject, idempotency_key=key, request_hash=digest, line_count=0,
+                  total=Decimal("0.00"), created_at=now, updated_at=now)
+    session.add(batch)
+    await session.flush()
+    first_month = months_back(period.first, request.app.state.settings.arrears_months)
+    report = BuildReport()
+    lines = entitlement_lines(request, region=body.region_code, benefits=batch.benefits, first_month=first_month,
+                              last_month=period.last_month)
+    async with registry_client(request) as registry:
+        await _write_lines(session, registry, batch, lines, period.first_month, report)
+    if report.inserted == 0:
+        raise Conflict(f"nothing is due in {body.region_code} for {body.period} that is not already in a batch "
+                       f"({report.already_in_ledger} lines already held, {report.no_bank_account} without a bank "
+                       f"account, {report.no_amount} without an amount)")
+    await _link_carried_lines(session, batch.id)
+    batch.line_count, batch.total = report.inserted, report.total
+    session.add(BatchTransition(batch_id=batch.id, from_status=None, to_status="draft", actor=caller.subject, at=now,
+                                note=f"{report.inserted} lines, {report.arrears} of earlier months"))
+    await session.flush()
+    return batch, report
+
+
+async def _chunks(lines: AsyncIterator[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    async for line in lines:
+        chunk.append(line)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def payee_key(line: dict[str, Any]) -> str:
+    return f"f{line['family_id']}" if line["role"] == "household" else f"m{line['member_id']}"
+
+
+def period_key(line: dict[str, Any]) -> str:
+    return line["period"] or "once"
+
+
+def line_key(line: dict[str, Any]) -> Key:
+    return payee_key(line), line["benefit"], period_key(line)
+
+
+async def _write_lines(session: AsyncSession, registry: httpx.AsyncClient, batch: Batch,
+                       lines: AsyncIterator[dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
+    """Every chunk: drop what the ledger holds and ask the registry for the payees in the
+    background; meanwhile write the chunk whose payees came back first."""
+    reading: deque[tuple[list[dict[str, Any]], asyncio.Task[dict[int, dict[str, Any]]]]] = deque()
+    previous_keys: set[Key] = set()
+    try:
+        async for chunk in _chunks(lines):
+            fresh, previous_keys = await _not_yet_held(session, chunk, previous_keys, report)
+            members = sorted({line["member_id"] for line in fresh if line["member_id"] is not None})
+            reading.append((fresh, asyncio.create_task(payee_details(registry, members))))
+            if len(reading) > REGISTRY_READS:
+                fresh, read = reading.popleft()
+                await _write(session, batch, fresh, await read, period_first_month, report)
+        while reading:
+            fresh, read = reading.popleft()
+            await _write(session, batch, fresh, await read, period_first_month, report)
+    finally:
+        # On a failure anywhere, the registry reads still in flight are no longer wanted.
+        for _, read in reading:
+            read.cancel()
+        await asyncio.gather(*(read for _, read in reading), return_exceptions=True)
+
+
+async def _not_yet_held(session: AsyncSession, chunk: list[dict[str, Any]], previous_keys: set[Key],
+                        report: BuildReport) -> tuple[list[dict[str, Any]], set[Key]]:
+    """The chunk's payable lines that no batch holds yet, each (payee, benefit, period) once."""
+    payable = []
+    for line in chunk:
+        if line["amount"] is None:
+            report.no_amount += 1
+        else:
+            payable.append(line)
+    keys = {line_key(line) for line in payable}
+    held = await held_keys(session, keys)
+    fresh, seen = [], set(previous_keys)
+    for line in payable:
+        key = line_key(line)
+        # The same yearly or once-only entitlement in two months of the range comes twice; the
+        # previous chunk is not written yet, so its keys count as seen.
+        if key in held or key in seen:
+            report.already_in_ledger += key in held
+            continue
+        seen.add(key)
+        fresh.append(line)
+    return fresh, keys
+
+
+async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]], payees: dict[int, dict[str, Any]],
+                 period_first_month: str, report: BuildReport) -> None:
+    now = datetime.now(timezone.utc)
+    rows = []
+    for line in fresh:
+        payee = payees.get(line["member_id"])
+        if payee is None or not payee.get("account_number"):
+            report.no_bank_account += 1
+            continue
+        report.allocated += 1
+        rows.append({
+            "batch_id": batch.id, "reference": f"{batch.id:06d}{report.allocated:07d}",
+            "family_id": line["family_id"], "member_id": line["member_id"], "role": line["role"],
+            "payee_key": payee_key(line), "benefit": line["benefit"], "benefit_name": line["benefit_name"][:80],
+            "period_key": period_key(line),
+            "month": line["month"], "due_on": date.fromisoformat(line["due_on"]) if line.get("due_on") else None,
+            "amount": Decimal(line["amount"]), "status": "pending", "rule_id": line["rule_id"],
+            "citation": line["citation"][:200], "payee": snapshot(payee), "bank_name": payee["bank"],
+            "created_at": now,
+        })
+    if not rows:
+        return
+    written = await insert_lines(session, rows)
+    report.already_in_ledger += len(rows) - len(written)
+    report.inserted += len(written)
+    report.total += sum((amount for amount, _ in written), Decimal("0.00"))
+    report.arrears += sum(1 for _, month in written if month < period_first_month)
+
+
+async def _link_carried_lines(session: AsyncSession, batch_id: int) -> None:
+    """A new line for a (payee, benefit, period) that failed before names the failed line.
+
+    One pass over the failed lines (few, and indexed), touching only the lines that carry one."""
+    failed = (select(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key, func.max(LedgerLine.id).label("id"))
+              .where(LedgerLine.status == "failed")
+              .group_by(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key).subquery())
+    await session.execute(
+        update(LedgerLine)
+        .where(LedgerLine.batch_id == batch_id, LedgerLine.payee_key == failed.c.payee_key,
+               LedgerLine.benefit == failed.c.benefit, LedgerLine.period_key == failed.c.period_key)
+        .values(carries_line_id=failed.c.id)
+        .execution_options(synchronize_session=False))

@@ -1,0 +1,99 @@
+"""Many ledger lines at once: which entitlements are already held, and writing lines unless held.
+
+Both must stay fast on PostgreSQL however stale the planner's statistics are: a batch is built in
+one transaction, so the ledger may grow by a million uncommitted lines that no ANALYZE has seen.
+The keys therefore go as three arrays through ``unnest``, each looked up by itself (``LATERAL``,
+``LIMIT 1``) in the index of open lines: a plan that cannot turn into a scan of every open line
+per chunk, whatever the estimates, and whether PostgreSQL plans the statement for its values or
+generically.
+
+On PostgreSQL a chunk goes into the ledger by binary ``COPY`` (no multi-row VALUES to compile, no
+limit of 32,767 parameters), in a savepoint: the database checks the (payee, benefit, period) key
+itself, and should a line have been taken meanwhile, the chunk goes again through a temporary
+table and ``INSERT … SELECT … ON CONFLICT DO NOTHING``. SQLite takes the rows as one prepared
+statement executed for each. Either way only the rows actually written come back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tefu_common.field_crypto import EncryptedString
+from tefu_payments.batches.models import LedgerLine
+
+Key = tuple[str, str, str]  # (payee, benefit, period): what the ledger pays once
+
+# The arbiter of ON CONFLICT, written out: PostgreSQL matches a partial index only against a
+# literal predicate, never against bind parameters once it plans the statement generically.
+OPEN_LINE_SQL = text("status IN ('pending', 'paid')")
+OPEN_KEY = f"(payee_key, benefit, period_key) WHERE {OPEN_LINE_SQL.text}"
+INCOMING = "ledger_line_incoming"
+# COPY bypasses SQLAlchemy's types: the encrypted columns are sealed here, by those same types.
+ENCRYPTED = {column.name: column.type for column in LedgerLine.__table__.columns
+             if isinstance(column.type, EncryptedString)}
+
+
+HELD = text(
+    "SELECT wanted.payee_key, wanted.benefit, wanted.period_key "
+    "FROM unnest(CAST(:payees AS text[]), CAST(:benefits AS text[]), CAST(:periods AS text[])) "
+    "AS wanted (payee_key, benefit, period_key) CROSS JOIN LATERAL ("
+    "SELECT 1 FROM ledger_line l WHERE l.payee_key = wanted.payee_key AND l.benefit = wanted.benefit "
+    f"AND l.period_key = wanted.period_key AND l.{OPEN_LINE_SQL.text} LIMIT 1) AS held")
+
+
+async def held_keys(session: AsyncSession, keys: set[Key]) -> set[Key]:
+    """Those of the keys that already have a pending or paid line."""
+    if not keys:
+        return set()
+    if session.bind.dialect.name == "postgresql":
+        payees, benefits, periods = zip(*keys)
+        found = await session.execute(HELD, {"payees": list(payees), "benefits": list(benefits), "periods": list(periods)})
+    else:
+        found = await session.execute(select(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key).where(
+            tuple_(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key).in_(list(keys)), OPEN_LINE_SQL))
+    return {tuple(row) for row in found}
+
+
+async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> list[tuple[Decimal, str]]:
+    """Insert the rows (all with the same keys) unless held; the (amount, month) of each row written."""
+    if session.bind.dialect.name == "postgresql":
+        return await _copy(session, rows)
+    statement = sqlite_insert(LedgerLine).on_conflict_do_nothing(
+        index_elements=["payee_key", "benefit", "period_key"], index_where=OPEN_LINE_SQL,
+    ).returning(LedgerLine.amount, LedgerLine.month)
+    return [tuple(row) for row in (await session.execute(statement, rows)).all()]
+
+
+async def _copy(session: AsyncSession, rows: list[dict[str, Any]]) -> list[tuple[Decimal, str]]:
+    columns = list(rows[0])
+    encrypted = [(index, ENCRYPTED[name]) for index, name in enumerate(columns) if name in ENCRYPTED]
+    records = []
+    for row in rows:
+        record = [row[name] for name in columns]
+        for index, column_type in encrypted:
+            record[index] = column_type.process_bind_param(record[index], None)
+        records.append(record)
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    try:
+        # The keys were checked just before, so the lines go straight into the ledger; a savepoint
+        # undoes only this chunk if a line was taken meanwhile (by a batch of an overlapping region).
+        async with connection.transaction():
+            await connection.copy_records_to_table("ledger_line", records=records, columns=columns)
+        return [(row["amount"], row["month"]) for row in rows]
+    except asyncpg.UniqueViolationError:
+        pass
+    names = ", ".join(columns)
+    # Dropped with the transaction: a failed build leaves nothing behind, a retry starts clean.
+    await connection.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} ON COMMIT DROP AS "
+                             f"SELECT {names} FROM ledger_line WITH NO DATA")
+    await connection.copy_records_to_table(INCOMING, records=records, columns=columns)
+    written = await connection.fetch(f"INSERT INTO ledger_line ({names}) SELECT {names} FROM {INCOMING} "
+                                     f"ORDER BY reference ON CONFLICT {OPEN_KEY} DO NOTHING RETURNING amount, month")
+    await connection.execute(f"TRUNCATE {INCOMING}")
+    return [(record["amount"], record["month"]) for record in written]

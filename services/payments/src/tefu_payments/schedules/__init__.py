@@ -1,0 +1,1 @@
+"""Payment schedules: how often each region pays its cash benefits (set locally)."""
