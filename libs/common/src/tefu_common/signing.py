@@ -36,7 +36,7 @@ class DocumentSigner(Protocol):
 
 
 class Ed25519Signer:
-    algorithm = "EdDSA"
+    algorithm = "EdDSA"  # the JOSE name (RFC 8037) of an Ed25519 signature
 
     def __init__(self, key: SigningKey, published: list[dict[str, Any]] | None = None) -> None:
         self._key = key
@@ -70,13 +70,18 @@ class Ed25519Signer:
         return True
 
 
-def load_signer(directory: Path, name: str, *, create: bool) -> Ed25519Signer:
-    """The signer of key ``name`` in ``directory``; ``create`` makes a missing key (outside production)."""
-    private_path, jwks_path = key_paths(directory, name)
+def load_signer(private_path: Path, *, create: bool) -> Ed25519Signer:
+    """The signer whose key is ``<dir>/<name>-ed25519.pem``, publishing ``<dir>/<name>-jwks.json``;
+    ``create`` makes a missing key (outside production)."""
+    name = private_path.name.removesuffix("-ed25519.pem")
+    if key_paths(private_path.parent, name)[0] != private_path:
+        raise ValueError(f"a signing key file is named <name>-ed25519.pem, not {private_path.name}")
+    jwks_path = key_paths(private_path.parent, name)[1]
     if not private_path.is_file():
         if not create:
-            raise FileNotFoundError(f"no {name} signing key at {private_path}; run `tefu-keys generate --name {name}`")
-        write_key_files(directory, name=name)
+            raise FileNotFoundError(f"no {name} signing key at {private_path}; run "
+                                    f"`tefu-keys generate --dir {private_path.parent} --name {name}`")
+        write_key_files(private_path.parent, name=name)
     published = json.loads(jwks_path.read_text())["keys"] if jwks_path.is_file() else []
     return Ed25519Signer(SigningKey.load(private_path), published)
 

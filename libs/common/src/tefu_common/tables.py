@@ -12,6 +12,7 @@ import io
 from datetime import date, datetime
 
 from openpyxl import load_workbook
+from starlette.responses import Response
 
 
 class TableFileError(ValueError):
@@ -110,3 +111,11 @@ def table_bytes(rows: list[dict[str, object]], columns: list[tuple[str, str]], *
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), XLSX_TYPE
+
+
+def table_response(rows: list[dict[str, object]], columns: list[tuple[str, str]], *, file_format: str, name: str,
+                   sheet_title: str) -> Response:
+    """A report as a CSV or XLSX download named ``<name>.<format>``."""
+    content, media_type = table_bytes(rows, columns, file_format=file_format, sheet_title=sheet_title)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.settings import Environment
+from tefu_common.auth.keys import key_paths
 from tefu_common.signing import load_signer
 from tefu_medical_priority.access_log.router import router as access_log_router
 from tefu_medical_priority.access_log.writer import LookupLog
@@ -87,7 +88,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
         on_shutdown=[stop],
         configure_logs=configure_logs,
     )
-    app.state.ecard_signer = load_signer(settings.ecard_key_dir, "ecard",
+    app.state.ecard_signer = load_signer(key_paths(settings.ecard_key_dir, "ecard")[0],
                                          create=settings.environment is not Environment.production)
     app.state.desk_store = DeskStore(app.state.database)
     app.state.lookup_log = LookupLog(app.state.desk_store)

@@ -12,7 +12,7 @@ from tefu_payments.access_log.router import router as access_log_router
 from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
-from tefu_payments.disbursement.signing import load_signer
+from tefu_common.signing import load_signer
 from tefu_payments.reports.router import router as reports_router
 from tefu_payments.returns.router import router as returns_router
 from tefu_payments.schedules.router import router as schedules_router

@@ -6,13 +6,13 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from tefu_common.auth import Principal, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON, Forbidden, ValidationFailed
 from tefu_common.regions import region_table
-from tefu_common.tables import table_bytes
+from tefu_common.tables import table_response
 from tefu_medical_priority.reports import service
 
 Inspector = Annotated[Principal, Depends(require(Scope.reports_read))]
@@ -40,13 +40,6 @@ def _checked(region: str, month: str, caller: Principal) -> date:
     return date.fromisoformat(f"{month}-01")
 
 
-def _download(rows: list[dict[str, Any]], columns: list[tuple[str, str]], file_format: str, name: str,
-              title: str) -> Response:
-    content, media_type = table_bytes(rows, columns, file_format=file_format, sheet_title=title)
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
-
-
 @router.get("/cards", summary="Cards issued, revoked and active per county; coverage")
 async def cards_report(session: DbSession, caller: Inspector,
                        region: str = Query(examples=["420000"]), month: str = Query(examples=["2026-11"]),
@@ -59,7 +52,7 @@ async def cards_report(session: DbSession, caller: Inspector,
     if format == "json":
         return {"region": region, "month": month, "regions": [
             {**r, "coverage_percent": None if r["coverage_percent"] is None else str(r["coverage_percent"])} for r in rows]}
-    return _download(rows, CARD_COLUMNS, format, f"cards-{region}-{month}", "就医优先卡")
+    return table_response(rows, CARD_COLUMNS, file_format=format, name=f"cards-{region}-{month}", sheet_title="就医优先卡")
 
 
 @router.get("/visits", summary="Visits, holders actually served and fees waived, per hospital")
@@ -73,4 +66,5 @@ async def visits_report(session: DbSession, caller: Inspector,
     if format == "json":  # amounts as decimal strings, never floats
         return {"region": region, "month": month, "hospitals": [{**r, "waived_total": f"{r['waived_total']:.2f}"} for r in rows],
                 "holders_served": await service.holders_served(session, region=region, month=first)}
-    return _download(rows, VISIT_COLUMNS, format, f"visits-{region}-{month}", "优先就诊")
+    return table_response(rows, VISIT_COLUMNS, file_format=format, name=f"visits-{region}-{month}",
+                          sheet_title="优先就诊")

@@ -70,4 +70,4 @@ async def batch_manifest(batch_id: int, request: Request, session: DbSession, ca
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify manifest signatures")
 async def jwks(request: Request) -> dict[str, Any]:
-    return {"keys": [request.app.state.manifest_signer.jwk]}
+    return request.app.state.manifest_signer.jwks

@@ -22,7 +22,7 @@ from tefu_payments.agencies.models import Agency
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import PayeeSnapshot
 from tefu_payments.disbursement.render import FileLine, Layout, RenderError, render
-from tefu_payments.disbursement.signing import ManifestSigner
+from tefu_common.signing import DocumentSigner
 
 PULLABLE = ("approved", "exported", "reconciled")
 FILE_STATES = ("pending", "paid", "failed")  # released lines left the batch
@@ -172,7 +172,7 @@ def canonical(content: dict[str, Any]) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def manifest(session: AsyncSession, batch: Batch, signer: ManifestSigner) -> dict[str, Any]:
+async def manifest(session: AsyncSession, batch: Batch, signer: DocumentSigner) -> dict[str, Any]:
     if batch.file_sha256 is not None:
         sha, layout = batch.file_sha256, Layout(**batch.file_layout) if batch.file_layout else None
     else:

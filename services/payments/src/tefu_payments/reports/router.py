@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
-from openpyxl import Workbook
 
 from tefu_common.auth import Principal, Scope, require
 from tefu_common.db import DbSession
 from tefu_common.errors import PROBLEM_JSON, Forbidden, ValidationFailed
 from tefu_common.regions import region_table
+from tefu_common.tables import table_response
 from tefu_payments.batches.periods import parse_period
 from tefu_payments.reports.service import disbursement_rate, payment_history
 
@@ -53,24 +50,8 @@ async def disbursement_rate_report(
     rows = await disbursement_rate(session, request, region=region, period=parsed, benefits=benefits)
     if format == "json":
         return rows
-    name = f"disbursement-rate-{region}-{period}"
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([title for _, title in COLUMNS])
-        writer.writerows([[row[key] for key, _ in COLUMNS] for row in rows])
-        return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=UTF-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "发放到位率"
-    sheet.append([title for _, title in COLUMNS])
-    for row in rows:
-        sheet.append([row[key] for key, _ in COLUMNS])
-    out = io.BytesIO()
-    workbook.save(out)
-    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return table_response(rows, COLUMNS, file_format=format, name=f"disbursement-rate-{region}-{period}",
+                          sheet_title="发放到位率")
 
 
 @router.get("/v1/people/{member_id}/payments", summary="A person's payment history: every line, its batch, its fate")

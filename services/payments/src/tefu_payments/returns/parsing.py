@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import load_workbook
+from tefu_common.tables import TableFileError, heading_index, read_table
 
 HEADERS = {
     "reference": ("流水号", "reference", "line_reference"),
@@ -38,27 +36,15 @@ class ReturnRow:
 
 
 def read_rows(content: bytes, filename: str) -> list[ReturnRow]:
-    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        table = _xlsx(content)
-    else:
-        table = _csv(content)
-    if not table:
-        raise ReturnFileError("the file is empty")
-    heading = [str(cell or "").strip().lower() for cell in table[0]]
-    columns = {}
-    for name, names in HEADERS.items():
-        for index, title in enumerate(heading):
-            if title in {n.lower() for n in names}:
-                columns[name] = index
+    try:
+        (_, heading), *table = read_table(content, filename)
+    except TableFileError as exc:
+        raise ReturnFileError(str(exc)) from None
+    columns = heading_index(heading, HEADERS)
     missing = [HEADERS[n][0] for n in ("reference", "result") if n not in columns]
     if missing:
         raise ReturnFileError(f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading)})")
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(str(c or "").strip() for c in cells):
-            continue
-        rows.append(_row(number, cells, columns))
-    return rows
+    return [_row(number, cells, columns) for number, cells in table]
 
 
 def _cell(cells: list, columns: dict[str, int], name: str) -> str:
@@ -105,24 +91,3 @@ def _date(text: str) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-
-
-def _csv(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ReturnFileError("the file is neither UTF-8 nor GBK text, nor XLSX")
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _xlsx(content: bytes) -> list[list]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken package
-        raise ReturnFileError(f"the XLSX file cannot be opened: {exc}") from None
-    sheet = workbook.worksheets[0]
-    return [[cell.isoformat() if isinstance(cell, date) else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
