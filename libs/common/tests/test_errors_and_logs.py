@@ -102,3 +102,22 @@ def test_json_log_line_carries_request_id_and_extras():
         set_request_id(None)
     assert entry["message"] == "imported 3214 rows"
     assert (entry["service"], entry["level"], entry["request_id"], entry["import_id"]) == ("registry", "info", "req-77", "imp-1")
+
+
+def test_the_access_line_made_directly_is_the_line_logging_would_make():
+    import json
+    import logging
+
+    from tefu_common.logs import JsonFormatter
+
+    formatter = JsonFormatter("medical-priority")
+    set_request_id("req-7")
+    try:
+        record = logging.LogRecord("tefu.access", logging.INFO, __file__, 1, "%s %s %s", ("GET", "/v1/cards/x", 200), None)
+        record.__dict__.update(method="GET", path="/v1/cards/x", status=200, duration_ms=1.25)
+        through_logging = json.loads(formatter.format(record))
+        direct = json.loads(formatter.access_line("GET", "/v1/cards/x", 200, 1.25))
+    finally:
+        set_request_id(None)
+    through_logging.pop("time"), direct.pop("time")
+    assert direct == through_logging

@@ -41,6 +41,18 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
 
+    def access_line(self, method: str, path: str, status: int, duration_ms: float) -> str:
+        """The line ``format`` makes of an access-log record, made directly (see log_request)."""
+        entry: dict[str, Any] = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "level": "info",
+            "service": self.service, "logger": "tefu.access", "message": f"{method} {path} {status}",
+        }
+        request_id = current_request_id()
+        if request_id:
+            entry["request_id"] = request_id
+        entry.update(method=method, path=path, status=status, duration_ms=duration_ms)
+        return orjson.dumps(entry).decode()
+
 
 class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Gathers lines and writes them to the stream in batches.
@@ -71,6 +83,13 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
 
+    def add_line(self, line: str) -> None:
+        """A line already formatted (the access log's), gathered like the others."""
+        with self.lock:  # type: ignore[union-attr]
+            self._lines.append(line + self.terminator)
+            if len(self._lines) >= self.max_lines or time.monotonic() - self._written_at >= self.interval:
+                self._write_locked()
+
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._write_locked()
@@ -95,8 +114,10 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Route the root logger (and uvicorn's) to stdout as JSON."""
+    global _direct
     handler = BatchedStreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
+    _direct = handler
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -108,11 +129,23 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 _access = logging.getLogger("tefu.access")
+_direct: BatchedStreamHandler | None = None  # the handler configure_logging installed
 
 
 def log_request(scope: Scope, status: int, seconds: float) -> None:
-    """One log line a request: method, path, status, duration (called as each request ends)."""
-    if _access.isEnabledFor(logging.INFO):
-        _access.info("%s %s %s", scope["method"], scope["path"], status, extra={
-            "method": scope["method"], "path": scope["path"], "status": status,
-            "duration_ms": round(seconds * 1000, 2)})
+    """One log line a request: method, path, status, duration (called as each request ends).
+
+    With the JSON handler of configure_logging as the only one, the line is made and handed to it
+    directly: the same line a LogRecord would give, for a fifth of the cost, on every request.
+    Anywhere else (a test's own handlers) it goes through logging as usual.
+    """
+    if not _access.isEnabledFor(logging.INFO):
+        return
+    duration_ms = round(seconds * 1000, 2)
+    root = logging.getLogger()
+    if _direct is not None and root.handlers == [_direct] and not _access.handlers and not _access.filters \
+            and isinstance(_direct.formatter, JsonFormatter):
+        _direct.add_line(_direct.formatter.access_line(scope["method"], scope["path"], status, duration_ms))
+        return
+    _access.info("%s %s %s", scope["method"], scope["path"], status, extra={
+        "method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms})

@@ -6,6 +6,8 @@ colliding on metric names.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +31,7 @@ class Metrics:
             "tefu_database_up", "1 while the service's database answers", ["service"], registry=self.registry
         )
         self.service = service
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -37,6 +40,10 @@ class Metrics:
         """Count and time one answered request (called as each request ends)."""
         # The route template, never the raw path: card numbers must not become label values.
         route = getattr(scope.get("route"), "path", None) or "unmatched"
-        labels = (self.service, scope["method"], route)
-        self.requests.labels(*labels, str(status)).inc()
-        self.latency.labels(*labels).observe(seconds)
+        key = (scope["method"], route, status)
+        series = self._series.get(key)
+        if series is None:  # the labelled series, found once per (method, route, status)
+            labels = (self.service, scope["method"], route)
+            series = self._series[key] = (self.requests.labels(*labels, str(status)), self.latency.labels(*labels))
+        series[0].inc()
+        series[1].observe(seconds)
