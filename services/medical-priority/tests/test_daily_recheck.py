@@ -1,0 +1,44 @@
+"""The follower's daily job: cards past their last day expire, every holder's family is queued, once a day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from tefu_common.db import Database
+from tefu_medical_priority.cards.models import Card, CardEvent
+from tefu_medical_priority.sync.follower import Follower
+from tefu_medical_priority.sync.models import DailyRun, PendingFamily
+from tefu_medical_priority.sync.upstream import Upstream
+
+
+async def test_the_daily_job_expires_cards_and_queues_every_holders_family_once(issue_card, settings, database_url):
+    old = await issue_card("420102", issued_on=date(2019, 1, 10), family_id=880001, member_id=880011)
+    current = await issue_card("420102", family_id=880002, member_id=880021)
+    database = Database(database_url)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            await session.execute(DailyRun.__table__.delete())
+            await session.execute(PendingFamily.__table__.delete())
+        follower = Follower(database, Upstream(settings), settings.model_copy(update={"recheck_hour": 0}))
+        await follower.daily()
+        async with database.sessionmaker() as session:
+            cards = {c.card_no: c for c in (await session.scalars(select(Card).where(
+                Card.card_no.in_([old, current])))).all()}
+            assert cards[old].status == "expired" and cards[current].status == "active"
+            event = (await session.scalars(select(CardEvent).where(CardEvent.card_id == cards[old].id)
+                                           .order_by(CardEvent.id.desc()))).first()
+            assert (event.to_status, event.reason, event.actor) == ("expired", "expired", "sync")
+            queued = {p.family_id: p for p in (await session.scalars(select(PendingFamily))).all()}
+            # The expired card's family, to renew the card if the family still qualifies; the other
+            # holder's family for the day's re-check; both behind changes from the register.
+            assert {880001, 880002} <= set(queued) and {queued[880001].priority, queued[880002].priority} == {1}
+            await session.execute(PendingFamily.__table__.delete())
+            await session.commit()
+        again = Follower(database, Upstream(settings), settings.model_copy(update={"recheck_hour": 0}))
+        await again.daily()  # another process, the same day: nothing more
+        async with database.sessionmaker() as session:
+            assert (await session.scalars(select(PendingFamily))).all() == []
+    finally:
+        await database.dispose()
