@@ -18,7 +18,9 @@ from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 
-from tefu_common.auth.keys import SigningKey, key_paths, load_jwks, write_key_files
+from tefu_common.auth.keys import SigningKey, b64url, key_paths, load_jwks, write_key_files
+
+__all__ = ["DocumentSigner", "Ed25519Signer", "b64url", "b64url_decode", "load_signer"]
 
 
 class DocumentSigner(Protocol):
@@ -47,10 +49,6 @@ class Ed25519Signer:
     @property
     def kid(self) -> str:
         return self._key.kid
-
-    @property
-    def jwk(self) -> dict[str, Any]:
-        return self._key.jwk
 
     @property
     def jwks(self) -> dict[str, Any]:
@@ -84,10 +82,6 @@ def load_signer(private_path: Path, *, create: bool) -> Ed25519Signer:
         write_key_files(private_path.parent, name=name)
     published = json.loads(jwks_path.read_text())["keys"] if jwks_path.is_file() else []
     return Ed25519Signer(SigningKey.load(private_path), published)
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def b64url_decode(text: str) -> bytes:

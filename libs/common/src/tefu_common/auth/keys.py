@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 
-def _b64url(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    jwk = {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+    jwk = {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
     # RFC 7638: the thumbprint hashes the required members in lexicographic order, no spaces.
     thumbprint = hashlib.sha256(json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()).digest()
-    return {**jwk, "kid": _b64url(thumbprint)[:22], "alg": "EdDSA", "use": "sig"}
+    return {**jwk, "kid": b64url(thumbprint)[:22], "alg": "EdDSA", "use": "sig"}
 
 
 @dataclass(frozen=True)
