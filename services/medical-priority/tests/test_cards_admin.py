@@ -51,7 +51,8 @@ async def test_one_live_card_per_member_is_kept_by_the_database(client, issue_ca
     try:
         async with database.sessionmaker() as session:
             original = (await session.execute(Card.__table__.select().where(Card.card_no == card_no))).mappings().one()
-            second = {**original, "id": None, "card_no": card_no[:-1] + "0"}
+            # Another number (so that only the one-live-card-per-member index can refuse it).
+            second = {**original, "id": None, "card_no": card_no[:-1] + ("0" if card_no[-1] != "0" else "1")}
             second.pop("id")
             try:
                 await session.execute(Card.__table__.insert().values(**second))
