@@ -21,7 +21,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python $(PYPROJECTS)
 	@echo "installing the suite into $(VENV)" >&2
-	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+	@$(BIN)/python -m pip install --quiet -c constraints.txt pip setuptools >&2
 	@$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) >&2
 	@touch $@
 

@@ -1,15 +1,18 @@
 """Smoke test of the suite as a newcomer runs it.
 
 Starts `make run` (migrations, four services on SQLite under var/), waits for every service, then
-checks from the outside that each answers /healthz, serves /docs and /openapi.json, and accepts a
-token from `make token` on /v1/whoami. Finally it sends Ctrl-C (SIGINT) and checks that the whole
-suite stopped. Exits non-zero with the reason on the first failure.
+checks from the outside that each answers /healthz, serves /docs (with its assets from the service
+itself) and /openapi.json, and accepts a token from `make token` on /v1/whoami; that the terminal
+shows short lines, not JSON, and the full JSON logs are in var/log/. Finally it sends Ctrl-C
+(SIGINT) and checks that the whole suite stopped. Exits non-zero with the reason on the first
+failure.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,7 +69,11 @@ def main() -> None:
     for name, port in PORTS.items():
         if get(f"http://127.0.0.1:{port}/healthz")[0]:
             sys.exit(f"port {port} ({name}) is already in use; stop whatever runs there first")
-    suite = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, start_new_session=True)
+    terminal_path = ROOT / "var" / "smoke-terminal.txt"
+    terminal_path.parent.mkdir(parents=True, exist_ok=True)
+    terminal = terminal_path.open("wb")
+    suite = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, start_new_session=True, stdout=terminal,
+                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while not all(get(f"http://127.0.0.1:{p}/healthz")[0] == 200 for p in PORTS.values()):
         if suite.poll() is not None:
@@ -89,6 +96,9 @@ def main() -> None:
         status, body = get(f"{base}/docs")
         if status != 200 or b"swagger" not in body.lower():
             fail(f"{name} /docs answered {status}", suite)
+        for asset in re.findall(rb'(?:src|href)="([^"]+)"', body):
+            if not asset.startswith(b"/docs/assets/") or get(f"{base}{asset.decode()}")[0] != 200:
+                fail(f"{name} /docs loads {asset!r}, not an asset of its own", suite)
         status, body = get(f"{base}/openapi.json")
         if status != 200 or "/v1/whoami" not in json.loads(body)["paths"]:
             fail(f"{name} /openapi.json lacks /v1/whoami", suite)
@@ -133,7 +143,7 @@ def main() -> None:
     found: list = []
     while not found:
         status, body = get(f"{cards}/cards?status=active&limit=1", country)
-        found = json.loads(body) if status == 200 else []
+        found = json.loads(body)["items"] if status == 200 else []
         if not found and time.monotonic() > card_deadline:
             fail(f"medical priority issued no card within 120 s (last answer {status})", suite)
         time.sleep(1)
@@ -147,6 +157,23 @@ def main() -> None:
     if status != 200 or not json.loads(body)["valid"]:
         fail(f"a hospital's lookup of card {found[0]['card_no']} answered {status}: {body[:200]!r}", suite)
     print(f"ok  medical-priority  cards issued from the seeded register; card {found[0]['card_no']} valid at a hospital")
+    # The terminal: the banner stays readable, with short lines beside it and no JSON; the full
+    # JSON lines are in var/log/.
+    time.sleep(1)  # log lines are written in batches at most 0.25 s apart
+    shown = terminal_path.read_text(encoding="utf-8", errors="replace")
+    if "Tefu is running" not in shown or "/docs" not in shown:
+        fail("the terminal shows no banner with the docs addresses", suite)
+    json_lines = [line for line in shown.splitlines() if line.lstrip().startswith('{"')]
+    if json_lines:
+        fail(f"the terminal shows JSON log lines, e.g. {json_lines[0][:120]!r}", suite)
+    if "GET    /v1/whoami 200" not in shown:
+        fail("the terminal shows no line for the requests made", suite)
+    for name in PORTS:
+        log_file = ROOT / "var" / "log" / f"{name}.log"
+        lines = log_file.read_text(encoding="utf-8").splitlines() if log_file.is_file() else []
+        if not lines or not all(line.startswith("{") for line in lines[-20:]):
+            fail(f"{log_file} holds no JSON log lines", suite)
+    print(f"ok  terminal          banner and short lines ({len(shown.splitlines())} lines); JSON logs in var/log/")
     os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     try:
         suite.wait(timeout=30)

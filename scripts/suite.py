@@ -4,8 +4,13 @@
     python scripts/suite.py migrate    # only migrate every service's database
 
 Each service gets its own SQLite file under var/ unless its DATABASE_URL is set (for example to
-PostgreSQL). An empty embedded register is seeded with synthetic demo families. Ctrl-C (or SIGTERM) stops every service; if one service dies, the others are stopped
-too, so a half-running suite never lingers.
+PostgreSQL). An empty embedded register is seeded with synthetic demo families. Ctrl-C (or
+SIGTERM) stops every service; if one service dies, the others are stopped too, so a half-running
+suite never lingers.
+
+The terminal shows the banner, then one short line per request a person (or a hospital, a bank)
+makes and every warning; calls between the services and health checks stay out of it. Every line
+also goes, as JSON, to var/log/<service>.log. ``LOG_LEVEL=WARNING make run`` shows warnings only.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ def service_env(service: Service) -> dict[str, str]:
     env = dict(os.environ)
     port = env.setdefault(f"{service.prefix}PORT", str(service.port))
     env.setdefault(f"{service.prefix}HOST", "127.0.0.1")
+    # Short lines in this terminal, full JSON in var/log/ (see tefu_common.logs).
+    env.setdefault(f"{service.prefix}LOG_FORMAT", "console")
+    env.setdefault(f"{service.prefix}LOG_DIR", str(ROOT / "var" / "log"))
+    if env.get("LOG_LEVEL"):
+        env.setdefault(f"{service.prefix}LOG_LEVEL", env["LOG_LEVEL"])
     registry_port = env.get("TEFU_REGISTRY_PORT", "8001")
     if service.name != "registry":
         # Revocations are learnt from the issuer; public keys come from the shared JWKS file.
@@ -128,6 +138,14 @@ def _healthy(port: str) -> bool:
         return False
 
 
+def banner(ports: dict[str, str]) -> None:
+    print("\nTefu is running. API docs (offline):", flush=True)
+    for name, port in ports.items():
+        print(f"  {name:<17} http://127.0.0.1:{port}/docs", flush=True)
+    print(f"Logs in full: {ROOT / 'var' / 'log'}/<service>.log   (LOG_LEVEL=WARNING make run: warnings only)", flush=True)
+    print("Get a token with: make token ROLE=clerk REGION=370306   (Ctrl-C stops everything)\n", flush=True)
+
+
 def run() -> int:
     migrate()
     seed_demo_families()
@@ -170,10 +188,7 @@ def run() -> int:
         time.sleep(0.3)
     exit_code = 1 if stopping else 0
     if not stopping:
-        print("\nTefu is running. API docs:", flush=True)
-        for name, port in ports.items():
-            print(f"  {name:<17} http://127.0.0.1:{port}/docs", flush=True)
-        print("Get a token with: make token ROLE=clerk REGION=370306   (Ctrl-C stops everything)\n", flush=True)
+        banner(ports)
     while not stopping:
         dead = [name for name, p in processes.items() if p.poll() is not None]
         if dead:

@@ -98,7 +98,7 @@ def test_outage_gives_503_and_recovery_needs_no_restart(suite):
         request = poll(f"{service.url}/v1/whoami", headers, 503)
         assert request.status_code == 503
         assert request.headers["content-type"].startswith("application/problem+json")
-        assert request.json()["title"] == "Database unavailable"
+        assert (request.json()["code"], request.json()["title"]) == ("database-unavailable", "数据库暂不可用")
         assert request.headers["retry-after"] == "5"
         assert "Traceback" not in request.text
         assert httpx.get(f"{service.url}/healthz").status_code == 200  # alive, just not ready

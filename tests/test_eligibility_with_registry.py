@@ -6,7 +6,7 @@ import httpx
 import orjson
 import pytest
 
-from tefu_common.testing import mint_token
+from tefu_common.testing import bearer, mint_token
 
 from .families import id_number, register
 
@@ -28,7 +28,7 @@ def _register(suite, clerk: str, region: str, serial: int, *, child_died: str, m
 
 def test_family_evaluation_and_bulk_entitlements_from_the_registry(suite):
     clerk = mint_token(suite.signing_key, role="clerk", region="370306")
-    auth = {"Authorization": f"Bearer {clerk}"}
+    auth = bearer(clerk)
     first = _register(suite, clerk, "370306", 11, child_died="2019-03-10")
     second = _register(suite, clerk, "370306", 21, child_died="2020-06-02", mother_birth="1975-01-01")
 
@@ -44,8 +44,9 @@ def test_family_evaluation_and_bulk_entitlements_from_the_registry(suite):
     # A clerk of another county learns nothing: the registry answers 404 for the forwarded token.
     other = mint_token(suite.signing_key, role="clerk", region="420102")
     hidden = httpx.get(f"{suite.url('eligibility')}/v1/families/{first['id']}/evaluation",
-                       params={"as_of": "2020-06-15"}, headers={"Authorization": f"Bearer {other}"})
+                       params={"as_of": "2020-06-15"}, headers=bearer(other))
     assert hidden.status_code == 404
+    assert hidden.json()["code"] == "family-not-found"
 
     with httpx.stream("POST", f"{suite.url('eligibility')}/v1/entitlements", headers=auth, timeout=60,
                       json={"region": "370306", "month": "2020-06"}) as response:
@@ -63,12 +64,11 @@ def test_family_evaluation_and_bulk_entitlements_from_the_registry(suite):
     assert all(l["month"] == "2020-06" for l in lines)
 
 
-
 def test_a_range_of_months_in_one_pass(suite):
     clerk = mint_token(suite.signing_key, role="clerk", region="370306")
     family = _register(suite, clerk, "370306", 31, child_died="2019-11-20")
     with httpx.stream("POST", f"{suite.url('eligibility')}/v1/entitlements", timeout=60,
-                      headers={"Authorization": f"Bearer {clerk}"},
+                      headers=bearer(clerk),
                       json={"region": "370306", "month": "2020-02", "from_month": "2019-10",
                             "benefits": ["special_assistance"]}) as response:
         assert response.status_code == 200

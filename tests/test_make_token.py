@@ -40,7 +40,7 @@ def test_agency_token_from_make(suite):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("ROLE=hospital", "REGION=440604"), "needs --hospital"),
+        (("ROLE=hospital", "REGION=440604"), "需要 --hospital [institution-missing]"),
         (("ROLE=clerk", "REGION=999999"), "999999"),
         (("ROLE=mayor", "REGION=370306"), "invalid choice"),
     ],

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tefu_common.testing import migrated_database, mint_token
+from tefu_common.testing import bearer, migrated_database, mint_token
 
 from .conftest import ROOT, SERVICES, Suite, medical_priority_env, start_service
 from .families import id_number, register
-from .test_medical_priority import bearer, cards_of, put_hospital, wait_for
+from .test_medical_priority import cards_of, put_hospital, wait_for
 
 pytestmark = pytest.mark.processes
 
@@ -70,10 +70,12 @@ def test_lookups_and_visits_go_on_with_registry_and_eligibility_stopped(own_suit
     desk = bearer(mint_token(own_suite.signing_key, role="hospital", region=REGION, hospital=HOSPITAL, subject="his-9"))
     for _ in range(3):
         check = httpx.get(f"{cards_url}/v1/cards/{card_no}", headers=desk, timeout=5)
-        assert check.status_code == 200 and check.json()["valid"] is True
+        assert check.status_code == 200
+        assert check.json()["valid"] is True
         assert check.elapsed.total_seconds() < 1.0  # no wait on the stopped services
     verified = httpx.post(f"{cards_url}/v1/cards/verify", json={"qr": qr}, headers=desk, timeout=5)
-    assert verified.status_code == 200 and verified.json()["valid"] is True
+    assert verified.status_code == 200
+    assert verified.json()["valid"] is True
     visit = httpx.post(f"{cards_url}/v1/visits", headers={**desk, "Idempotency-Key": "jh-1"}, timeout=5, json={
         "card_no": card_no, "department": "急诊科", "services": ["registration", "ambulance"],
         "waivers": [{"fee": "emergency_registration", "amount": "8.00"}],

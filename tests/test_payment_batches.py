@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tefu_common.testing import mint_token
+from tefu_common.testing import bearer, mint_token
 
 from .families import id_number, register
 
@@ -41,6 +41,18 @@ def _register(suite, clerk: str, serial: int, child_died: str) -> dict:
     return register(suite.url("registry"), clerk, body)
 
 
+def every(url: str, headers: dict[str, str], **params) -> list[dict]:
+    """Every item of a list, page after page."""
+    items, query = [], {"limit": 1000, **params}
+    while True:
+        page = httpx.get(url, headers=headers, params=query, timeout=60)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        if page.json()["next_cursor"] is None:
+            return items
+        query = {**query, "cursor": page.json()["next_cursor"]}
+
+
 @pytest.fixture(scope="module")
 def families(suite) -> list[dict]:
     clerk = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-wang")
@@ -49,12 +61,11 @@ def families(suite) -> list[dict]:
 
 def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     payments = suite.url("payments")
-    admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
+    admin = bearer(mint_token(suite.signing_key, role="admin", region="420000"))
     agency = httpx.post(f"{payments}/v1/agencies", headers=admin,
                         json={"id": "ICBC-WC", "name": "中国工商银行武昌支行", "region_code": "420000"})
     assert agency.status_code == 201, agency.text
-    clerk_token = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-wang")
-    clerk = {"Authorization": f"Bearer {clerk_token}"}
+    clerk = bearer(mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-wang"))
 
     body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ICBC-WC"}
     created = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"},
@@ -68,29 +79,36 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert batch["skipped"]["no_bank_account"] == 3 * 13
 
     again = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
-    assert again.status_code == 200 and again.json()["id"] == batch["id"]
+    assert again.status_code == 200
+    assert again.json()["id"] == batch["id"]
     other_body = httpx.post(f"{payments}/v1/batches", json={**body, "period": "2020-07"},
                             headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
     assert other_body.status_code == 422
+    assert (other_body.json()["code"], other_body.json()["field"]) == ("idempotency-key-reused", "header.Idempotency-Key")
     nothing_left = httpx.post(f"{payments}/v1/batches", json=body, headers=clerk, timeout=60)
     assert nothing_left.status_code == 409
+    assert nothing_left.json()["code"] == "nothing-due"
 
     batch_url = f"{payments}/v1/batches/{batch['id']}"
     assert httpx.post(f"{batch_url}/submit", headers=clerk).json()["status"] == "submitted"
-    same_person = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='approver', region=REGION, subject='clerk-wang')}"}
+    same_person = bearer(mint_token(suite.signing_key, role="approver", region=REGION, subject="clerk-wang"))
     refused = httpx.post(f"{batch_url}/approve", headers=same_person)
-    assert refused.status_code == 403 and "maker-checker" in refused.json()["detail"]
-    approver = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='approver', region=REGION, subject='chief-li')}"}
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "maker-checker"
+    approver = bearer(mint_token(suite.signing_key, role="approver", region=REGION, subject="chief-li"))
     approved = httpx.post(f"{batch_url}/approve", headers=approver)
-    assert approved.status_code == 200 and approved.json()["approved_by"] == "chief-li"
-    assert httpx.post(f"{batch_url}/approve", headers=approver).status_code == 409
-    steps = [(t["from_status"], t["to_status"], t["actor"]) for t in httpx.get(f"{batch_url}/transitions", headers=clerk).json()]
+    assert approved.status_code == 200
+    assert approved.json()["approved_by"] == "chief-li"
+    twice = httpx.post(f"{batch_url}/approve", headers=approver)
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "batch-not-submitted"
+    steps = [(t["from_status"], t["to_status"], t["actor"]) for t in every(f"{batch_url}/transitions", clerk)]
     assert steps == [(None, "draft", "clerk-wang"), ("draft", "submitted", "clerk-wang"), ("submitted", "approved", "chief-li")]
 
     # The agency pulls its file: count, total and hash agree with the signed manifest; a second
     # pull gives the same bytes; another agency sees nothing.
-    bank = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='agency', region='420000', agency='ICBC-WC')}"}
-    assert [b["id"] for b in httpx.get(f"{payments}/v1/agency/batches", headers=bank).json()] == [batch["id"]]
+    bank = bearer(mint_token(suite.signing_key, role="agency", region="420000", agency="ICBC-WC"))
+    assert [b["id"] for b in every(f"{payments}/v1/agency/batches", bank)] == [batch["id"]]
     pulled = httpx.get(f"{batch_url}/file", headers=bank)
     assert pulled.status_code == 200, pulled.text
     rows = list(csv.reader(io.StringIO(pulled.content.decode("utf-8"))))
@@ -107,7 +125,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["x"] + "=="))
     signed = json.dumps(manifest["content"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     public.verify(base64.b64decode(manifest["signature"]["value"]), signed)  # raises if forged
-    other_bank = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='agency', region='420000', agency='BOC-WC')}"}
+    other_bank = bearer(mint_token(suite.signing_key, role="agency", region="420000", agency="BOC-WC"))
     assert httpx.get(f"{batch_url}/file", headers=other_bank).status_code == 404
 
     # The return: a bad file is refused row by row and changes nothing; the good one reconciles.
@@ -117,7 +135,11 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     bad = "流水号,结果,失败原因,发放日期,金额\r\n" + f"{references[0]},成功,,2020-07-05,999.00\r\n" + "9999999999999,成功,,2020-07-05,\r\n"
     refused_return = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", bad.encode("gbk"))})
     assert refused_return.status_code == 422
-    assert {(e["row"], e["column"]) for e in refused_return.json()["errors"]} == {(2, "金额"), (3, "流水号")}
+    assert {(e["row"], e["column"], e["code"]) for e in refused_return.json()["errors"]} == {
+        (2, "金额", "amount-differs"), (3, "流水号", "reference-unknown")}
+    # In Chinese, without repeating the column the entry names.
+    assert {e["detail"] for e in refused_return.json()["errors"]} == {
+        "999.00 与明细金额 340.00 不符", "没有流水号为 9999999999999 的明细"}
     assert httpx.get(batch_url, headers=clerk).json()["status"] == "exported"
     good = "流水号,结果,失败原因,发放日期\r\n" + "".join(
         f"{ref},失败,账户已销户,\r\n" if ref in failing else f"{ref},成功,,2020-07-05\r\n" for ref in references)
@@ -133,6 +155,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     # two mothers' payments failed, one was paid.
     report = httpx.get(f"{payments}/v1/reports/disbursement-rate", headers=clerk, timeout=60,
                        params={"region": REGION, "period": "2020-06", "benefits": ["special_assistance"]}).json()
+    assert isinstance(report, list), report
     assert [(r["due"], r["paid"], r["failed"], r["outstanding"], r["rate_percent"]) for r in report] == [(6, 1, 2, 5, "16.67")]
     sheet = httpx.get(f"{payments}/v1/reports/disbursement-rate", headers=clerk, timeout=60,
                       params={"region": REGION, "period": "2020-06", "benefits": ["special_assistance"], "format": "csv"})
@@ -145,25 +168,26 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     cancelled = httpx.post(f"{payments}/v1/batches/{first['id']}/cancel", json={"note": "wrong agency"}, headers=clerk)
     assert cancelled.json()["status"] == "cancelled"
     second = httpx.post(f"{payments}/v1/batches", json=july, headers=clerk, timeout=60)
-    assert second.status_code == 201 and second.json()["line_count"] == 5
-    carried = [l for l in httpx.get(f"{payments}/v1/batches/{second.json()['id']}/lines", headers=clerk).json() if l["carries"]]
+    assert second.status_code == 201
+    assert second.json()["line_count"] == 5
+    carried = [l for l in every(f"{payments}/v1/batches/{second.json()['id']}/lines", clerk) if l["carries"]]
     assert {l["carries"] for l in carried} == failed_refs
     assert all("*" in l["payee_name"] and l["bank_account"].endswith(l["bank_account"][-4:]) for l in carried)
 
     # No (payee, benefit, period) is paid twice or held twice across every batch.
     held: dict[tuple, int] = {}
-    for listed in httpx.get(f"{payments}/v1/batches", headers=clerk).json():
-        for l in httpx.get(f"{payments}/v1/batches/{listed['id']}/lines", params={"limit": 5000}, headers=clerk).json():
+    for listed in every(f"{payments}/v1/batches", clerk):
+        for l in every(f"{payments}/v1/batches/{listed['id']}/lines", clerk):
             if l["status"] in ("pending", "paid"):
                 key = (l["member_id"], l["benefit"], l["period"])
                 held[key] = held.get(key, 0) + 1
     assert held and max(held.values()) == 1
     mother = next(l for l in carried)["member_id"]
-    history = httpx.get(f"{payments}/v1/people/{mother}/payments", headers=clerk).json()
+    history = every(f"{payments}/v1/people/{mother}/payments", clerk)
     june = [h for h in history if h["month"] == "2020-06"]
     assert [h["status"] for h in june] == ["failed", "released", "pending"]  # failed, carried, cancelled, carried again
 
-    elsewhere = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region='370306')}"}
+    elsewhere = bearer(mint_token(suite.signing_key, role="clerk", region="370306"))
     assert httpx.get(batch_url, headers=elsewhere).status_code == 404
 
 
@@ -171,17 +195,20 @@ async def test_twenty_parallel_requests_build_one_batchs_worth_of_lines(suite, f
     if os.environ.get("TEFU_TEST_DB", "postgresql") != "postgresql":
         pytest.skip("concurrent batch building is shown on PostgreSQL")
     payments = suite.url("payments")
-    admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
+    admin = bearer(mint_token(suite.signing_key, role="admin", region="420000"))
     httpx.post(f"{payments}/v1/agencies", headers=admin,
                json={"id": "ICBC-WC2", "name": "中国工商银行武昌支行二", "region_code": "420000"})
-    clerk = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='clerk', region=REGION, subject='clerk-zhou')}"}
+    clerk = bearer(mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-zhou"))
     body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2021-03", "agency_id": "ICBC-WC2"}
     async with httpx.AsyncClient(timeout=120) as client:
         answers = await asyncio.gather(*(client.post(f"{payments}/v1/batches", json=body, headers=clerk)
                                          for _ in range(20)))
+    # One builds; each other one finds the build going on or the lines taken: never a 503.
     statuses = sorted(a.status_code for a in answers)
-    assert statuses.count(201) == 1 and statuses.count(409) == 19, [a.text for a in answers if a.status_code not in (201, 409)]
+    assert statuses == [201] + [409] * 19, [a.text for a in answers if a.status_code != 409]
+    codes = {a.json()["code"] for a in answers if a.status_code == 409}
+    assert codes <= {"batch-being-built", "nothing-due"}
     built = next(a.json() for a in answers if a.status_code == 201)
-    listed = httpx.get(f"{payments}/v1/batches", headers=clerk).json()
+    listed = every(f"{payments}/v1/batches", clerk)
     march = [b for b in listed if b["period"] == "2021-03"]
     assert [b["id"] for b in march] == [built["id"]]

@@ -11,7 +11,7 @@ import io
 import httpx
 import pytest
 
-from tefu_common.testing import mint_token
+from tefu_common.testing import bearer, mint_token
 
 from .families import bereaved_family, register
 
@@ -20,17 +20,16 @@ pytestmark = pytest.mark.processes
 REGION = "420112"  # 东西湖区: no other test registers families here
 
 
-def bearer(suite, **claims) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(suite.signing_key, **claims)}"}
-
-
 def test_every_read_of_personal_data_is_logged(suite):
-    clerk = bearer(suite, role="clerk", region=REGION, subject="clerk-dxh")
+    def headers(**claims) -> dict[str, str]:
+        return bearer(mint_token(suite.signing_key, **claims))
+
+    clerk = headers(role="clerk", region=REGION, subject="clerk-dxh")
     family = register(suite.url("registry"), clerk["Authorization"].split()[1],
                       bereaved_family(REGION, "朱桂芳", "程建军", bank="中国农业银行东西湖支行", account="6228480000000000021"))
     mother = next(m["id"] for m in family["members"] if m["role"] == "mother")
     payments = suite.url("payments")
-    admin = bearer(suite, role="admin", region="420000")
+    admin = headers(role="admin", region="420000")
     assert httpx.post(f"{payments}/v1/agencies", headers=admin,
                       json={"id": "ABC-DXH", "name": "中国农业银行东西湖支行", "region_code": REGION}).status_code == 201
     built = httpx.post(f"{payments}/v1/batches", headers=clerk, timeout=60, json={
@@ -39,9 +38,9 @@ def test_every_read_of_personal_data_is_logged(suite):
     batch = built.json()["id"]
     batch_url = f"{payments}/v1/batches/{batch}"
     httpx.post(f"{batch_url}/submit", headers=clerk).raise_for_status()
-    httpx.post(f"{batch_url}/approve", headers=bearer(suite, role="approver", region=REGION, subject="chief-dxh")).raise_for_status()
+    httpx.post(f"{batch_url}/approve", headers=headers(role="approver", region=REGION, subject="chief-dxh")).raise_for_status()
 
-    auditor = bearer(suite, role="auditor", region=REGION, subject="auditor-dxh")
+    auditor = headers(role="auditor", region=REGION, subject="auditor-dxh")
 
     def logged(**params) -> list[dict]:
         response = httpx.get(f"{payments}/v1/access-log", headers=auditor, params={"batch_id": batch, **params})
@@ -50,16 +49,20 @@ def test_every_read_of_personal_data_is_logged(suite):
 
     assert logged() == []  # building, submitting and approving show nobody's data
 
-    bank = bearer(suite, role="agency", region="420000", agency="ABC-DXH", subject="bank-dxh")
+    bank = headers(role="agency", region="420000", agency="ABC-DXH", subject="bank-dxh")
     first = httpx.get(f"{batch_url}/file", headers=bank)
     again = httpx.get(f"{batch_url}/file", headers=bank)
-    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert first.status_code == 200
+    assert again.status_code == 200
+    assert first.content == again.content
     pulls = logged(action="file_pull")
     sha = hashlib.sha256(first.content).hexdigest()
     assert [(p["subject"], p["role"], p["institution"], p["line_count"], p["sha256"], p["note"]) for p in pulls] == [
         ("bank-dxh", "agency", "ABC-DXH", 13, sha, "first pull: the batch is exported"),
         ("bank-dxh", "agency", "ABC-DXH", 13, sha, None)]
-    assert pulls[1]["request_id"] == again.headers["x-request-id"] and "in full" in pulls[0]["shown"]
+    assert pulls[1]["request_id"] == again.headers["x-request-id"]
+    assert "in full" in pulls[0]["shown"]
+    assert pulls[0]["endpoint"] == "GET /v1/batches/{batch_id}/file"
 
     rows = list(csv.reader(io.StringIO(first.content.decode("utf-8"))))[1:-1]
     refused = "流水号,结果,失败原因,发放日期\r\n9999999999999,成功,,2020-07-05\r\n"
@@ -73,21 +76,25 @@ def test_every_read_of_personal_data_is_logged(suite):
 
     page = httpx.get(f"{batch_url}/lines", headers=clerk, params={"limit": 5})
     history = httpx.get(f"{payments}/v1/people/{mother}/payments", headers=clerk)
-    assert page.status_code == history.status_code == 200 and len(history.json()) == 13
+    assert page.status_code == 200
+    assert history.status_code == 200
+    assert len(history.json()["items"]) == 13
     lines_read = logged(action="batch_lines")
     assert [(e["subject"], e["line_count"], e["member_ids"]) for e in lines_read] == [("clerk-dxh", 5, [mother])]
     by_person = httpx.get(f"{payments}/v1/access-log", headers=auditor, params={"member_id": mother}).json()["items"]
     # Whose data: the two files and two return files of her batch, the page and her history.
     assert [e["action"] for e in by_person] == ["file_pull", "file_pull", "return_post", "return_post",
                                                 "batch_lines", "payment_history"]
-    assert by_person[-1]["endpoint"] == f"GET /v1/people/{mother}/payments" and by_person[-1]["line_count"] == 13
+    assert by_person[-1]["endpoint"] == "GET /v1/people/{member_id}/payments"
+    assert by_person[-1]["line_count"] == 13
 
     # Another bank of the same province sees neither the lines nor the history, and nothing is logged.
-    other_bank = bearer(suite, role="agency", region="420000", agency="BOC-DXH")
+    other_bank = headers(role="agency", region="420000", agency="BOC-DXH")
     assert httpx.get(f"{batch_url}/lines", headers=other_bank).status_code == 404
-    assert httpx.get(f"{payments}/v1/people/{mother}/payments", headers=other_bank).json() == []
+    assert httpx.get(f"{payments}/v1/people/{mother}/payments", headers=other_bank).json() == {"items": [],
+                                                                                               "next_cursor": None}
     assert len(httpx.get(f"{payments}/v1/access-log", headers=auditor, params={"member_id": mother}).json()["items"]) == 6
 
-    elsewhere = bearer(suite, role="auditor", region="370306")
+    elsewhere = headers(role="auditor", region="370306")
     assert httpx.get(f"{payments}/v1/access-log", headers=elsewhere, params={"member_id": mother}).json()["items"] == []
     assert httpx.get(f"{payments}/v1/access-log", headers=clerk).status_code == 403

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tefu_common.testing import mint_token
+from tefu_common.testing import bearer, mint_token
 
 from .conftest import payments_credentials, start_service
 from .families import id_number, register
@@ -49,7 +49,7 @@ def test_a_build_killed_half_way_leaves_nothing_and_a_retry_completes(suite, tmp
                 "child": {"name": "孙小军", "birth_date": "1987-02-01"},
                 "events": [{"kind": "child_died", "occurred_on": "2018-03-10"}]}
         register(registry, clerk_token, body)
-    admin = {"Authorization": f"Bearer {mint_token(suite.signing_key, role='admin', region='420000')}"}
+    admin = bearer(mint_token(suite.signing_key, role="admin", region="420000"))
     assert httpx.post(f"{suite.url('payments')}/v1/agencies", headers=admin,
                       json={"id": "ABC-QS", "name": "中国农业银行青山支行", "region_code": "420000"}).status_code == 201
 
@@ -59,7 +59,7 @@ def test_a_build_killed_half_way_leaves_nothing_and_a_retry_completes(suite, tmp
     payments = start_service("payments", env, tmp_path)
     payments_db = suite.database_urls["payments"]
     body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-QS"}
-    headers = {"Authorization": f"Bearer {clerk_token}", "Idempotency-Key": "qs-2020-06"}
+    headers = {**bearer(clerk_token), "Idempotency-Key": "qs-2020-06"}
     locks = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
              "WHERE l.locktype = 'advisory' AND a.datname = $1")
     database = make_url(payments_db).database

@@ -67,5 +67,5 @@ async def test_whoami_for_this_service_only(service, signing_key):
     assert accepted.status_code == 200
     assert accepted.json()["region_name"] == "湖北省"
     assert refused.status_code == 401
-    assert refused.json()["detail"] == f"token is not meant for this service (audience {audience})"
+    assert (refused.json()["code"], refused.json()["detail"]) == ("token-audience", f"令牌不是发给本服务的（受众应为 {audience}）")
     assert anonymous.status_code == 401

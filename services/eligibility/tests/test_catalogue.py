@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tefu_eligibility.catalogue.catalogue import Catalogue, CatalogueError, default_catalogue
+from tefu_eligibility.catalogue.catalogue import Catalogue, default_catalogue
+from tefu_eligibility.catalogue.errors import CatalogueError
 
 FILES = Path(__file__).resolve().parents[1] / "src" / "tefu_eligibility" / "catalogue" / "files"
 
@@ -43,23 +44,33 @@ RULE = ("rules:\n  - {code: %s, name: 测试, kind: cash, basis: person, frequen
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "code", "message", "chinese"),
     [
-        (HEADER + RULE % ("x_benefit", "{age_over: 3}", ""), "unknown condition 'age_over'"),
-        (HEADER + RULE % ("x_benefit", "{ref: nowhere}", ""), "condition 'nowhere' is not defined"),
-        (HEADER + RULE % ("x_benefit", "{child_disabled_at_level: 7}", ""), "1 to 4"),
+        (HEADER + RULE % ("x_benefit", "{age_over: 3}", ""), "condition-unknown", "unknown condition 'age_over'",
+         "不认识的条件 'age_over'"),
+        (HEADER + RULE % ("x_benefit", "{ref: nowhere}", ""), "condition-not-defined",
+         "condition 'nowhere' is not defined", "没有定义条件 'nowhere'"),
+        (HEADER + RULE % ("x_benefit", "{child_disabled_at_level: 7}", ""), "condition-disability-level", "1 to 4",
+         "1 至 4"),
         (HEADER + RULE % ("x_benefit", "{ref: special_family}", ", amount: {parameter: missing.one}"),
-         "parameter 'missing.one' is not defined"),
-        (HEADER + "parameters:\n  x.amount: {description: d, unit: yuan, values: [{value: 1.5}]}\n", "quoted strings"),
-        (HEADER + RULE % ("x_benefit", "{ref: special_family}", ", trigger: child_death"), "once-only benefits need a trigger"),
-        ('region: "999999"\nregion_name: x\ndocument: {number: a, title: b, issuer: c}\n', "999999"),
+         "parameter-not-defined", "parameter 'missing.one' is not defined", "没有定义参数 'missing.one'"),
+        (HEADER + "parameters:\n  x.amount: {description: d, unit: yuan, values: [{value: 1.5}]}\n",
+         "amount-not-a-string", "quoted strings", "带引号的文字"),
+        (HEADER + RULE % ("x_benefit", "{ref: special_family}", ", trigger: child_death"), "rule-trigger",
+         "once-only benefits need a trigger", "一次性待遇须写明触发事件"),
+        ('region: "999999"\nregion_name: x\ndocument: {number: a, title: b, issuer: c}\n', "region-code-unknown",
+         "999999", "999999"),
     ],
 )
-def test_a_broken_file_stops_the_load_naming_the_file_and_the_fault(tmp_path, text, message):
+def test_a_broken_file_stops_the_load_naming_the_file_and_the_fault(tmp_path, text, code, message, chinese):
     with pytest.raises(CatalogueError) as failure:
         _catalogue_with(tmp_path, "420102-test.yaml", text)
-    assert "420102-test.yaml" in str(failure.value)
-    assert message in str(failure.value)
+    fault = failure.value
+    assert fault.code == code
+    english, zh = fault.render("en"), fault.render("zh")
+    assert "420102-test.yaml" in english and message in english
+    assert "420102-test.yaml" in zh and chinese in zh
+    assert str(fault) == f"{english}\n{zh}"
 
 
 def test_two_versions_of_a_benefit_may_not_overlap_in_one_region(tmp_path):
@@ -69,5 +80,6 @@ def test_two_versions_of_a_benefit_may_not_overlap_in_one_region(tmp_path):
         (tmp_path / "x" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "x" / "420102-a.yaml").write_text(HEADER + rule, encoding="utf-8")
     (tmp_path / "x" / "420102-b.yaml").write_text(HEADER.replace("1号", "2号") + rule, encoding="utf-8")
-    with pytest.raises(CatalogueError, match="overlaps"):
+    with pytest.raises(CatalogueError, match="overlaps") as failure:
         Catalogue.load(tmp_path / "x")
+    assert failure.value.code == "rule-versions-overlap"

@@ -19,6 +19,7 @@ from tefu_common.db import Database
 from tefu_common.resident_id import check_character
 from tefu_common.testing import ServiceUnderTest
 from tefu_medical_priority.cards import service as cards
+from tefu_medical_priority.cards.standing import Holder, Standing
 from tefu_medical_priority.main import create_app
 from tefu_medical_priority.settings import MedicalPrioritySettings
 
@@ -41,10 +42,6 @@ def settings(settings: MedicalPrioritySettings, ecard_keys: Path) -> MedicalPrio
     return settings.model_copy(update={"ecard_key_dir": ecard_keys, "follow_registry": False})
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def id_number(region: str, birth: str, serial: int) -> str:
     first17 = f"{region}{birth.replace('-', '')}{serial % 1000:03d}"
     return first17 + check_character(first17)
@@ -62,9 +59,9 @@ def issue_card(client, database_url: str) -> IssueCard:  # noqa: ARG001 - the cl
                     issued_on: date | None = None, member_id: int | None = None, family_id: int | None = None,
                     id_no: str | None = None) -> str:
         member = member_id or next(_members)
-        holder = cards.Holder(member_id=member, family_id=family_id or member, role=role, region_code=region, name=name,
+        holder = Holder(member_id=member, family_id=family_id or member, role=role, region_code=region, name=name,
                               id_number=id_no or id_number(region, birth, member), sex=sex, birth_year=int(birth[:4]))
-        standing = cards.Standing(services=services if services is not None else ["registration", "payment", "lab"],
+        standing = Standing(services=services if services is not None else ["registration", "payment", "lab"],
                                   privileges=privileges if privileges is not None else [],
                                   citation="鄂卫生计生通〔2016〕89号 三（三）")
         database = Database(database_url)
@@ -80,9 +77,9 @@ def issue_card(client, database_url: str) -> IssueCard:  # noqa: ARG001 - the cl
 
 
 @pytest.fixture
-async def hospital(client, token) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """``await hospital("H420106001", designated=True, fee_waivers=[...])`` puts a hospital in the directory."""
-    admin = bearer(token(role="admin", region="000000"))
+async def hospital(client, auth) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """``await hospital("H420106001", designated=True, fee_waivers=[...])`` adds a hospital to the directory."""
+    admin = auth(role="admin", region="000000")
 
     async def put(code: str = "H420106001", *, region: str = "420106", designated: bool = True,
                   fee_waivers: list[str] | None = None, active: bool = True) -> dict[str, Any]:
@@ -91,17 +88,17 @@ async def hospital(client, token) -> Callable[..., Awaitable[dict[str, Any]]]:
                 ["emergency_registration", "outpatient_registration", "outpatient_infusion"] if designated else [],
                 "active": active}
         response = await client.put(f"/v1/hospitals/{code}", json=body, headers=admin)
-        assert response.status_code in (200, 201), response.text
+        assert response.status_code == 201, response.text
         return response.json()
 
     return put
 
 
 @pytest.fixture
-def desk(token) -> Callable[..., dict[str, str]]:
+def desk(auth) -> Callable[..., dict[str, str]]:
     """Headers of a hospital's HIS client."""
 
     def headers(code: str = "H420106001", region: str = "420106") -> dict[str, str]:
-        return bearer(token(role="hospital", region=region, hospital=code, subject=f"his-{code}"))
+        return auth(role="hospital", region=region, hospital=code, subject=f"his-{code}")
 
     return headers

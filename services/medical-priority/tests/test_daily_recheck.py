@@ -7,10 +7,19 @@ from datetime import date
 from sqlalchemy import select
 
 from tefu_common.db import Database
+from tefu_common.upstream import Upstream
 from tefu_medical_priority.cards.models import Card, CardEvent
 from tefu_medical_priority.sync.follower import Follower
 from tefu_medical_priority.sync.models import DailyRun, PendingFamily
-from tefu_medical_priority.sync.upstream import Upstream
+from tefu_medical_priority.upstreams import LABELS, EligibilityClient, RegistryClient
+
+
+def follower(database: Database, settings) -> Follower:  # type: ignore[no-untyped-def]
+    """A follower whose calls would go nowhere: the daily job asks no other service."""
+    registry = Upstream("registry", LABELS["registry"], "http://127.0.0.1:9").as_caller("Bearer none")
+    eligibility = Upstream("eligibility", LABELS["eligibility"], "http://127.0.0.1:9").as_caller("Bearer none")
+    return Follower(database, RegistryClient(registry), EligibilityClient(eligibility),
+                    settings.model_copy(update={"recheck_hour": 0}))
 
 
 async def test_the_daily_job_expires_cards_and_queues_every_holders_family_once(issue_card, settings, database_url):
@@ -21,8 +30,7 @@ async def test_the_daily_job_expires_cards_and_queues_every_holders_family_once(
         async with database.sessionmaker() as session, session.begin():
             await session.execute(DailyRun.__table__.delete())
             await session.execute(PendingFamily.__table__.delete())
-        follower = Follower(database, Upstream(settings), settings.model_copy(update={"recheck_hour": 0}))
-        await follower.daily()
+        await follower(database, settings).daily()
         async with database.sessionmaker() as session:
             cards = {c.card_no: c for c in (await session.scalars(select(Card).where(
                 Card.card_no.in_([old, current])))).all()}
@@ -36,8 +44,7 @@ async def test_the_daily_job_expires_cards_and_queues_every_holders_family_once(
             assert {880001, 880002} <= set(queued) and {queued[880001].priority, queued[880002].priority} == {1}
             await session.execute(PendingFamily.__table__.delete())
             await session.commit()
-        again = Follower(database, Upstream(settings), settings.model_copy(update={"recheck_hour": 0}))
-        await again.daily()  # another process, the same day: nothing more
+        await follower(database, settings).daily()  # another process, the same day: nothing more
         async with database.sessionmaker() as session:
             assert (await session.scalars(select(PendingFamily))).all() == []
     finally:

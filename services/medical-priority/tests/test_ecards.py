@@ -11,7 +11,6 @@ import pytest
 from tefu_common.auth import write_key_files
 from tefu_common.testing import app_client
 
-from .conftest import bearer
 
 
 def offline_verify(qr: str, jwks: dict) -> dict:
@@ -21,9 +20,9 @@ def offline_verify(qr: str, jwks: dict) -> dict:
     return jwt.decode(qr, jwt.PyJWK(key).key, algorithms=["EdDSA"])
 
 
-async def test_an_ecard_verifies_offline_with_the_published_keys(client, issue_card, token):
+async def test_an_ecard_verifies_offline_with_the_published_keys(client, issue_card, auth):
     card_no = await issue_card("420102", name="李秀英")
-    clerk = bearer(token(role="clerk", region="420102"))
+    clerk = auth(role="clerk", region="420102")
     ecard = (await client.get(f"/v1/cards/{card_no}/ecard", headers=clerk)).json()
     jwks = (await client.get("/.well-known/jwks.json")).json()
     claims = offline_verify(ecard["qr"], jwks)
@@ -33,19 +32,19 @@ async def test_an_ecard_verifies_offline_with_the_published_keys(client, issue_c
     assert jwks["keys"][0]["kid"] == ecard["kid"] and jwks["keys"][0]["crv"] == "Ed25519"
 
 
-async def test_the_qr_code_comes_as_an_image_too(client, issue_card, token):
+async def test_the_qr_code_comes_as_an_image_too(client, issue_card, auth):
     card_no = await issue_card("420102")
-    clerk = bearer(token(role="clerk", region="420102"))
+    clerk = auth(role="clerk", region="420102")
     svg = await client.get(f"/v1/cards/{card_no}/ecard", params={"format": "svg"}, headers=clerk)
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
     png = await client.get(f"/v1/cards/{card_no}/ecard", params={"format": "png"}, headers=clerk)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 
 
-async def test_online_verification_checks_the_signature_and_the_revocation(client, issue_card, hospital, desk, token):
+async def test_online_verification_checks_the_signature_and_the_revocation(client, issue_card, hospital, desk, auth):
     await hospital()
     card_no = await issue_card("420102")
-    clerk = bearer(token(role="clerk", region="420102"))
+    clerk = auth(role="clerk", region="420102")
     qr = (await client.get(f"/v1/cards/{card_no}/ecard", headers=clerk)).json()["qr"]
     ok = await client.post("/v1/cards/verify", json={"qr": qr}, headers=desk())
     assert ok.status_code == 200 and ok.json()["valid"] is True and ok.json()["card_no"] == card_no
@@ -55,24 +54,31 @@ async def test_online_verification_checks_the_signature_and_the_revocation(clien
     claims["card_no"] = card_no[:-1] + ("0" if card_no[-1] != "0" else "1")
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     refused = await client.post("/v1/cards/verify", json={"qr": f"{header}.{forged}.{signature}"}, headers=desk())
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "qr"
-    assert "signature" in refused.json()["errors"][0]["message"]
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.qr" and refused.json()["code"] == "ecard-signature"
+    assert "签名" in refused.json()["errors"][0]["detail"]
     garbage = await client.post("/v1/cards/verify", json={"qr": "not-a-qr"}, headers=desk())
     assert garbage.status_code == 422
+    assert garbage.json()["code"] == "ecard-format"
     both = await client.post("/v1/cards/verify", json={"qr": qr, "card_no": card_no}, headers=desk())
     assert both.status_code == 422
+    assert both.json()["code"] == "card-or-qr"
+    by_number = await client.post("/v1/cards/verify", json={"card_no": card_no}, headers=desk())
+    assert by_number.status_code == 200 and by_number.json()["valid"] is True
 
     await client.post(f"/v1/cards/{card_no}/revoke", json={"reason": "lost", "note": "挂失"}, headers=clerk)
     after = (await client.post("/v1/cards/verify", json={"qr": qr}, headers=desk())).json()
     assert after["valid"] is False and after["reason"] == "reported_lost"
-    assert (await client.get(f"/v1/cards/{card_no}/ecard", headers=clerk)).status_code == 409
+    refused = await client.get(f"/v1/cards/{card_no}/ecard", headers=clerk)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "card-revoked"
 
 
 async def test_after_a_key_rotation_old_qr_codes_still_verify_and_new_ones_use_the_new_key(
-        client, issue_card, hospital, desk, token, settings, service_under_test, ecard_keys):
+        client, issue_card, hospital, desk, auth, settings, service_under_test, ecard_keys):
     await hospital()
     card_no = await issue_card("420102")
-    clerk = bearer(token(role="clerk", region="420102"))
+    clerk = auth(role="clerk", region="420102")
     old = (await client.get(f"/v1/cards/{card_no}/ecard", headers=clerk)).json()
     rotated = write_key_files(ecard_keys, rotate=True, name="ecard")  # what `tefu-keys rotate --name ecard` does
     async with app_client(service_under_test.create_app(settings, configure_logs=False)) as restarted:
@@ -86,8 +92,8 @@ async def test_after_a_key_rotation_old_qr_codes_still_verify_and_new_ones_use_t
 
 
 @pytest.mark.parametrize("role", ["hospital", "auditor", "agency"])
-async def test_only_clerks_make_ecards(client, issue_card, token, role):
+async def test_only_clerks_make_ecards(client, issue_card, auth, role):
     card_no = await issue_card("420102")
     extra = {"hospital": "H1"} if role == "hospital" else {"agency": "A1"} if role == "agency" else {}
-    response = await client.get(f"/v1/cards/{card_no}/ecard", headers=bearer(token(role=role, region="420102", **extra)))
+    response = await client.get(f"/v1/cards/{card_no}/ecard", headers=auth(role=role, region="420102", **extra))
     assert response.status_code == 403

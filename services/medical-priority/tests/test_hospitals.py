@@ -6,13 +6,12 @@ import io
 
 from openpyxl import Workbook
 
-from .conftest import bearer
 
 HEADING = "医院编码,医院名称,行政区划代码,医院等级,是否定点,减免项目\n"
 
 
-async def test_admins_put_hospitals_of_their_region(client, token):
-    admin = bearer(token(role="admin", region="420000"))
+async def test_admins_put_hospitals_of_their_region(client, auth):
+    admin = auth(role="admin", region="420000")
     body = {"name": "武汉市第一医院", "region_code": "420103", "level": "三级甲等", "designated": True,
             "fee_waivers": ["outpatient_registration", "outpatient_infusion"]}
     created = await client.put("/v1/hospitals/H420103001", json=body, headers=admin)
@@ -22,30 +21,50 @@ async def test_admins_put_hospitals_of_their_region(client, token):
                                headers=admin)
     assert changed.status_code == 200 and changed.json()["designated"] is False
     outside = await client.put("/v1/hospitals/H370306001", json={**body, "region_code": "370306"}, headers=admin)
-    assert outside.status_code == 403
-    clerk = bearer(token(role="clerk", region="420000"))
+    assert outside.status_code == 422
+    assert outside.json()["code"] == "region-outside-scope" and outside.json()["field"] == "body.region_code"
+    national = auth(role="admin", region="000000")
+    elsewhere = await client.put("/v1/hospitals/H370306001", json={**body, "region_code": "370306"}, headers=national)
+    assert elsewhere.status_code == 201
+    taken = await client.put("/v1/hospitals/H370306001", json=body, headers=admin)  # that code is Shandong's
+    assert taken.status_code == 403
+    assert taken.json()["code"] == "hospital-outside-region"
+    clerk = auth(role="clerk", region="420000")
     assert (await client.put("/v1/hospitals/H420103002", json=body, headers=clerk)).status_code == 403
     listed = (await client.get("/v1/hospitals", params={"region": "420103"}, headers=clerk)).json()
-    assert [h["code"] for h in listed] == ["H420103001"]
+    assert [h["code"] for h in listed["items"]] == ["H420103001"] and listed["next_cursor"] is None
+    first = (await client.get("/v1/hospitals", params={"limit": 1}, headers=national)).json()
+    assert [h["code"] for h in first["items"]] == ["H370306001"] and first["next_cursor"]
+    rest = (await client.get("/v1/hospitals", params={"limit": 1, "cursor": first["next_cursor"]},
+                             headers=national)).json()
+    assert [h["code"] for h in rest["items"]] == ["H420103001"] and rest["next_cursor"] is None
+    missing = await client.get("/v1/hospitals/H370306001", headers=clerk)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "hospital-not-found"
 
 
-async def test_waivers_need_a_designated_hospital_and_known_fees(client, token):
-    admin = bearer(token(role="admin", region="000000"))
+async def test_waivers_need_a_designated_hospital_and_known_fees(client, auth):
+    admin = auth(role="admin", region="000000")
     base = {"name": "某医院", "region_code": "420103", "level": "二级"}
     undesignated = await client.put("/v1/hospitals/H1", json={**base, "fee_waivers": ["outpatient_registration"]},
                                     headers=admin)
-    assert undesignated.status_code == 422 and "designated" in undesignated.json()["errors"][0]["message"]
+    assert undesignated.status_code == 422
+    assert undesignated.json()["code"] == "fee-waiver-not-designated"
+    assert undesignated.json()["field"] == "body.fee_waivers" and "定点" in undesignated.json()["errors"][0]["detail"]
     unknown = await client.put("/v1/hospitals/H2", json={**base, "designated": True, "fee_waivers": ["parking"]},
                                headers=admin)
-    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"].startswith("body.fee_waivers")
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"].startswith("body.fee_waivers")
     bad_level = await client.put("/v1/hospitals/H3", json={**base, "level": "四级"}, headers=admin)
-    assert bad_level.status_code == 422 and bad_level.json()["errors"][0]["field"] == "body.level"
+    assert bad_level.status_code == 422
+    assert bad_level.json()["errors"][0]["field"] == "body.level"
     bad_code = await client.put("/v1/hospitals/bad code!", json=base, headers=admin)
-    assert bad_code.status_code in (404, 422)
+    assert bad_code.status_code == 422
+    assert bad_code.json()["field"] == "path.code" and bad_code.json()["code"] == "string-pattern-mismatch"
 
 
-async def test_a_gbk_file_loads_its_good_rows_and_names_each_bad_one(client, token):
-    admin = bearer(token(role="admin", region="420000"))
+async def test_a_gbk_file_loads_its_good_rows_and_names_each_bad_one(client, auth):
+    admin = auth(role="admin", region="420000")
     text = HEADING + (
         "H420106101,湖北省人民医院,420106,三级甲等,是,普通门诊挂号费、急诊挂号费、普通门诊输液治疗费\n"
         "H420106102,武昌区社区卫生服务中心,420106,一级,否,\n"
@@ -58,7 +77,13 @@ async def test_a_gbk_file_loads_its_good_rows_and_names_each_bad_one(client, tok
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["created"] == 2 and report["updated"] == 0
-    assert [(i["row"], i["column"]) for i in report["rejected"]] == [(4, "行政区划代码"), (5, "减免项目"), (6, "行政区划代码")]
+    assert [(i["row"], i["column"], i["code"]) for i in report["rejected"]] == [
+        (4, "行政区划代码", "region-code-unknown"), (5, "减免项目", "fee-waiver-not-designated"),
+        (6, "行政区划代码", "region-outside-scope")]
+    # In Chinese, and without repeating the column the row names already.
+    assert [i["detail"] for i in report["rejected"]] == [
+        "地区码 429999 不是已知的 GB/T 2260 行政区划代码", "只有定点医院才能减免费用：请同时设为定点，或不填减免项目",
+        "370306 不在你的辖区 420000 之内"]
     hospital = (await client.get("/v1/hospitals/H420106101", headers=admin)).json()
     assert hospital["fee_waivers"] == ["outpatient_registration", "emergency_registration", "outpatient_infusion"]
     again = (await client.post("/v1/hospitals/import", headers=admin,
@@ -66,8 +91,8 @@ async def test_a_gbk_file_loads_its_good_rows_and_names_each_bad_one(client, tok
     assert again["created"] == 0 and again["unchanged"] == 2
 
 
-async def test_an_xlsx_file_and_a_file_that_cannot_be_read(client, token):
-    admin = bearer(token(role="admin", region="000000"))
+async def test_an_xlsx_file_and_a_file_that_cannot_be_read(client, auth):
+    admin = auth(role="admin", region="000000")
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADING.strip().split(","))
@@ -79,7 +104,13 @@ async def test_an_xlsx_file_and_a_file_that_cannot_be_read(client, token):
     assert report["created"] == 1 and report["rejected"] == []
     broken = await client.post("/v1/hospitals/import", headers=admin,
                                files={"file": ("x.csv", "编码,名称\nA,B\n".encode(), "text/csv")})
-    assert broken.status_code == 422 and "医院编码" in broken.json()["errors"][0]["message"]
+    assert broken.status_code == 422
+    assert broken.json()["code"] == "file-columns-missing" and "医院编码" in broken.json()["errors"][0]["detail"]
+    empty = await client.post("/v1/hospitals/import", headers=admin, files={"file": ("x.csv", b"", "text/csv")})
+    assert empty.status_code == 422
+    assert empty.json()["code"] == "file-unreadable" and empty.json()["field"] == "file"
     all_bad = await client.post("/v1/hospitals/import", headers=admin,
                                 files={"file": ("x.csv", (HEADING + "??,某,420106,二级,否,\n").encode(), "text/csv")})
-    assert all_bad.status_code == 422 and all_bad.json()["errors"][0]["field"] == "row 2.医院编码"
+    assert all_bad.status_code == 422
+    assert all_bad.json()["errors"][0]["field"] == "file.row2.医院编码"
+    assert all_bad.json()["code"] == "hospital-code-format"

@@ -41,7 +41,8 @@ async def test_a_lookup_whose_row_cannot_be_written_gives_no_answer(client, issu
         finally:
             async with database.engine.begin() as connection:
                 await connection.execute(text("ALTER TABLE lookup_log_away RENAME TO lookup_log"))
-        assert refused.status_code >= 500
+        assert refused.status_code == 503
+        assert refused.json()["code"] == "access-log-unavailable" and refused.headers["retry-after"] == "2"
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert "holder" not in refused.json() and "valid" not in refused.json()
         assert (await client.get(f"/v1/cards/{card_no}", headers=desk())).status_code == 200

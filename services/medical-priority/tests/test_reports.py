@@ -10,17 +10,16 @@ from openpyxl import load_workbook
 from tefu_common.db import Database
 from tefu_medical_priority.sync.models import MemberStanding
 
-from .conftest import bearer
 
 CHINA = timezone(timedelta(hours=8))
 
 
-async def test_cards_per_county_with_coverage(client, issue_card, token, database_url):
+async def test_cards_per_county_with_coverage(client, issue_card, auth, database_url):
     month = datetime.now(CHINA).strftime("%Y-%m")
     kept = await issue_card("420984", member_id=910001)
     revoked = await issue_card("420984", member_id=910002)
     await issue_card("420982", member_id=910003)
-    clerk = bearer(token(role="clerk", region="420900"))
+    clerk = auth(role="clerk", region="420900")
     await client.post(f"/v1/cards/{revoked}/revoke", json={"reason": "clerk_decision", "note": "核查"}, headers=clerk)
     database = Database(database_url)
     try:
@@ -30,7 +29,7 @@ async def test_cards_per_county_with_coverage(client, issue_card, token, databas
                                            since=date.today(), checked_at=datetime.now(timezone.utc)))
     finally:
         await database.dispose()
-    auditor = bearer(token(role="auditor", region="420900"))
+    auditor = auth(role="auditor", region="420900")
     report = await client.get("/v1/reports/cards", params={"region": "420900", "month": month}, headers=auditor)
     assert report.status_code == 200, report.text
     rows = {r["region_code"]: r for r in report.json()["regions"]}
@@ -50,7 +49,7 @@ async def test_cards_per_county_with_coverage(client, issue_card, token, databas
     assert all(r["issued"] == 0 and r["active_at_end"] == 0 for r in earlier["regions"])
 
 
-async def test_visits_per_hospital_and_holders_served(client, issue_card, hospital, desk, token):
+async def test_visits_per_hospital_and_holders_served(client, issue_card, hospital, desk, auth):
     await hospital("H420528001", region="420528", fee_waivers=["outpatient_registration"])
     card_no = await issue_card("420528", privileges=["fee_waiver"])
     other = await issue_card("420528")
@@ -60,7 +59,7 @@ async def test_visits_per_hospital_and_holders_served(client, issue_card, hospit
             "card_no": number, "department": "门诊", "services": ["registration"], "waivers": waived,
             "visited_at": now.isoformat()})
         assert response.status_code == 201, response.text
-    auditor = bearer(token(role="auditor", region="420500"))
+    auditor = auth(role="auditor", region="420500")
     body = (await client.get("/v1/reports/visits", params={"region": "420500", "month": now.strftime("%Y-%m")},
                              headers=auditor)).json()
     assert body["hospitals"] == [{"hospital_code": "H420528001", "hospital_name": "测试医院H420528001",
@@ -72,9 +71,11 @@ async def test_visits_per_hospital_and_holders_served(client, issue_card, hospit
     assert csv.content.decode("utf-8-sig").startswith("医院编码,医院名称")
 
 
-async def test_a_bad_report_request_names_the_field_and_regions_are_kept_apart(client, token):
-    auditor = bearer(token(role="auditor", region="420500"))
+async def test_a_bad_report_request_names_the_field_and_regions_are_kept_apart(client, auth):
+    auditor = auth(role="auditor", region="420500")
     bad = await client.get("/v1/reports/cards", params={"region": "420500", "month": "2026-13"}, headers=auditor)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "month"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.month" and bad.json()["code"] == "month-format"
     outside = await client.get("/v1/reports/cards", params={"region": "370306", "month": "2026-11"}, headers=auditor)
-    assert outside.status_code == 403
+    assert outside.status_code == 422
+    assert outside.json()["code"] == "region-outside-scope" and outside.json()["field"] == "query.region"

@@ -1,9 +1,14 @@
 """Tests of the payments service use the shared fixtures of tefu_common.testing."""
 
+import asyncio
 from pathlib import Path
 
+import httpx
+import orjson
 import pytest
 from pydantic import SecretStr
+
+from tefu_common.http_client import StaticTokenAuth
 
 from tefu_payments.main import create_app
 from tefu_payments.settings import PaymentsSettings
@@ -24,4 +29,71 @@ async def cut_off(settings, service_under_test):
     moved = settings.model_copy(update={"eligibility_url": "http://127.0.0.1:9", "registry_url": "http://127.0.0.1:9",
                                         "http_retries": 0, "auth": own_client})
     async with app_client(service_under_test.create_app(moved, configure_logs=False)) as http:
+        yield http
+
+
+class FakeUpstreams:
+    """The eligibility service and the registry as in-process fakes: a region's families, each
+    mother due 340.00 a month; ``refuse`` makes eligibility answer 422, ``delay`` slows its stream."""
+
+    def __init__(self) -> None:
+        self.members: list[int] = [70, 71, 72]
+        self.without_account: set[int] = set()
+        self.refuse: dict | None = None
+        self.delay = 0.0
+        self.entitlement_tokens: list[str] = []
+        self.payee_tokens: list[str] = []
+
+    async def eligibility(self, request: httpx.Request) -> httpx.Response:
+        self.entitlement_tokens.append(request.headers.get("authorization", ""))
+        if self.refuse is not None:
+            return httpx.Response(422, json=self.refuse, headers={"content-type": "application/problem+json"})
+        body = orjson.loads(request.content)
+        months = _months(body["from_month"], body["month"])
+        lines = [{"family_id": member * 10, "member_id": member, "role": "mother", "benefit": "special_assistance",
+                  "benefit_name": "计划生育家庭特别扶助金", "month": month, "period": month, "due_on": None,
+                  "amount": "340.00", "rule_id": "sa-urban-death", "citation": "国人口发〔2007〕78号"}
+                 for member in self.members for month in months]
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return httpx.Response(200, content=b"".join(orjson.dumps(line) + b"\n" for line in lines),
+                              headers={"content-type": "application/x-ndjson"})
+
+    async def registry(self, request: httpx.Request) -> httpx.Response:
+        self.payee_tokens.append(request.headers.get("authorization", ""))
+        wanted = orjson.loads(request.content)["member_ids"]
+        payees = [{"member_id": m, "name": "陈秀英", "id_number": "420106196204100022",
+                   "account_number": None if m in self.without_account else f"6222021{m:012d}", "holder": "陈秀英",
+                   "bank": "中国工商银行武昌支行"} for m in wanted]
+        return httpx.Response(200, json={"payees": payees, "missing": []})
+
+
+def _months(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+@pytest.fixture
+def fakes() -> FakeUpstreams:
+    return FakeUpstreams()
+
+
+@pytest.fixture
+def served_app(settings, service_under_test, fakes):
+    """The app calling the fakes (the registry with a service token of its own)."""
+    app = service_under_test.create_app(settings, configure_logs=False)
+    app.state.upstreams["eligibility"].transport = httpx.MockTransport(fakes.eligibility)
+    registry = app.state.upstreams["registry"]
+    registry.transport = httpx.MockTransport(fakes.registry)
+    registry.service_auth = StaticTokenAuth("payments-service-token")
+    return app
+
+
+@pytest.fixture
+async def served(served_app):
+    async with app_client(served_app) as http:
         yield http

@@ -4,39 +4,53 @@ from __future__ import annotations
 
 import pytest
 
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+BODY = {"region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-X"}
 
 
-async def test_eligibility_down_is_a_503_and_leaves_no_batch(cut_off, token):
-    admin = bearer(token(role="admin", region="000000"))
-    agency = await cut_off.post("/v1/agencies", json={"id": "ABC-X", "name": "测试银行", "region_code": "370306"},
-                                headers=admin)
-    assert agency.status_code == 201
-    clerk = bearer(token(role="clerk", region="370306", subject="clerk-x"))
-    body = {"region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-X"}
-    response = await cut_off.post("/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "k-1"})
+@pytest.fixture
+async def agency(cut_off, auth):
+    response = await cut_off.post("/v1/agencies", json={"id": "ABC-X", "name": "测试银行", "region_code": "370306"},
+                                  headers=auth(role="admin", region="000000"))
+    assert response.status_code == 201
+
+
+async def test_eligibility_down_is_a_503_and_leaves_no_batch(cut_off, auth, agency):
+    clerk = auth(role="clerk", region="370306", subject="clerk-x")
+    response = await cut_off.post("/v1/batches", json=BODY, headers={**clerk, "Idempotency-Key": "k-1",
+                                                                     "Accept-Language": "en"})
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert "eligibility" in response.json()["detail"] and response.headers["retry-after"]
-    assert (await cut_off.get("/v1/batches", headers=clerk)).json() == []
+    assert response.json()["code"] == "upstream-unavailable"
+    assert "eligibility" in response.json()["detail"]
+    assert response.headers["retry-after"]
+    assert (await cut_off.get("/v1/batches", headers=clerk)).json() == {"items": [], "next_cursor": None}
+
+
+async def test_the_503_is_in_chinese_by_default(cut_off, auth, agency):
+    response = await cut_off.post("/v1/batches", json=BODY, headers=auth(role="clerk", region="370306"))
+    assert response.status_code == 503
+    assert "资格服务" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
-    [({"period": "2020-13"}, "period"), ({"agency_id": "NOPE"}, "agency_id"), ({"region_code": "999999"}, "region_code")],
+    ("change", "field", "code"),
+    [({"period": "2020-13"}, "body.period", "period-format"),
+     ({"agency_id": "NOPE"}, "body.agency_id", "agency-not-found"),
+     ({"region_code": "999999"}, "body.region_code", "region-code-unknown")],
 )
-async def test_a_bad_request_names_the_field(cut_off, token, change, field):
-    clerk = bearer(token(role="clerk", region="370306"))
-    body = {"region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-X", **change}
-    response = await cut_off.post("/v1/batches", json=body, headers=clerk)
+async def test_a_bad_request_names_the_field(cut_off, auth, change, field, code):
+    response = await cut_off.post("/v1/batches", json={**BODY, **change}, headers=auth(role="clerk", region="370306"))
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
 
 
-async def test_only_clerks_prepare_and_only_in_their_region(cut_off, token):
-    body = {"region_code": "420102", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-X"}
-    assert (await cut_off.post("/v1/batches", json=body, headers=bearer(token(role="clerk", region="370306")))).status_code == 403
-    approver = bearer(token(role="approver", region="370306"))
-    assert (await cut_off.post("/v1/batches", json={**body, "region_code": "370306"}, headers=approver)).status_code == 403
+async def test_a_clerk_prepares_only_in_their_region(cut_off, auth):
+    response = await cut_off.post("/v1/batches", json={**BODY, "region_code": "420102"},
+                                  headers=auth(role="clerk", region="370306"))
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["field"]) == ("region-outside-scope", "body.region_code")
+
+
+async def test_approvers_do_not_prepare(cut_off, auth):
+    response = await cut_off.post("/v1/batches", json=BODY, headers=auth(role="approver", region="370306"))
+    assert response.status_code == 403

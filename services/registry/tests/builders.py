@@ -52,6 +52,3 @@ def family_body(
     body.update(extra)
     return body
 
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -13,6 +13,3 @@ from tefu_registry.settings import RegistrySettings
 def service_under_test() -> ServiceUnderTest:
     return ServiceUnderTest(Path(__file__).resolve().parents[1], RegistrySettings, create_app)
 
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

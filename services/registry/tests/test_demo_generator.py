@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections import Counter
 from datetime import date
 
@@ -10,6 +11,7 @@ import pytest
 
 from tefu_common.regions import region_table
 from tefu_common.resident_id import ResidentId
+from tefu_registry.demo import generator
 from tefu_registry.demo.generator import generate_families, jurisdiction_regions
 from tefu_registry.families.schemas import FamilyCreate
 
@@ -179,7 +181,20 @@ def test_custom_regions_and_bad_arguments() -> None:
     assert list(generate_families(0)) == []
 
 
-def test_streams_without_building_a_list() -> None:
-    stream = generate_families(200_000, seed=5)
-    assert inspect.isgenerator(stream)
-    assert sum(1 for _ in stream) == 200_000
+def test_streams_without_building_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request for a trillion families yields its first ones having built only those: the
+    families are made one at a time as they are taken, never gathered into a list first."""
+    built = []
+    make = generator._family
+
+    def counting(*args, **kwargs):
+        built.append(args[1])  # the external_ref
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(generator, "_family", counting)
+    stream = generate_families(10**12, seed=5, today=TODAY)
+    assert inspect.isgenerator(stream) and built == []
+    first = list(itertools.islice(stream, 3))
+    assert built == ["demo-5-1", "demo-5-2", "demo-5-3"]
+    assert [f["external_ref"] for f in first] == built
+    assert first == list(generate_families(3, seed=5, today=TODAY))  # the same families as a short run

@@ -6,7 +6,8 @@ from tefu_common.db import Database
 from tefu_registry.demo.seed import seed
 from tefu_registry.families.models import Family
 
-from .builders import bearer
+from tefu_common.testing import bearer
+
 
 
 async def test_seed_is_idempotent_and_yields_special_families(settings, client, token):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .builders import bearer, family_body
+from tefu_common.testing import bearer
+
+from .builders import family_body
 
 
 async def test_the_adoption_date_is_in_the_family_facts_and_in_the_stream(client, token):

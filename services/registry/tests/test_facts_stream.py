@@ -20,7 +20,9 @@ from tefu_registry.access_log.models import AccessLogEntry
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.families import facts
 
-from .builders import bearer, family_body
+from tefu_common.testing import bearer
+
+from .builders import family_body
 
 # Kinds that decide something together; a family's history draws on two of these groups.
 KIND_GROUPS = (

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .builders import bearer, family_body, id_number
+from tefu_common.testing import bearer
+
+from .builders import family_body, id_number
 
 
 async def register(client, token, body=None, region="370306"):
@@ -27,7 +29,7 @@ async def test_register_a_family_whose_child_died(client, token):
     assert roles["mother"]["bank_account"]["account_number"].startswith("*")
     status = family["status"]
     assert status["special_family"] is True and status["basis"] == "child_died"
-    assert status["reasons"][0] == {"code": "child_died", "on": "2019-03-10", "detail": "the only child died"}
+    assert status["reasons"][0] == {"code": "child_died", "on": "2019-03-10", "detail": "独生子女死亡"}
 
 
 async def test_id_number_errors_name_the_field(client, token):
@@ -36,9 +38,12 @@ async def test_id_number_errors_name_the_field(client, token):
     body["mother"]["id_number"] = good[:-1] + ("0" if good[-1] != "0" else "1")
     response = await client.post("/v1/families", json=body, headers=bearer(token(role="clerk")))
     assert response.status_code == 422
-    error = response.json()["errors"][0]
-    assert error["field"] == "body.mother.id_number"
-    assert "check character" in error["message"]
+    problem = response.json()
+    assert (problem["code"], problem["field"]) == ("resident-id-check-character", "body.mother.id_number")
+    [error] = problem["errors"]
+    assert error["code"] == "resident-id-check-character" and "校验码" in error["detail"]
+    english = await client.post("/v1/families", json=body, headers={**bearer(token(role="clerk")), "Accept-Language": "en"})
+    assert "check character" in english.json()["errors"][0]["detail"]
 
 
 async def test_typed_birth_date_and_sex_are_checked_against_the_id(client, token):
@@ -53,15 +58,17 @@ async def test_typed_birth_date_and_sex_are_checked_against_the_id(client, token
     response = await client.post("/v1/families", json=body, headers=bearer(token(role="clerk")))
     assert response.status_code == 422
     assert response.json()["errors"][0] == {
-        "field": "body.father.id_number", "message": "the ID number is a female's, not a father's", "type": "value_error",
+        "field": "body.father.id_number", "code": "id-number-wrong-sex", "detail": "这是女性的身份证号，不能是父亲的",
     }
 
 
 async def test_region_must_be_a_current_county_within_the_callers_region(client, token):
     city = await client.post("/v1/families", json=family_body("370300"), headers=bearer(token(role="clerk", region="370000")))
-    assert city.status_code == 422 and "not a county-level code" in city.json()["errors"][0]["message"]
+    assert city.status_code == 422
+    assert (city.json()["code"], city.json()["field"]) == ("region-not-county", "body.region_code")
     elsewhere = await client.post("/v1/families", json=family_body("420102"), headers=bearer(token(role="clerk", region="370306")))
-    assert elsewhere.status_code == 403
+    assert elsewhere.status_code == 422
+    assert (elsewhere.json()["code"], elsewhere.json()["field"]) == ("region-outside-scope", "body.region_code")
 
 
 async def test_second_family_with_the_same_parent_is_refused(client, token):
@@ -71,25 +78,27 @@ async def test_second_family_with_the_same_parent_is_refused(client, token):
     again["mother"] = body["mother"]
     response = await client.post("/v1/families", json=again, headers=bearer(token(role="clerk")))
     assert response.status_code == 409
-    assert response.json()["existing_family_id"] == first["id"]
+    assert (response.json()["code"], response.json()["existing_family_id"]) == ("parent-registered", first["id"])
     # A clerk of another region learns only that the parent is registered elsewhere.
     moved = family_body("420102")
     moved["mother"] = dict(body["mother"])
     response = await client.post("/v1/families", json=moved, headers=bearer(token(role="clerk", region="420102")))
     assert response.status_code == 409
-    assert response.json()["existing_family_id"] is None
+    assert (response.json()["code"], response.json()["existing_family_id"]) == ("parent-registered-elsewhere", None)
 
 
 async def test_other_regions_never_see_the_family(client, token):
     family = await register(client, token)
     hubei = bearer(token(role="clerk", region="420102"))
-    assert (await client.get(f"/v1/families/{family['id']}", headers=hubei)).status_code == 404
+    hidden = await client.get(f"/v1/families/{family['id']}", headers=hubei)
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "family-not-found"
     for path in ("history", "events", "facts", "status"):
         assert (await client.get(f"/v1/families/{family['id']}/{path}", headers=hubei)).status_code == 404
     patch = await client.patch(f"/v1/families/{family['id']}", json={"address": "x"}, headers=bearer(token(role="clerk", region="420102")))
     assert patch.status_code == 404
-    listed = (await client.get("/v1/families", params={"limit": 500}, headers=hubei)).json()["items"]
-    assert family["id"] not in {f["id"] for f in listed}
+    listed = (await client.get("/v1/families", headers=hubei)).json()
+    assert (listed["items"], listed["total"]) == ([], 0)
     mother_id = family["members"][0]["id_number"]
     assert (await client.get("/v1/families", params={"id_number": mother_id}, headers=hubei)).json()["items"] == []
     feed = (await client.get("/v1/changes", params={"limit": 1000}, headers=hubei)).json()["items"]
@@ -101,7 +110,7 @@ async def test_search_masks_names_and_id_numbers(client, token):
     family = await register(client, token, body)
     clerk = bearer(token(role="clerk"))
     by_id = (await client.get("/v1/families", params={"id_number": body["mother"]["id_number"].lower()}, headers=clerk)).json()
-    assert [f["id"] for f in by_id["items"]] == [family["id"]]
+    assert [f["id"] for f in by_id["items"]] == [family["id"]] and by_id["total"] == 1
     mother = next(p for p in by_id["items"][0]["parents"] if p["role"] == "mother")
     assert mother["name"] == "李*英"
     assert mother["id_number"] == "*" * 14 + body["mother"]["id_number"][-4:]
@@ -109,20 +118,25 @@ async def test_search_masks_names_and_id_numbers(client, token):
                                                            "event_kind": "child_died"}, headers=clerk)).json()
     assert family["id"] in {f["id"] for f in by_name["items"]}
     bad = await client.get("/v1/families", params={"id_number": "123"}, headers=clerk)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.id_number"
+    assert bad.status_code == 422
+    assert (bad.json()["code"], bad.json()["field"]) == ("resident-id-length", "query.id_number")
 
 
 async def test_cursor_pagination_visits_every_family_once(client, token):
     ids = {(await register(client, token, family_body("370306")))["id"] for _ in range(5)}
     clerk = bearer(token(role="clerk"))
-    seen, cursor = [], 0
+    seen, params = [], {"limit": 2}
     while True:
-        page = (await client.get("/v1/families", params={"cursor": cursor, "limit": 2}, headers=clerk)).json()
+        page = (await client.get("/v1/families", params=params, headers=clerk)).json()
+        assert page["total"] == 5
         seen += [f["id"] for f in page["items"]]
         if page["next_cursor"] is None:
             break
-        cursor = int(page["next_cursor"])
-    assert ids <= set(seen) and len(seen) == len(set(seen))
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    assert seen == sorted(ids)
+    bad = await client.get("/v1/families", params={"cursor": "not-a-cursor"}, headers=clerk)
+    assert bad.status_code == 422
+    assert (bad.json()["code"], bad.json()["field"]) == ("invalid-cursor", "query.cursor")
 
 
 async def test_roles_see_what_they_need(client, token):
@@ -147,9 +161,10 @@ async def test_every_read_is_in_the_access_log(client, token):
     await client.get(f"/v1/families/{family['id']}/history", headers=bearer(token(role="clerk", subject="clerk-3")))
     log = (await client.get("/v1/access-log", params={"family_id": family["id"]},
                             headers=bearer(token(role="auditor", region="370306")))).json()["items"]
-    reads = {(e["subject"], e["endpoint"]) for e in log}
-    assert ("approver-9", "GET /v1/families/{id}") in reads
-    assert ("clerk-3", "GET /v1/families/{id}/history") in reads
+    reads = [(e["subject"], e["endpoint"], e["region_code"]) for e in log]
+    assert reads == [("test-clerk", "POST /v1/families", "370306"),
+                     ("approver-9", "GET /v1/families/{family_id}", "370306"),
+                     ("clerk-3", "GET /v1/families/{family_id}/history", "370306")]
     elsewhere = (await client.get("/v1/access-log", params={"family_id": family["id"]},
                                   headers=bearer(token(role="auditor", region="420000")))).json()["items"]
     assert elsewhere == []
@@ -168,7 +183,7 @@ async def test_patch_changes_plain_fields_and_keeps_history(client, token):
     mother = next(m for m in response.json()["members"] if m["role"] == "mother")
     assert mother["phone"] == "13900001111" and mother["monthly_basic_pension"] == "180.50"
     assert response.json()["version"] == family["version"] + 1
-    history = (await client.get(f"/v1/families/{family['id']}/history", headers=clerk)).json()
+    history = (await client.get(f"/v1/families/{family['id']}/history", headers=clerk)).json()["items"]
     assert [h["kind"] for h in history] == ["family_registered", "family_updated"]
     update = history[-1]
     assert update["actor"] == "clerk-7"
@@ -178,3 +193,19 @@ async def test_patch_changes_plain_fields_and_keeps_history(client, token):
     assert changes["mother.monthly_basic_pension"]["old"] == "150.00"
     refused = await client.patch(f"/v1/families/{family['id']}", json={"region_code": "370302"}, headers=clerk)
     assert refused.status_code == 422
+    assert (refused.json()["code"], refused.json()["field"]) == ("extra-forbidden", "body.region_code")
+
+
+async def test_the_documented_registration_example_registers_as_it_stands(client, token):
+    """POST /v1/families' example in the OpenAPI document is a valid request (check characters and all)."""
+    document = (await client.get("/openapi.json")).json()
+    schema = document["components"]["schemas"]["FamilyCreate"]
+    [example] = schema["examples"]
+    response = await client.post("/v1/families", json=example, headers=bearer(token(role="clerk", region="370306")))
+    assert response.status_code == 201, response.text
+    family = response.json()
+    assert family["status"]["special_family"] is True
+    event = document["paths"]["/v1/families/{family_id}/events"]["post"]["requestBody"]["content"]["application/json"]
+    certified = event["examples"]["disability_certified"]["value"]
+    child = next(m for m in family["members"] if m["role"] == "child")
+    assert certified["certificate_no"] == f"{child['id_number']}{certified['category']}{certified['level']}"

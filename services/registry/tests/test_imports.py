@@ -8,7 +8,9 @@ from datetime import date, timedelta
 
 import openpyxl
 
-from .builders import bearer, id_number
+from tefu_common.testing import bearer
+
+from .builders import id_number
 
 HEADERS = ["户籍地区划代码", "户口性质", "母亲姓名", "母亲身份证号", "母亲银行账号", "母亲开户银行",
            "父亲姓名", "父亲身份证号", "子女姓名", "子女出生日期", "子女死亡日期"]
@@ -61,15 +63,27 @@ async def test_one_bad_check_digit_among_thousands(client, token):
     assert result["status"] == "finished"
     assert (result["total_rows"], result["accepted_rows"], result["rejected_rows"], result["duplicate_rows"]) == (1500, 1499, 1, 0)
     issues = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()
-    assert len(issues) == 1
-    assert issues[0]["row_number"] == 1214 and issues[0]["column"] == "母亲身份证号"
-    assert "check character" in issues[0]["reason"]
+    assert issues["next_cursor"] is None
+    [issue] = issues["items"]
+    expected = good[-1]
+    assert issue == {
+        "row_number": 1214, "outcome": "rejected", "column": "母亲身份证号", "code": "resident-id-check-character",
+        "detail": f"母亲身份证号：校验码应为“{expected}”，而不是“{table[1212]['母亲身份证号'][-1]}”",
+        "problems": [{"column": "母亲身份证号", "code": "resident-id-check-character",
+                      "detail": f"校验码应为“{expected}”，而不是“{table[1212]['母亲身份证号'][-1]}”"}],
+        "existing_family_id": None,
+    }
+    english = (await client.get(f"/v1/imports/{result['id']}/issues",
+                                headers={**bearer(token(role="clerk")), "Accept-Language": "en"})).json()["items"][0]
+    assert english["detail"].startswith("母亲身份证号: ") and "check character" in english["detail"]
 
     # The rejected row comes back as a file: fix it and upload again; only that row is added.
     rejected = await client.get(f"/v1/imports/{result['id']}/rejected", headers=bearer(token(role="clerk")))
     assert rejected.status_code == 200 and rejected.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(rejected.content.decode("utf-8-sig"))))
-    assert lines[0][:2] == ["原行号", "错误原因"] and lines[1][0] == "1214"
+    assert lines[0][:2] == ["原行号", "错误原因"]
+    # In Chinese, and the column named once (not "母亲身份证号: 母亲身份证号: …").
+    assert lines[1][:2] == ["1214", issue["detail"]]
     fixed = rejected.content.decode("utf-8-sig").replace(table[1212]["母亲身份证号"], good).encode()
     again = await upload(client, token, fixed, name="fixed.csv")
     assert again.status_code == 202
@@ -87,9 +101,14 @@ async def test_same_file_twice_creates_nothing_twice(client, token):
     bigger = await upload(client, token, csv_bytes(rows(21, start=5000)))
     result = await job(client, token, bigger.json()["id"])
     assert (result["accepted_rows"], result["duplicate_rows"], result["rejected_rows"]) == (1, 20, 0)
-    duplicates = (await client.get(f"/v1/imports/{result['id']}/issues", params={"outcome": "duplicate"},
+    duplicates = (await client.get(f"/v1/imports/{result['id']}/issues", params={"outcome": "duplicate", "limit": 15},
                                    headers=bearer(token(role="clerk")))).json()
-    assert all(d["existing_family_id"] for d in duplicates)
+    rest = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")),
+                             params={"outcome": "duplicate", "cursor": duplicates["next_cursor"]})).json()
+    shown = duplicates["items"] + rest["items"]
+    assert [d["row_number"] for d in shown] == list(range(2, 22)) and rest["next_cursor"] is None
+    assert all(d["existing_family_id"] and d["code"] == "parent-registered" and d["column"] is None for d in shown)
+    assert shown[0]["detail"] == f"这位父母已在家庭 {shown[0]['existing_family_id']} 中登记"
 
 
 async def test_gbk_file_detected_and_declared(client, token):
@@ -109,7 +128,8 @@ async def test_missing_column_refuses_the_whole_file(client, token):
     response = await upload(client, token, content)
     assert response.status_code == 422
     body = response.json()
-    assert body["errors"][0]["field"] == "body.file" and "户口性质" in body["detail"]
+    assert (body["code"], body["field"]) == ("columns-missing", "body.file")
+    assert body["detail"] == "body.file：缺少必填列：户口性质"
 
 
 async def test_duplicate_row_in_the_same_file(client, token):
@@ -118,8 +138,9 @@ async def test_duplicate_row_in_the_same_file(client, token):
     response = await upload(client, token, csv_bytes(table))
     result = await job(client, token, response.json()["id"])
     assert (result["accepted_rows"], result["rejected_rows"]) == (3, 1)
-    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()[0]
-    assert issue["row_number"] == 5 and "第 2 行" in issue["reason"]
+    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"][0]
+    assert (issue["row_number"], issue["code"], issue["column"]) == (5, "row-repeated", "母亲身份证号")
+    assert issue["detail"] == "母亲身份证号：与第 2 行的父母身份证号相同"
 
 
 async def test_xlsx_and_rules_of_the_register(client, token):
@@ -139,8 +160,8 @@ async def test_xlsx_and_rules_of_the_register(client, token):
     assert response.status_code == 202, response.text
     result = await job(client, token, response.json()["id"])
     assert (result["file_format"], result["accepted_rows"], result["rejected_rows"]) == ("xlsx", 1, 1)
-    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()[0]
-    assert issue["row_number"] == 3 and issue["column"] == "子女死亡日期"
+    issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"][0]
+    assert (issue["row_number"], issue["column"], issue["code"]) == (3, "子女死亡日期", "date-in-future")
     rejected = await client.get(f"/v1/imports/{result['id']}/rejected", headers=bearer(token(role="clerk")))
     assert openpyxl.load_workbook(io.BytesIO(rejected.content)).active.max_row == 2
 
@@ -149,6 +170,8 @@ async def test_rows_outside_the_clerks_region_are_rejected_and_jobs_are_scoped(c
     response = await upload(client, token, csv_bytes(rows(1, region="420102", start=9500)))
     result = await job(client, token, response.json()["id"])
     assert result["rejected_rows"] == 1
+    [issue] = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"]
+    assert (issue["column"], issue["code"]) == ("户籍地区划代码", "region-outside-scope")
     elsewhere = await client.get(f"/v1/imports/{result['id']}", headers=bearer(token(role="clerk", region="420102")))
     assert elsewhere.status_code == 404
 

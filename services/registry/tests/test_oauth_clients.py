@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 
-from .conftest import bearer
+from tefu_common.testing import bearer
 
 
 def _id(prefix: str) -> str:
@@ -71,7 +71,8 @@ async def test_wrong_secret_and_unknown_client_look_the_same(client, token):
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["error"] == "invalid_client"
-        assert response.json()["detail"] == "client authentication failed"
+        assert response.json()["code"] == "client-authentication-failed"
+        assert response.json()["detail"] == "客户端认证失败"
         assert response.headers["www-authenticate"].startswith("Basic")
 
 
@@ -98,7 +99,7 @@ async def test_registration_errors_name_the_field(client, token):
         "/v1/oauth-clients", json={"client_id": _id("his"), "role": "hospital", "region": "370306"}, headers=bearer(admin)
     )
     assert missing_hospital.status_code == 422
-    assert missing_hospital.json()["errors"][0]["field"] == "body.hospital"
+    assert (missing_hospital.json()["code"], missing_hospital.json()["field"]) == ("institution-missing", "body.hospital")
 
     excess_scope = await client.post(
         "/v1/oauth-clients",
@@ -106,13 +107,14 @@ async def test_registration_errors_name_the_field(client, token):
         headers=bearer(admin),
     )
     assert excess_scope.status_code == 422
-    assert "may not hold scope(s): clients:manage" in excess_scope.json()["errors"][0]["message"]
+    assert excess_scope.json()["code"] == "scope-not-allowed"
+    assert excess_scope.json()["errors"][0]["detail"] == "hospital 角色不能持有这些权限范围：clients:manage"
 
     bad_region = await client.post(
         "/v1/oauth-clients", json={"client_id": _id("svc"), "role": "service", "region": "999999"}, headers=bearer(admin)
     )
     assert bad_region.status_code == 422
-    assert bad_region.json()["errors"][0]["field"] == "body.region"
+    assert (bad_region.json()["code"], bad_region.json()["field"]) == ("region-code-unknown", "body.region")
 
 
 async def test_region_scoping_of_client_administration(client, token):
@@ -122,12 +124,15 @@ async def test_region_scoping_of_client_administration(client, token):
         json={"client_id": _id("his"), "role": "hospital", "region": "420102", "hospital": "H1"},
         headers=bearer(zhoucun_admin),
     )
-    assert outside.status_code == 403
+    assert outside.status_code == 422
+    assert (outside.json()["code"], outside.json()["field"]) == ("region-outside-scope", "body.region")
 
     hubei_admin = token(role="admin", region="420000")
     hubei_client = await _register(client, hubei_admin, client_id=_id("his"), role="hospital", region="420102", hospital="H2")
     listed = (await client.get("/v1/oauth-clients", headers=bearer(zhoucun_admin))).json()
-    assert hubei_client["client_id"] not in {c["client_id"] for c in listed}
+    assert listed == {"items": [], "next_cursor": None}
+    mine = (await client.get("/v1/oauth-clients", headers=bearer(hubei_admin))).json()
+    assert [c["client_id"] for c in mine["items"]] == [hubei_client["client_id"]]
     hidden = await client.get(f"/v1/oauth-clients/{hubei_client['client_id']}", headers=bearer(zhoucun_admin))
     assert hidden.status_code == 404
     seen = await client.get(f"/v1/oauth-clients/{hubei_client['client_id']}", headers=bearer(hubei_admin))
@@ -142,6 +147,7 @@ async def test_duplicate_client_is_a_conflict(client, token):
         "/v1/oauth-clients", json={"client_id": client_id, "role": "service", "region": "370306"}, headers=bearer(admin)
     )
     assert again.status_code == 409
+    assert again.json()["code"] == "client-exists"
 
 
 async def test_revoked_client_loses_its_tokens_and_gets_no_new_ones(client, token):
@@ -155,9 +161,11 @@ async def test_revoked_client_loses_its_tokens_and_gets_no_new_ones(client, toke
     assert revoked.status_code == 200 and revoked.json()["revoked_by"] == "test-admin"
 
     refused = await client.get("/v1/whoami", headers=bearer(issued))
-    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
-    again = await client.post("/oauth/token", data=form)
-    assert again.status_code == 401 and again.json()["detail"] == "client has been revoked"
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token-revoked"
+    again = await client.post("/oauth/token", data=form, headers={"Accept-Language": "en"})
+    assert again.status_code == 401
+    assert (again.json()["code"], again.json()["detail"]) == ("client-revoked", "client has been revoked")
     listed = (await client.get("/oauth/revocations")).json()
     assert created["client_id"] in {c["client_id"] for c in listed["clients"]}
 
@@ -172,7 +180,8 @@ async def test_secret_rotation(client, token):
     form = {"grant_type": "client_credentials", "client_id": created["client_id"]}
     old = await client.post("/oauth/token", data={**form, "client_secret": created["client_secret"]})
     new = await client.post("/oauth/token", data={**form, "client_secret": new_secret})
-    assert (old.status_code, new.status_code) == (401, 200)
+    assert old.status_code == 401
+    assert new.status_code == 200
 
 
 async def test_secrets_are_stored_hashed(client, token, settings):

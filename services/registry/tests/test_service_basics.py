@@ -7,7 +7,7 @@ import pytest
 from tefu_common.testing import app_client, scratch_database
 from tefu_registry.main import create_app
 
-from .conftest import bearer
+from tefu_common.testing import bearer
 
 
 async def test_health_and_readiness(client):
@@ -51,20 +51,22 @@ async def test_unknown_route_is_problem_json(client):
 
 
 @pytest.mark.parametrize(
-    ("body", "field", "message"),
+    ("body", "field", "code", "message"),
     [
-        ({"role": "service", "region": "370306"}, "body.client_id", "Field required"),
-        ({"client_id": "Bad Id", "role": "service", "region": "370306"}, "body.client_id", "String should match pattern"),
-        ({"client_id": "svc-x", "role": "mayor", "region": "370306"}, "body.role", "Input should be"),
+        ({"role": "service", "region": "370306"}, "body.client_id", "missing", "必须填写"),
+        ({"client_id": "Bad Id", "role": "service", "region": "370306"}, "body.client_id", "string-pattern-mismatch",
+         "格式不对"),
+        ({"client_id": "svc-x", "role": "mayor", "region": "370306"}, "body.role", "enum", "应为以下之一"),
     ],
 )
-async def test_validation_errors_list_the_fields(client, token, body, field, message):
+async def test_validation_errors_list_the_fields(client, token, body, field, code, message):
     response = await client.post("/v1/oauth-clients", json=body, headers=bearer(token(role="admin", region="370306")))
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"].endswith("/validation-error") and problem["status"] == 422
-    assert problem["errors"][0]["field"] == field
-    assert message in problem["errors"][0]["message"]
+    assert (problem["code"], problem["field"]) == (code, field)
+    assert problem["errors"][0]["field"] == field and problem["errors"][0]["code"] == code
+    assert message in problem["errors"][0]["detail"]
 
 
 async def test_openapi_documents_the_issuer(client):

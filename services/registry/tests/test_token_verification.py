@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tefu_common.auth import Role, SigningKey, TokenIssuer, scopes_for
 
-from .conftest import bearer
+from tefu_common.testing import bearer
 
 PROBLEM = "application/problem+json"
 
@@ -32,7 +32,8 @@ def _claims(**overrides) -> dict:
 
 
 async def _assert_401(client, headers: dict, detail_contains: str) -> None:
-    response = await client.get("/v1/whoami", headers=headers)
+    # In English, the language an integrator debugging a token is likeliest to ask for.
+    response = await client.get("/v1/whoami", headers={**headers, "Accept-Language": "en"})
     assert response.status_code == 401, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
@@ -149,7 +150,8 @@ async def test_valid_token_of_another_role_is_403(client, token):
     response = await client.get("/v1/oauth-clients", headers=bearer(clerk))
     assert response.status_code == 403
     assert response.headers["content-type"].startswith(PROBLEM)
-    assert response.json()["detail"] == "role clerk may not call this; allowed roles: admin"
+    assert response.json()["code"] == "role-not-allowed"
+    assert response.json()["detail"] == "角色 clerk 不能调用此接口；可以调用的角色：admin"
 
 
 async def test_admin_token_narrowed_to_other_scopes_is_403(client, token):

@@ -1,15 +1,16 @@
 """The application factory every service uses.
 
 It wires what each service has in common, so a service's ``main.py`` only adds its routers:
-JSON logs with request ids, problem+json errors, Prometheus metrics, the database and its
-monitor, token verification, field encryption, and the endpoints ``/healthz``, ``/readyz``,
-``/metrics`` and ``GET /v1/whoami``.
+logs with request ids, problem+json errors and the OpenAPI document that declares them, the
+offline ``/docs`` and ``/redoc``, Prometheus metrics, the database and its monitor, token
+verification, field encryption, the clients of other services (``upstreams``), and the endpoints
+``/healthz``, ``/readyz``, ``/metrics`` and ``GET /v1/whoami``.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,14 +23,18 @@ from pydantic import BaseModel, Field
 
 from tefu_common.auth import Authenticated, KeySet, NoRevocations, RemoteRevocationList, TokenVerifier
 from tefu_common.db import Database, DatabaseGateMiddleware, DatabaseMonitor
-from tefu_common.errors import PROBLEM_JSON, install_error_handlers
+from tefu_common.docs import install_docs
+from tefu_common.errors import PROBLEM_BASE, PROBLEM_JSON, install_error_handlers
 from tefu_common.field_crypto import BlindIndex, FieldCipher, KeyRing, configure_field_crypto
 from tefu_common.logs import configure_logging, log_request
+from tefu_common.i18n import Text
 from tefu_common.metrics import Metrics
 from tefu_common.migrations import current_revisions, head_revisions
+from tefu_common.openapi import install_openapi, problems
 from tefu_common.regions import RegionTable
 from tefu_common.request_context import RequestIdMiddleware
 from tefu_common.settings import ServiceSettings
+from tefu_common.upstream import Upstream, service_auth_from
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -40,14 +45,18 @@ class InstitutionOut(BaseModel):
 
 
 class WhoAmI(BaseModel):
-    subject: str
-    role: str
-    scopes: list[str]
+    model_config = {"json_schema_extra": {"examples": [{
+        "subject": "clerk-zhang", "role": "clerk", "scopes": ["families:read", "families:write"], "region": "370306",
+        "region_name": "周村区", "institution": None, "client_id": None, "expires_at": "2026-12-01T12:00:00Z"}]}}
+
+    subject: str = Field(description="Who the token was issued to.")
+    role: str = Field(description="admin, clerk, approver, agency, hospital, auditor or service.")
+    scopes: list[str] = Field(description="What the token allows.")
     region: str = Field(description="GB/T 2260 code the caller is scoped to; 000000 is the whole country.")
-    region_name: str | None
-    institution: InstitutionOut | None
-    client_id: str | None
-    expires_at: datetime
+    region_name: str | None = Field(description="The region's name (全国 for 000000).")
+    institution: InstitutionOut | None = Field(description="The hospital or agency a machine client acts for.")
+    client_id: str | None = Field(description="The OAuth client that got the token, if any.")
+    expires_at: datetime = Field(description="When the token stops being accepted.")
 
 
 def token_verifier_from_settings(settings: ServiceSettings) -> TokenVerifier:
@@ -83,13 +92,20 @@ def configure_encryption(settings: ServiceSettings) -> None:
 def _health_router(migrations_dir: Path) -> APIRouter:
     router = APIRouter(tags=["health"])
     heads = head_revisions(migrations_dir)  # read once: the migration scripts do not change at run time
-    problem = {"content": {PROBLEM_JSON: {}}, "description": "Not ready (problem+json names the failed check)."}
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get("/healthz", summary="存活检查：进程在应答", description=(
+        "Liveness: answers 200 as long as the process runs, without touching the database (for a load "
+        "balancer's or Kubernetes' liveness probe)."),
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database reachable and migrated to head", responses={503: problem})
+    @router.get("/readyz", summary="就绪检查：数据库可达且已迁移到最新", description=(
+        "Readiness: 200 when the database answers and its schema is at the migrations' head; otherwise 503 "
+        "naming the failed check (for a readiness probe: send no traffic until it is 200)."),
+        responses={200: {"content": {"application/json": {"example": {
+            "status": "ready", "checks": {"database": "ok", "schema": "ok"}}}}},
+            **problems(**{"503": "未就绪：数据库不可达或未迁移到最新（Not ready: `checks` names the failed check）"})})
     async def readyz(request: Request) -> Any:
         app = request.app
         monitor: DatabaseMonitor = app.state.database_monitor
@@ -106,8 +122,9 @@ def _health_router(migrations_dir: Path) -> APIRouter:
         if all(v == "ok" for v in checks.values()):
             return {"status": "ready", "checks": checks}
         failed = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+        title = Text("未就绪", "Not ready")
         return JSONResponse(
-            {"type": "https://tefu.example.cn/problems/not-ready", "title": "Not ready", "status": 503,
+            {"type": PROBLEM_BASE + "not-ready", "title": title.render(), "status": 503, "code": "not-ready",
              "detail": failed, "checks": checks},
             status_code=503,
             media_type=PROBLEM_JSON,
@@ -122,8 +139,9 @@ def _whoami_router() -> APIRouter:
     @router.get(
         "/whoami",
         response_model=WhoAmI,
-        summary="Who the bearer token says you are",
-        description="Any valid token. Returns subject, role, scopes, region and bound institution.",
+        summary="我是谁：令牌所代表的身份",
+        description="Any valid token. Returns subject, role, scopes, region and bound institution: the quickest "
+                    "way to check a token before calling anything else.",
     )
     async def whoami(caller: Authenticated) -> WhoAmI:
         return WhoAmI(
@@ -153,10 +171,13 @@ def create_service_app(
     token_verifier: TokenVerifier | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    upstreams: Mapping[str, tuple[Text, str]] = {},
     configure_logs: bool = True,
 ) -> FastAPI:
+    """``upstreams``: the other services this one calls, by name: (what people call it, base URL)."""
     if configure_logs:
-        configure_logging(settings.service_name, settings.log_level)
+        configure_logging(settings.service_name, settings.log_level, log_format=settings.log_format,
+                          log_dir=settings.log_dir)
     configure_encryption(settings)
     database = Database(settings.database_url, connect_timeout=settings.database_connect_timeout_seconds)
     monitor = DatabaseMonitor(database)
@@ -177,17 +198,29 @@ def create_service_app(
         finally:
             for hook in on_shutdown:
                 await hook(app)
+            for upstream in app.state.upstreams.values():
+                await upstream.aclose()
             await monitor.stop()
             await database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    # docs_url=None, redoc_url=None: FastAPI's own pages load Swagger UI from a CDN (see docs.py).
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.settings = settings
+    service_auth = service_auth_from(settings)  # one token cache for every upstream
+    app.state.upstreams = {
+        name: Upstream(name, label, url, service_auth=service_auth, timeout=settings.http_timeout_seconds,
+                       retries=settings.http_retries)
+        for name, (label, url) in upstreams.items()
+    }
     app.state.database = database
     app.state.database_monitor = monitor
     app.state.metrics = metrics
     app.state.token_verifier = token_verifier or token_verifier_from_settings(settings)
 
     install_error_handlers(app)
+    install_docs(app)
+    install_openapi(app)
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     # The service's own routes first: a request is matched against routes in order.
     for router in routers:

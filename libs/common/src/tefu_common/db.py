@@ -21,10 +21,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tefu_common.connectivity import is_connection_error, is_sqlite_error
+from tefu_common.errors import DatabaseUnavailable, error_response
 
 log = logging.getLogger("tefu.db")
 
@@ -99,38 +101,18 @@ def create_engine(url: str, *, connect_timeout: float = 5.0) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
-        pool_timeout=connect_timeout,
+        # A request waits this long for a free connection of the pool: a burst of slow requests
+        # (twenty batch builds at once) queues instead of failing; an unreachable server is
+        # caught sooner by the connect timeout below and the monitor.
+        pool_timeout=POOL_WAIT_SECONDS,
         connect_args={"timeout": connect_timeout},
     )
 
 
-_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, ConnectionError, asyncio.TimeoutError, PoolTimeoutError)
+POOL_WAIT_SECONDS = 60.0
 
-
-def is_connection_error(exc: BaseException) -> bool:
-    """True when ``exc`` means the database could not be reached (not a bad query)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, (OperationalError, InterfaceError)) and not is_sqlite_error(current):
-            return True
-        if isinstance(current, _CONNECTION_ERRORS):
-            return True
-        name = type(current).__name__
-        if name in ("PostgresConnectionError", "CannotConnectNowError", "ConnectionDoesNotExistError"):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def is_sqlite_error(exc: DBAPIError) -> bool:
-    # SQLite reports constraint and syntax problems as OperationalError too; only
-    # "unable to open" means the database itself is unreachable.
-    module = type(exc.orig).__module__ if exc.orig is not None else ""
-    return module.startswith("sqlite3") and "unable to open" not in str(exc.orig)
+__all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession", "NAMING_CONVENTION", "UtcDateTime",
+           "create_engine", "is_connection_error", "is_sqlite", "is_sqlite_error", "new_metadata", "normalise_url"]
 
 
 class Database:
@@ -141,15 +123,31 @@ class Database:
         self.connect_timeout = connect_timeout
         self.engine = create_engine(self.url, connect_timeout=connect_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._probe: AsyncEngine | None = None
 
     async def ping(self) -> None:
-        """Raise if the database cannot answer ``SELECT 1`` within the connect timeout."""
+        """Raise if the database cannot answer ``SELECT 1`` within the connect timeout.
+
+        On PostgreSQL the probe opens a connection of its own, outside the request pool: when slow
+        requests hold every pooled connection the database is busy, not down, and a probe waiting
+        in the pool's queue would time out and shut the gate on every other request.
+        """
+        engine = self._probe_engine() if not is_sqlite(self.url) else self.engine
         async with asyncio.timeout(self.connect_timeout + 1):
-            async with self.engine.connect() as connection:
+            async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
+
+    def _probe_engine(self) -> AsyncEngine:
+        if self._probe is None:
+            self._probe = create_async_engine(self.url, poolclass=NullPool,
+                                              connect_args={"timeout": self.connect_timeout})
+        return self._probe
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._probe is not None:
+            await self._probe.dispose()
+            self._probe = None
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -235,10 +233,6 @@ class DatabaseGateMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.monitor.available and not scope["path"].startswith(self.OPEN_PATHS):
-            from tefu_common.errors import DatabaseUnavailable, problem_response
-
-            error = DatabaseUnavailable()
-            response = problem_response(error.status, error.to_problem(scope["path"]), error.headers)
-            await response(scope, receive, send)
+            await error_response(DatabaseUnavailable(), scope["path"])(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 
 import httpx
 
@@ -119,13 +119,6 @@ class StaticTokenAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
-
-    @classmethod
-    def forwarded(cls, headers: Mapping[str, str]) -> StaticTokenAuth:
-        """The incoming request's own bearer token, passed on: the called service then applies the
-        caller's region and roles and logs reads under the caller, not under this service."""
-        header = headers.get("authorization", "")
-        return cls(header.split(" ", 1)[1] if " " in header else "")
 
 
 async def _attach_request_id(request: httpx.Request) -> None:

@@ -1,9 +1,24 @@
-"""JSON logs, one object a line, each carrying the service name and the request id."""
+"""Logs: JSON lines for machines, short lines for a person at a terminal.
+
+Two formats (setting ``LOG_FORMAT``):
+
+- ``json`` (the default; containers and log collectors): one JSON object a line on stdout, each
+  carrying the service name and the request id;
+- ``console`` (``make run``): one short line a request (time, service, method, path, status,
+  milliseconds, request id) and every warning, readable as they scroll by. Requests that one
+  service makes of another (the change-feed follower polls every few seconds), health checks and
+  background progress are left out of the terminal (``LOG_LEVEL=DEBUG`` shows everything).
+
+With ``LOG_DIR`` set, every line also goes in full JSON to ``<LOG_DIR>/<service>.log``, whatever
+the terminal shows. ``LOG_LEVEL`` sets what reaches the terminal (``WARNING``: warnings only); the
+file always keeps INFO and above.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 import threading
 import time
 from datetime import datetime, timezone
@@ -112,30 +127,88 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
                     return
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Route the root logger (and uvicorn's) to stdout as JSON."""
-    global _direct
-    handler = BatchedStreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
-    _direct = handler
+class ConsoleFormatter(logging.Formatter):
+    """``20:41:07 registry  WARNING database became unreachable`` (and the request id, if any)."""
+
+    LEVELS = {"WARNING": "警告 WARNING", "ERROR": "错误 ERROR", "CRITICAL": "严重 CRITICAL"}
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = time.strftime("%H:%M:%S", time.localtime(record.created))
+        level = self.LEVELS.get(record.levelname, record.levelname)
+        line = f"{when} {self.service:<16} {level} {record.getMessage()}"
+        request_id = current_request_id()
+        if request_id:
+            line += f"  [{request_id[:8]}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+    def access_line(self, method: str, path: str, status: int, duration_ms: float) -> str:
+        when = time.strftime("%H:%M:%S")
+        request_id = current_request_id() or ""
+        return f"{when} {self.service:<16} {method:<6} {path} {status} {duration_ms:.0f} ms  [{request_id[:8]}]"
+
+
+def _for_a_person(record: logging.LogRecord) -> bool:
+    """What a terminal shows: requests and warnings. Background progress (the card follower's
+    family-by-family lines, uvicorn's start-up) stays in the file, unless LOG_LEVEL=DEBUG."""
+    return record.levelno >= logging.WARNING or record.name == "tefu.access" or (
+        _terminal is not None and _terminal.level <= logging.DEBUG)
+
+
+def configure_logging(service: str, level: str = "INFO", *, log_format: str = "json", log_dir: Path | None = None) -> None:
+    """Route the root logger (and uvicorn's) to stdout, as JSON or console lines, and to a file."""
+    global _terminal, _file
+    _terminal = BatchedStreamHandler(sys.stdout)
+    _terminal.setFormatter(ConsoleFormatter(service) if log_format == "console" else JsonFormatter(service))
+    _terminal.setLevel(level.upper())
+    if log_format == "console":
+        _terminal.addFilter(_for_a_person)
+    handlers: list[logging.Handler] = [_terminal]
+    _file = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        _file = BatchedStreamHandler((log_dir / f"{service}.log").open("a", encoding="utf-8"))
+        _file.setFormatter(JsonFormatter(service))
+        _file.setLevel(logging.INFO)
+        handlers.append(_file)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    root.handlers[:] = handlers
+    terminal_level = logging.getLevelName(level.upper())
+    root.setLevel(min(terminal_level, logging.INFO) if _file else terminal_level)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # The access log below replaces uvicorn's, which knows nothing of request ids.
+    # The access log below replaces uvicorn's, which knows nothing of request ids; httpx's own line
+    # per call (half of a busy terminal) says less than the access line of the service called.
     logging.getLogger("uvicorn.access").disabled = True
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 _access = logging.getLogger("tefu.access")
-_direct: BatchedStreamHandler | None = None  # the handler configure_logging installed
+_terminal: BatchedStreamHandler | None = None  # the handlers configure_logging installed
+_file: BatchedStreamHandler | None = None
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _between_services(scope: Scope) -> bool:
+    if scope["path"] in _QUIET_PATHS:
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"user-agent":
+            return value == b"tefu-service"
+    return False
 
 
 def log_request(scope: Scope, status: int, seconds: float) -> None:
     """One log line a request: method, path, status, duration (called as each request ends).
 
-    With the JSON handler of configure_logging as the only one, the line is made and handed to it
+    With the handlers of configure_logging as the only ones, the line is made and handed to them
     directly: the same line a LogRecord would give, for a fifth of the cost, on every request.
     Anywhere else (a test's own handlers) it goes through logging as usual.
     """
@@ -143,9 +216,15 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
         return
     duration_ms = round(seconds * 1000, 2)
     root = logging.getLogger()
-    if _direct is not None and root.handlers == [_direct] and not _access.handlers and not _access.filters \
-            and isinstance(_direct.formatter, JsonFormatter):
-        _direct.add_line(_direct.formatter.access_line(scope["method"], scope["path"], status, duration_ms))
+    installed = [h for h in (_terminal, _file) if h is not None]
+    if installed and root.handlers == installed and not _access.handlers and not _access.filters:
+        method, path = scope["method"], scope["path"]
+        if _file is not None:
+            _file.add_line(_file.formatter.access_line(method, path, status, duration_ms))  # type: ignore[union-attr]
+        terminal = _terminal
+        if terminal is not None and terminal.level <= logging.INFO and not (
+                isinstance(terminal.formatter, ConsoleFormatter) and _between_services(scope)):
+            terminal.add_line(terminal.formatter.access_line(method, path, status, duration_ms))  # type: ignore[union-attr]
         return
     _access.info("%s %s %s", scope["method"], scope["path"], status, extra={
         "method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms})

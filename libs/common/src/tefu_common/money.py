@@ -33,6 +33,8 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
+from tefu_common.errors import Invalid
+
 __all__ = [
     "Money",
     "MoneyDecimal",
@@ -195,16 +197,17 @@ def parse_money_decimal(value: Any) -> Decimal:
     if isinstance(value, Money):
         return value.amount
     if isinstance(value, float):
-        raise ValueError('money must be sent as a string such as "610.50", not a floating-point number')
+        raise Invalid("money-not-a-string", '金额应以文字发送，如 "610.50"，不能是浮点数',
+                      'money must be sent as a string such as "610.50", not a floating-point number')
     if isinstance(value, str):
         value = value.strip()
     try:
         amount = _to_decimal(value)
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise Invalid("money-invalid", f"不是有效的金额：{exc}", str(exc)) from None
     quantized = _quantize(amount, ROUND_HALF_UP)
     if quantized != amount:
-        raise ValueError("money has at most two decimal places")
+        raise Invalid("money-decimal-places", "金额最多两位小数", "money has at most two decimal places")
     return quantized
 
 

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tefu_common.i18n import negotiate, reset_language, set_language
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("tefu_request_id", default=None)
 # A caller's id is reused only if it looks like an id: it ends up in logs and headers.
@@ -35,8 +37,9 @@ def set_request_id(value: str | None) -> None:
 class RequestIdMiddleware:
     """Pure ASGI middleware so the id is set before any other middleware or handler runs.
 
-    It is also where each request is observed once it is answered (``on_done``: the access log
-    line and the metrics), so a request passes one wrapper for all three instead of three.
+    It is also where the language of the request is chosen (``Accept-Language``) and where each
+    request is observed once it is answered (``on_done``: the access log line and the metrics), so
+    a request passes one wrapper for all of these instead of one each.
     """
 
     def __init__(self, app: ASGIApp, on_done: Callable[[Scope, int, float], None] | None = None) -> None:
@@ -48,12 +51,15 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = None
+        accept_language = None
         for name, value in scope.get("headers", []):
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = incoming if incoming and _ACCEPTABLE.match(incoming) else new_request_id()
         token = _request_id.set(request_id)
+        language = set_language(negotiate(accept_language))
         started = time.perf_counter()
         status = 500  # if no response ever started
         header = (b"x-request-id", request_id.encode("latin-1"))
@@ -71,6 +77,7 @@ class RequestIdMiddleware:
             if self.on_done is not None:
                 self.on_done(scope, status, time.perf_counter() - started)
             _request_id.reset(token)
+            reset_language(language)
 
 
 class ResponseStatus:

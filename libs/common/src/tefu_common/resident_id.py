@@ -37,6 +37,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
+from tefu_common.errors import Invalid
 from tefu_common.masking import mask_id_number
 from tefu_common.regions import region_table
 
@@ -60,18 +61,18 @@ _DIGITS = frozenset("0123456789")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
-class ResidentIdError(ValueError):
+class ResidentIdError(Invalid):
     """An ID number failed validation.
 
     ``reason`` is stable and machine-readable (``type``, ``length``,
-    ``characters``, ``check_character``, ``birth_date``, ``region``); the message
-    tells a person exactly what is wrong.
+    ``characters``, ``check_character``, ``birth_date``, ``region``), and so is the
+    error code made of it (``resident-id-check-character``); the message, in Chinese
+    and English, tells a person exactly what is wrong.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, zh: str, en: str) -> None:
+        super().__init__("resident-id-" + reason.replace("_", "-"), zh, en)
         self.reason = reason
-        self.message = message
 
 
 def check_character(first17: str) -> str:
@@ -82,14 +83,15 @@ def check_character(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
-def _bad_character(text: str, allowed_last: frozenset[str] = _DIGITS) -> str | None:
-    """Describe the first character out of place, or ``None`` if all are fine."""
+def _bad_character(text: str, allowed_last: frozenset[str] = _DIGITS) -> tuple[str, str] | None:
+    """Describe the first character out of place (Chinese, English), or ``None`` if all are fine."""
     for i, ch in enumerate(text, start=1):
         last = i == len(text)
         if ch in _DIGITS or (last and ch in allowed_last):
             continue
-        expected = "a digit or 'X'" if last and allowed_last != _DIGITS else "a digit"
-        return f"character {i} should be {expected}, not {ch!r}"
+        if last and allowed_last != _DIGITS:
+            return f"第 {i} 位应为数字或 X，而不是“{ch}”", f"character {i} should be a digit or 'X', not {ch!r}"
+        return f"第 {i} 位应为数字，而不是“{ch}”", f"character {i} should be a digit, not {ch!r}"
     return None
 
 
@@ -98,26 +100,28 @@ def _birth_date(digits: str) -> dt.date:
         return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         raise ResidentIdError(
-            "birth_date", f"birth date {digits} is not a real calendar date"
+            "birth_date", f"出生日期 {digits} 不是真实存在的日期", f"birth date {digits} is not a real calendar date"
         ) from None
 
 
 def _check_canonical(value: str) -> None:
     """Checks that need no outside data: shape, check character, calendar date."""
     if not isinstance(value, str):
-        raise ResidentIdError("type", f"ID number must be a string, not {type(value).__name__}")
+        raise ResidentIdError("type", "身份证号应为文字", f"ID number must be a string, not {type(value).__name__}")
     if len(value) != 18:
         raise ResidentIdError(
             "length",
+            f"身份证号应为 18 位（第一代证为 15 位），而不是 {len(value)} 位",
             f"ID number must have 18 characters (or 15 for a first-generation card), not {len(value)}",
         )
     problem = _bad_character(value, allowed_last=frozenset("X"))
     if problem:
-        raise ResidentIdError("characters", problem)
+        raise ResidentIdError("characters", *problem)
     expected = check_character(value[:17])
     if value[17] != expected:
         raise ResidentIdError(
-            "check_character", f"check character should be {expected!r}, not {value[17]!r}"
+            "check_character", f"校验码应为“{expected}”，而不是“{value[17]}”",
+            f"check character should be {expected!r}, not {value[17]!r}"
         )
     _birth_date(value[6:14])
 
@@ -145,7 +149,7 @@ class ResidentId:
         latest acceptable birth date. Raises :class:`ResidentIdError`.
         """
         if not isinstance(raw, str):
-            raise ResidentIdError("type", f"ID number must be a string, not {type(raw).__name__}")
+            raise ResidentIdError("type", "身份证号应为文字", f"ID number must be a string, not {type(raw).__name__}")
         if today is None and cls is ResidentId:
             # The same numbers are parsed several times on their way in (schema, then the
             # register's own checks); a bulk import parses hundreds of thousands.
@@ -161,7 +165,7 @@ class ResidentId:
             problem = _bad_character(text)
             if problem:
                 raise ResidentIdError(
-                    "characters", f"a 15-character ID number is all digits: {problem}"
+                    "characters", f"15 位身份证号应全为数字：{problem[0]}", f"a 15-character ID number is all digits: {problem[1]}"
                 )
             first17 = text[:6] + "19" + text[6:]
             text = first17 + check_character(first17)
@@ -171,15 +175,18 @@ class ResidentId:
         born = resident_id.birth_date
         today = today or dt.date.today()
         if born > today:
-            raise ResidentIdError("birth_date", f"birth date {born.isoformat()} is in the future")
+            raise ResidentIdError("birth_date", f"出生日期 {born.isoformat()} 在今天之后",
+                                  f"birth date {born.isoformat()} is in the future")
         if born < EARLIEST_BIRTH_DATE:
             raise ResidentIdError(
                 "birth_date",
+                f"出生日期 {born.isoformat()} 早于 {EARLIEST_BIRTH_DATE.isoformat()}",
                 f"birth date {born.isoformat()} is before {EARLIEST_BIRTH_DATE.isoformat()}",
             )
         if not region_table().exists(resident_id.region_code):
             raise ResidentIdError(
                 "region",
+                f"地区码 {resident_id.region_code} 不是已知的 GB/T 2260 行政区划代码",
                 f"region code {resident_id.region_code} is not a known GB/T 2260 division code",
             )
         return resident_id

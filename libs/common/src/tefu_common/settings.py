@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,7 +65,10 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/service.db"
     database_connect_timeout_seconds: float = 5.0
-    log_level: str = "INFO"
+    log_level: str = Field("INFO", description="What reaches stdout: DEBUG, INFO (a line a request) or WARNING.")
+    log_format: Literal["json", "console"] = Field(
+        "json", description="json: one JSON object a line (for log collectors); console: short lines for a terminal.")
+    log_dir: Path | None = Field(None, description="If set, every line also goes as JSON to <log_dir>/<service>.log.")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
     http_timeout_seconds: float = 10.0

@@ -1,21 +1,27 @@
 """Test support shared by every service's tests: a real database per test run, keys, tokens.
 
 It is also a pytest plugin (``-p tefu_common.testing`` in pytest.ini): a service's conftest
-provides one fixture, ``service_under_test``, and gets ``keys_dir``, ``signing_key``, ``token``,
-``database_url`` (migrated), ``settings`` and ``client`` (the app over ASGI, lifespan running).
+provides one fixture, ``service_under_test``, and gets ``keys_dir``, ``signing_key``, ``token``
+(a signed token), ``auth`` (the headers of one), ``database_url`` (migrated, and empty for each
+test), ``settings`` and ``client`` (the app over ASGI, lifespan running). :func:`bearer` makes the
+headers of a token anywhere else.
 
 Tests run on PostgreSQL by default (``TEFU_TEST_DB=postgresql``, server at ``TEFU_TEST_PG_URL``,
 default ``postgresql://postgres@127.0.0.1:5432/postgres``) or on SQLite (``TEFU_TEST_DB=sqlite``).
-Each run gets a fresh database built by the service's own Alembic migrations, so the migrations
-are exercised on every run, and the database is dropped afterwards.
+Each test module gets a database built by the service's own Alembic migrations, so the migrations
+are exercised on every run, and every test starts on it empty: on PostgreSQL its tables are
+truncated before each test, on SQLite each test gets its own copy of the migrated file. A test
+therefore never sees what another test wrote, whatever order they run in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import functools
+import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -46,10 +52,12 @@ def _pg_admin_url() -> str:
     return os.environ.get("TEFU_TEST_PG_URL", DEFAULT_PG_URL)
 
 
-async def _pg_admin(statement: str) -> None:
+async def _pg_admin(statement: str, database: str | None = None) -> None:
     import asyncpg
 
     url = make_url(_pg_admin_url())
+    if database is not None:
+        url = url.set(database=database)
     try:
         connection = await asyncpg.connect(
             host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
@@ -65,10 +73,34 @@ async def _pg_admin(statement: str) -> None:
         await connection.close()
 
 
-def _run_admin(statement: str) -> None:
+def _run_admin(statement: str, database: str | None = None) -> None:
     # A thread of its own, so this works from sync fixtures and from inside async tests alike.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _pg_admin(statement)).result()
+        pool.submit(asyncio.run, _pg_admin(statement, database)).result()
+
+
+# Every table but Alembic's, emptied and its ids restarted, in one statement.
+_EMPTY_EVERY_TABLE = """
+DO $$ DECLARE tables text;
+BEGIN
+  SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+  FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+  IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE TABLE ' || tables || ' RESTART IDENTITY CASCADE'; END IF;
+END $$"""
+
+
+def empty_database(url: str, directory: Path) -> str:
+    """The migrated database at ``url`` with nothing in it, as a test starts on it (its URL).
+
+    PostgreSQL: every table truncated in place. SQLite: a fresh copy of the migrated file.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        copy = directory / f"{uuid.uuid4().hex[:8]}-{Path(parsed.database or 'db').name}"
+        shutil.copyfile(parsed.database or "", copy)
+        return parsed.set(database=str(copy)).render_as_string(hide_password=False)
+    _run_admin(_EMPTY_EVERY_TABLE, parsed.database)
+    return url
 
 
 @contextmanager
@@ -91,6 +123,11 @@ def scratch_database(name: str, directory: Path) -> Iterator[str]:
 def migrated_database(name: str, directory: Path, alembic_ini: Path) -> Iterator[str]:
     with scratch_database(name, directory) as url:
         upgrade(alembic_ini, url)
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            # Fold the write-ahead log into the file, so that a copy of the file is the whole database.
+            with sqlite3.connect(parsed.database or "") as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         yield url
 
 
@@ -122,6 +159,11 @@ def mint_token(
         **kwargs,
     )
     return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The headers that present ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 @asynccontextmanager
@@ -185,13 +227,26 @@ def token(signing_key: SigningKey) -> Callable[..., str]:
     return functools.partial(mint_token, signing_key)
 
 
+@pytest.fixture
+def auth(signing_key: SigningKey) -> Callable[..., dict[str, str]]:
+    """``auth(role="clerk", region="370306", ...)``: the headers of such a token."""
+    return lambda **claims: bearer(mint_token(signing_key, **claims))
+
+
 # Module scope, not session: one plugin fixture serves every service, and a session-wide cache
 # would hand the first service's database to the next one.
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory, service_under_test: ServiceUnderTest) -> Iterator[str]:
+def migrated_database_url(tmp_path_factory: pytest.TempPathFactory, service_under_test: ServiceUnderTest) -> Iterator[str]:
+    """The module's database, migrated once (tests get it emptied: ``database_url``)."""
     service = service_under_test
     with migrated_database(service.database_name, tmp_path_factory.mktemp("db"), service.directory / "alembic.ini") as url:
         yield url
+
+
+@pytest.fixture
+def database_url(migrated_database_url: str, tmp_path: Path) -> str:
+    """A migrated database with nothing in it, this test's alone."""
+    return empty_database(migrated_database_url, tmp_path)
 
 
 @pytest.fixture

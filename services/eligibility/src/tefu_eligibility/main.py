@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_eligibility import registry
 from tefu_eligibility.catalogue.catalogue import Catalogue, default_catalogue
 from tefu_eligibility.entitlements.router import router as entitlements_router
 from tefu_eligibility.evaluation.router import router as evaluation_router
@@ -19,8 +20,8 @@ DESCRIPTION = """
 The policy catalogue of Tefu (特扶): every jurisdiction's rules as dated data, evaluation of a family
 on a date with the reasons, and bulk entitlements of a region for a period.
 
-- **Catalogue** (`GET /v1/policies`, `GET /v1/policies/{region_code}?as_of=`): one YAML file per
-  policy document (national base, Hunan, Zhoucun, Shanghai and Jiading, Foshan, Hubei), each rule
+- **Catalogue** (`GET /v1/policies`, a page of documents; `GET /v1/policies/{region_code}?as_of=`): one
+  YAML file per policy document (national base, Hunan, Zhoucun, Shanghai and Jiading, Foshan, Hubei), each rule
   with its benefit code, kind, basis, frequency, recipients, conditions, amount formula over dated
   parameters, effective dates and citation. Files are validated when the service starts.
 - **Layers**: a region gets the rules of every level containing it (national → province → city →
@@ -33,8 +34,14 @@ on a date with the reasons, and bulk entitlements of a region for a period.
 - **Bulk entitlements** (`POST /v1/entitlements`): one NDJSON line per (person, benefit, month)
   due in a region, computed over the registry's facts stream without holding either in memory.
 
-Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
-errors are `application/problem+json` (RFC 9457).
+Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`).
+The registry is read with the caller's own token, so it applies the caller's region and logs the
+read under the caller's name. Lists answer the suite's one page shape (`?cursor=&limit=` in,
+`{items, next_cursor}` out); the bulk entitlements are an NDJSON stream instead. Errors are
+`application/problem+json` (RFC 9457, schema `ProblemDetail`) with a stable `code`, the `field` at
+fault and a `detail` in Chinese (English with `Accept-Language: en`); the reasons in an evaluation
+are Chinese, for the clerk who explains them. When the registry cannot be reached the answer is
+503 `upstream-unavailable` with Retry-After; when it refuses, 502 `upstream-refused`.
 """
 
 
@@ -49,6 +56,7 @@ def create_app(settings: EligibilitySettings | None = None, *, configure_logs: b
         version="0.1.0",
         migrations_dir=MIGRATIONS,
         routers=[policies_router, evaluation_router, entitlements_router],
+        upstreams={registry.NAME: (registry.LABEL, settings.registry_url)},
         configure_logs=configure_logs,
     )
     app.state.catalogue = catalogue

@@ -8,21 +8,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
-from tefu_common.settings import Environment
 from tefu_common.auth.keys import key_paths
+from tefu_common.settings import Environment
 from tefu_common.signing import load_signer
-from tefu_medical_priority.access_log.router import router as access_log_router
-from tefu_medical_priority.access_log.writer import LookupLog
+from tefu_medical_priority.audit.router import router as access_log_router
 from tefu_medical_priority.cards.router import router as cards_router
 from tefu_medical_priority.ecards.router import router as ecards_router
+from tefu_medical_priority.hospitals.directory import HospitalDirectory
 from tefu_medical_priority.hospitals.router import router as hospitals_router
-from tefu_medical_priority.hospitals.service import HospitalDirectory
-from tefu_medical_priority.lookup.store import DeskStore
 from tefu_medical_priority.lookup.router import router as lookup_router
+from tefu_medical_priority.lookup.service import Desk
 from tefu_medical_priority.reports.router import router as reports_router
 from tefu_medical_priority.settings import MedicalPrioritySettings
 from tefu_medical_priority.sync.follower import Follower
-from tefu_medical_priority.sync.upstream import Upstream
+from tefu_medical_priority.upstreams import ELIGIBILITY, LABELS, REGISTRY, EligibilityClient, RegistryClient
 from tefu_medical_priority.visits.router import router as visits_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -36,24 +35,30 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
   `GET /v1/cards/{card_no}`, `POST /v1/cards/verify` (a card number or an e-card's QR payload) and
   `POST /v1/cards/lookup` (name and ID number together, rate-limited) answer valid or not, the
   masked holder, the privileges, the fee waivers at the calling hospital and the free ambulance,
-  and nothing else; `POST /v1/visits` records what was given. These read only this service's own
-  store: they keep working while the registry and eligibility services are down. Every lookup is
-  in the access log, committed before its answer leaves.
+  and nothing else; a card that is not valid says why as a code (`reason`) and in words
+  (`reason_detail`), never whether the holder died. `POST /v1/visits` records what was given.
+  These read only this service's own store: they keep working while the registry and
+  eligibility services are down. Every lookup is in the access log, committed before its answer
+  leaves.
 - **E-cards**: QR payloads are compact JWS signed with Ed25519; the public keys are at
   `GET /.well-known/jwks.json` for offline verification.
 - **Cards** follow the register by themselves: the service reads the registry's change feed and
   asks the eligibility service who holds the green channel on the day; it issues cards to members
   who qualify and revokes those of members who died or stopped qualifying, within a minute, with
   the reason. Clerks list, read, issue, suspend, reinstate, revoke and reissue by hand
-  (`/v1/cards`), and get an e-card for the holder's phone (`/v1/cards/{card_no}/ecard`).
+  (`/v1/cards`), and get an e-card for the holder's phone (`/v1/cards/{card_no}/ecard`). Every
+  read of a card by a clerk or inspector is in the access log too.
 - **Hospitals** (`/v1/hospitals`, admins): code, name, region, level, designated (定点), fees
-  waived; loadable from a CSV or XLSX file.
+  waived; loadable from a CSV or XLSX file (bad rows listed with row, column, code and reason).
 - **Reports** (`/v1/reports/cards`, `/v1/reports/visits`): cards issued, active, revoked and
   coverage per county; visits, holders served and fees waived per hospital; JSON, CSV or XLSX.
 - **Access log** (`/v1/access-log`, auditors): every read of a card.
 
-Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
-errors are `application/problem+json` (RFC 9457).
+Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`).
+Every list takes `cursor` and `limit` (at most 1000) and answers `{"items": [...], "next_cursor":
+"…" | null}`: pass `next_cursor` back as `cursor` until it is null. Errors are
+`application/problem+json` (RFC 9457) with a stable `code`, the `field` at fault and a `detail`
+in Chinese (English with `Accept-Language: en`).
 """
 
 
@@ -61,9 +66,11 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
     settings = settings or MedicalPrioritySettings()
 
     async def start(app: FastAPI) -> None:
-        await app.state.desk_store.start()
-        if settings.follow_registry and app.state.upstream.configured:
-            app.state.follower = Follower(app.state.database, app.state.upstream, settings)
+        await app.state.desk.start()
+        registry, eligibility = app.state.upstreams[REGISTRY], app.state.upstreams[ELIGIBILITY]
+        if settings.follow_registry and registry.has_service_credentials:
+            app.state.follower = Follower(app.state.database, RegistryClient(registry.as_service()),
+                                          EligibilityClient(eligibility.as_service()), settings)
             app.state.follower.start()
         elif settings.follow_registry:
             log.warning("not following the registry: no service credentials (TEFU_MEDICAL_PRIORITY_AUTH__TOKEN_URL, "
@@ -73,8 +80,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
         if app.state.follower is not None:
             await app.state.follower.stop()
             app.state.follower = None
-        await app.state.lookup_log.stop()
-        await app.state.desk_store.close()
+        await app.state.desk.stop()
 
     app = create_service_app(
         settings=settings,
@@ -86,13 +92,14 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
                  ecards_router],
         on_startup=[start],
         on_shutdown=[stop],
+        upstreams={REGISTRY: (LABELS[REGISTRY], settings.registry_url),
+                   ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url)},
         configure_logs=configure_logs,
     )
     app.state.ecard_signer = load_signer(key_paths(settings.ecard_key_dir, "ecard")[0],
                                          create=settings.environment is not Environment.production)
-    app.state.desk_store = DeskStore(app.state.database)
-    app.state.lookup_log = LookupLog(app.state.desk_store)
-    app.state.hospital_directory = HospitalDirectory()
-    app.state.upstream = Upstream(settings)
+    app.state.hospital_directory = HospitalDirectory(app.state.database.sessionmaker)
+    app.state.desk = Desk(app.state.database, app.state.hospital_directory, app.state.ecard_signer,
+                          id_lookups_per_minute=settings.id_lookup_per_minute)
     app.state.follower = None
     return app

@@ -1,8 +1,9 @@
 """Tefu medical priority settings (environment prefix ``TEFU_MEDICAL_PRIORITY_``)."""
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -40,3 +41,12 @@ class MedicalPrioritySettings(ServiceSettings):
             problems.append(f"{prefix}AUTH__TOKEN_URL (with AUTH__CLIENT_ID and AUTH__CLIENT_SECRET) is needed to follow "
                             f"the registry, or set {prefix}FOLLOW_REGISTRY=false")
         return problems
+
+
+def app_settings(request: Request) -> MedicalPrioritySettings:
+    """The running app's settings (a dependency)."""
+    settings: MedicalPrioritySettings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[MedicalPrioritySettings, Depends(app_settings)]

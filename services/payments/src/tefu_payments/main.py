@@ -8,15 +8,16 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.settings import Environment
-from tefu_payments.access_log.router import router as access_log_router
+from tefu_common.signing import load_signer
 from tefu_payments.agencies.router import router as agencies_router
+from tefu_payments.audit.router import router as access_log_router
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
-from tefu_common.signing import load_signer
 from tefu_payments.reports.router import router as reports_router
 from tefu_payments.returns.router import router as returns_router
 from tefu_payments.schedules.router import router as schedules_router
 from tefu_payments.settings import PaymentsSettings
+from tefu_payments.upstreams import ELIGIBILITY, LABELS, REGISTRY
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -29,11 +30,13 @@ disbursement files for agent banks, their return files and reconciliation.
   whether a region pays monthly, quarterly or yearly, and which benefits it pays otherwise. A region
   without a schedule follows the nearest region above it that has one; with none, monthly.
 - **Batches** (`/v1/batches`): a clerk prepares a batch for a region, benefits and period (a month,
-  quarter or year, as the region's schedule says: another period is refused with 422); it holds every line due from the eligibility service plus arrears, minus what
+  quarter or year, as the region's schedule says: another period is refused with 422); it holds
+  every line due from the eligibility service plus arrears, minus what
   the ledger already holds, each with the payee's bank account as the registry has it. A batch
   moves draft → submitted → approved (by an approver who did not prepare it), or is rejected or
   cancelled, which releases its lines for a later batch. `Idempotency-Key` makes creation safe to
-  retry.
+  retry; while one batch of a region is being built, another request for the region gets 409
+  `batch-being-built` at once.
 - **Files** (`GET /v1/agency/batches`, `GET /v1/batches/{id}/file`, agencies): the approved
   batch in the agency's format (CSV UTF-8/GBK, XLSX, fixed-width), the same bytes on every pull,
   with its SHA-256; `GET /v1/batches/{id}/manifest` signs count, total and hash (Ed25519, keys at
@@ -50,8 +53,17 @@ disbursement files for agent banks, their return files and reconciliation.
   who, for which institution, when, which batch and people, how many lines, what was shown, the
   file's SHA-256 and the request id. Region-scoped; filter by time, reader, person, batch, action.
 
-Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`);
-errors are `application/problem+json` (RFC 9457).
+Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`).
+
+**Lists** all take `?cursor=&limit=` (at most 1000) and answer `{"items": [...], "next_cursor": ...}`:
+pass `next_cursor` back as `cursor` until it is null.
+
+**Errors** are `application/problem+json` (RFC 9457, the `ProblemDetail` schema) with a stable
+machine `code` (`batch-not-found`, `nothing-due`, `maker-checker`, `period-frequency` …), the
+`field` at fault and a `detail` in Chinese (English with `Accept-Language: en`); a 422 lists every
+field in `errors`, and a refused return file names each `row` and `column`. The eligibility
+service or the registry unreachable is 503 `upstream-unavailable` with Retry-After; one refusing
+is 502 `upstream-refused` (its 422 reaches the caller as our own 422).
 """
 
 
@@ -65,6 +77,8 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
         migrations_dir=MIGRATIONS,
         routers=[agencies_router, schedules_router, batches_router, disbursement_router, returns_router, reports_router,
                  access_log_router],
+        upstreams={ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url),
+                   REGISTRY: (LABELS[REGISTRY], settings.registry_url)},
         configure_logs=configure_logs,
     )
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,

@@ -1,16 +1,13 @@
-"""The payments service's declarative base; every table of the service hangs off its metadata."""
+"""Every table of the payments service, for Alembic (``migrations/env.py``) and the schema-drift test.
 
-from sqlalchemy.orm import DeclarativeBase
+Nothing else imports this module: domain models import ``Base`` from ``tefu_payments.database``.
+"""
 
-from tefu_common.db import new_metadata
+from tefu_payments.access_log.models import AccessLogEntry, AccessLogMember
+from tefu_payments.agencies.models import Agency
+from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.database import Base
+from tefu_payments.schedules.models import PaymentSchedule
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
-
-# Import the model modules so Alembic sees every table through Base.metadata.
-from tefu_payments.access_log import models as _access_log  # noqa: E402,F401
-from tefu_payments.agencies import models as _agencies  # noqa: E402,F401
-from tefu_payments.batches import models as _batches  # noqa: E402,F401
-from tefu_payments.schedules import models as _schedules  # noqa: E402,F401
+__all__ = ["AccessLogEntry", "AccessLogMember", "Agency", "Base", "Batch", "BatchTransition", "LedgerLine",
+           "PaymentSchedule"]

@@ -1,7 +1,9 @@
 """Tefu payments settings (environment prefix ``TEFU_PAYMENTS_``)."""
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+from fastapi import Depends, Request
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -29,3 +31,12 @@ class PaymentsSettings(ServiceSettings):
         Path("var/keys/payments-file-ed25519.pem"),
         description="Ed25519 key that signs disbursement manifests (created on first start outside production).")
     entitlements_timeout_seconds: float = Field(300.0, description="Longest wait for a region's entitlements stream.")
+
+
+async def _current(request: Request) -> PaymentsSettings:
+    settings: PaymentsSettings = request.app.state.settings
+    return settings
+
+
+CurrentSettings = Annotated[PaymentsSettings, Depends(_current)]
+"""The running app's settings, as a dependency."""

@@ -12,9 +12,12 @@ registers synthetic demo families when the register is empty (what ``make run`` 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tefu_common.auth import INSTITUTION_KIND, SERVICE_AUDIENCES, Institution, Role, SigningKey, TokenIssuer, scopes_for
+from tefu_common.errors import Invalid
+from tefu_common.i18n import negotiate, set_language
 from tefu_common.regions import validate_region_code
 from tefu_registry.settings import RegistrySettings
 
@@ -26,7 +29,7 @@ def _token(args: argparse.Namespace) -> str:
     kind = INSTITUTION_KIND.get(role)
     institution_id = {"hospital": args.hospital, "agency": args.agency}.get(kind or "")
     if kind and not institution_id:
-        raise ValueError(f"a {role.value} token needs --{kind}")
+        raise Invalid("institution-missing", f"{role.value} 令牌需要 --{kind}", f"a {role.value} token needs --{kind}")
     institution = Institution(kind, institution_id) if kind and institution_id else None
     issuer = TokenIssuer(SigningKey.load(settings.signing_key_file), issuer=settings.auth.issuer)
     token, _ = issuer.issue(
@@ -59,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--always", action="store_true", help="also when the register already has families")
     demo.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
+    # Messages in the terminal's language: English under an English locale, Chinese otherwise.
+    set_language(negotiate(os.environ.get("LANG", "").split(".")[0].replace("_", "-")))
     if args.command == "seed-demo":
         import asyncio
 
@@ -68,6 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     try:
         print(_token(args))
+    except Invalid as exc:
+        print(f"tefu-registry token: {exc.message} [{exc.code}]", file=sys.stderr)
+        raise SystemExit(2) from None
     except (ValueError, FileNotFoundError) as exc:
         print(f"tefu-registry token: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.auth import KeySet, SigningKey, TokenIssuer, TokenVerifier
-from tefu_registry.access_log.router import router as access_log_router
+from tefu_registry.access_log.auditors import router as access_log_router
 from tefu_registry.changes.router import router as changes_router
 from tefu_registry.families.router import router as families_router
 from tefu_registry.imports.router import router as imports_router
@@ -23,6 +23,8 @@ from tefu_registry.settings import RegistrySettings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 DESCRIPTION = """
+特扶家庭登记服务：计划生育特殊家庭、成员、生活事件、联系人和走访记录，每一项变更都留有历史（一人一档），并作为变更订阅发布。
+
 The family register of Tefu (特扶): special families (计划生育特殊家庭), their members, life events,
 liaisons and contacts, with every change kept as history (一人一档) and published as a change feed.
 
@@ -34,23 +36,27 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   and why.
 - **Facts** for the eligibility service: one family (`/v1/families/{id}/facts`) or a whole region
   streamed as NDJSON (`/v1/facts`).
-- **Imports** of CSV (UTF-8 or GBK) or XLSX files as background jobs, with a row-by-row report and
-  the rejected rows as a file to fix and upload again.
+- **Imports** of CSV (UTF-8 or GBK) or XLSX files as background jobs, with a row-by-row report
+  (row, column, code, reason) and the rejected rows as a file to fix and upload again.
 - **Payees** (`POST /v1/payees`, payments service only): names, ID numbers and bank accounts of
-  the members a batch pays, each read logged.
+  the members a batch pays.
 - **People** (`POST /v1/people`, services only): names, ID numbers, sex and dates of members,
-  without bank data, for the medical-priority service's cards; each read logged.
-- **Change feed** (`/v1/changes`): every change in commit order, so a consumer resuming from its
-  last cursor misses nothing.
+  without bank data, for the medical-priority service's cards.
+- **Change feed** (`/v1/changes?after=&limit=` → `{items, next_after}`): every change in commit
+  order, so a consumer resuming from its last `next_after` misses nothing.
 - **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
-  lists mask them; every read of personal data is in the access log (`/v1/access-log`); every
-  query is limited to the caller's region (a family elsewhere is simply not found).
+  lists mask them; every read of personal data is in the access log (`GET /v1/access-log`, for
+  auditors); every query is limited to the caller's region (a family elsewhere is simply not found).
 
 It is also the suite's **token issuer**: `POST /oauth/token` (OAuth2 client credentials) for
 machine clients, `GET /.well-known/jwks.json` for the public keys every service verifies with,
 and `GET /oauth/revocations` for the tokens and clients that were revoked.
 
-Every `/v1` route needs a bearer token; errors are `application/problem+json` (RFC 9457).
+**Conventions.** Every `/v1` route needs a bearer token. Every list takes `cursor` and `limit` (at
+most 1000) and answers `{"items": [...], "next_cursor": "..." | null}` (the family search adds
+`total`); the change feed alone keeps an integer position (see its description). Errors are
+`application/problem+json` (RFC 9457) with a stable `code`, the `field` at fault, and a `detail`
+in Chinese (English with `Accept-Language: en`).
 """
 
 

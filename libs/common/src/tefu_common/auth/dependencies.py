@@ -19,6 +19,7 @@ from fastapi.security import HTTPBearer
 from tefu_common.auth.principal import Principal
 from tefu_common.auth.roles import Role, Scope
 from tefu_common.errors import Forbidden, Unauthorized
+from tefu_common.i18n import Text
 
 class TokenRequirement(HTTPBearer):
     """A route's caller: a bearer token verified, with the scopes (all of them) and a role it needs.
@@ -38,20 +39,20 @@ class TokenRequirement(HTTPBearer):
         authorization = request.headers.get("authorization", "")
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
-            raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+            raise Unauthorized(Text("需要令牌（Authorization: Bearer <token>）",
+                                    "a bearer token is required (Authorization: Bearer <token>)"), code="token-missing")
         principal = await request.app.state.token_verifier.verify(credentials.strip())
         request.state.principal = principal
         if self.allowed_roles is not None and principal.role not in self.allowed_roles:
-            raise Forbidden(
-                f"role {principal.role.value} may not call this; allowed roles: "
-                + ", ".join(sorted(r.value for r in self.allowed_roles)),
-            )
+            allowed = ", ".join(sorted(r.value for r in self.allowed_roles))
+            raise Forbidden(Text(f"角色 {principal.role.value} 不能调用此接口；可以调用的角色：{allowed}",
+                                 f"role {principal.role.value} may not call this; allowed roles: {allowed}"),
+                            code="role-not-allowed")
         missing = self.needed - principal.scopes
         if missing:
-            raise Forbidden(
-                "the token lacks the scope(s) this needs: " + ", ".join(sorted(s.value for s in missing)),
-                required_scopes=sorted(s.value for s in self.needed),
-            )
+            lacking = ", ".join(sorted(s.value for s in missing))
+            raise Forbidden(Text(f"令牌缺少所需的权限范围：{lacking}", f"the token lacks the scope(s) this needs: {lacking}"),
+                            code="scope-missing", required_scopes=sorted(s.value for s in self.needed))
         return principal
 
 

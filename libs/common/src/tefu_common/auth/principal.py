@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tefu_common.auth.roles import INSTITUTION_KIND, Role, Scope
-from tefu_common.regions import region_contains
 
 NATIONAL_REGION = "000000"
 
@@ -28,10 +27,6 @@ class Principal:
     client_id: str | None
     token_id: str
     expires_at: datetime
-
-    def covers_region(self, code: str) -> bool:
-        """True if this caller's region scope includes ``code``."""
-        return region_contains(self.region, code)
 
     def has_scopes(self, *scopes: Scope) -> bool:
         return set(scopes) <= self.scopes

@@ -26,6 +26,7 @@ from tefu_common.auth.principal import Institution, Principal
 from tefu_common.auth.revocation import NoRevocations, RevocationCheck
 from tefu_common.auth.roles import INSTITUTION_KIND, Role, Scope
 from tefu_common.errors import Unauthorized
+from tefu_common.i18n import Text
 
 ALLOWED_ALGORITHMS = ("EdDSA",)
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
@@ -178,22 +179,22 @@ class TokenVerifier:
     async def _check_revocation(self, principal: Principal, issued_at: int) -> None:
         if await self.revocations.is_revoked(token_id=principal.token_id, client_id=principal.client_id,
                                              issued_at=issued_at):
-            raise Unauthorized("token has been revoked")
+            raise Unauthorized(Text("令牌已被吊销", "token has been revoked"), code="token-revoked")
 
     async def _verify_signed(self, token: str) -> tuple[Principal, int]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise Unauthorized("the bearer token is not a well-formed JWT") from None
+            raise Unauthorized(Text("令牌格式不对（不是 JWT）", "the bearer token is not a well-formed JWT"), code="token-malformed") from None
         algorithm = header.get("alg")
         if algorithm not in ALLOWED_ALGORITHMS:
-            raise Unauthorized(f"token algorithm {algorithm!r} is not accepted; expected one of {list(ALLOWED_ALGORITHMS)}")
+            raise Unauthorized(Text(f"不接受签名算法 {algorithm!r}", f"token algorithm {algorithm!r} is not accepted; expected one of {list(ALLOWED_ALGORITHMS)}"), code="token-algorithm")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise Unauthorized("token header has no key id (kid)")
+            raise Unauthorized(Text("令牌头缺少密钥编号（kid）", "token header has no key id (kid)"), code="token-malformed")
         key = await self.keys.get(kid)
         if key is None:
-            raise Unauthorized(f"token is signed with an unknown key {kid!r}")
+            raise Unauthorized(Text(f"令牌由未知密钥 {kid!r} 签名", f"token is signed with an unknown key {kid!r}"), code="token-unknown-key")
         try:
             claims = jwt.decode(
                 token,
@@ -205,19 +206,19 @@ class TokenVerifier:
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("token has expired") from None
+            raise Unauthorized(Text("令牌已过期", "token has expired"), code="token-expired") from None
         except jwt.InvalidAudienceError:
-            raise Unauthorized(f"token is not meant for this service (audience {self.audience})") from None
+            raise Unauthorized(Text(f"令牌不是发给本服务的（受众应为 {self.audience}）", f"token is not meant for this service (audience {self.audience})"), code="token-audience") from None
         except jwt.InvalidIssuerError:
-            raise Unauthorized("token was not issued by the trusted issuer") from None
+            raise Unauthorized(Text("令牌不是受信任的签发方签发的", "token was not issued by the trusted issuer"), code="token-issuer") from None
         except jwt.InvalidSignatureError:
-            raise Unauthorized("token signature does not verify") from None
+            raise Unauthorized(Text("令牌签名验证不通过", "token signature does not verify"), code="token-signature") from None
         except jwt.MissingRequiredClaimError as exc:
-            raise Unauthorized(f"token lacks the required claim {exc.claim!r}") from None
+            raise Unauthorized(Text(f"令牌缺少必需的声明 {exc.claim!r}", f"token lacks the required claim {exc.claim!r}"), code="token-claims") from None
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"token is invalid: {exc}") from None
+            raise Unauthorized(Text(f"令牌无效：{exc}", f"token is invalid: {exc}"), code="token-invalid") from None
         try:
             principal = Principal.from_claims(claims)
         except ValueError as exc:
-            raise Unauthorized(f"token claims are invalid: {exc}") from None
+            raise Unauthorized(Text(f"令牌声明无效：{exc}", f"token claims are invalid: {exc}"), code="token-claims") from None
         return principal, int(claims["iat"])

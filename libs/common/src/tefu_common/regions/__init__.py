@@ -37,6 +37,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
+from tefu_common.errors import Invalid
+
 __all__ = [
     "COUNTRY_CODE",
     "Region",
@@ -299,9 +301,11 @@ def validate_region_code(value: str) -> str:
     try:
         level = region_level(code)
     except ValueError:
-        raise ValueError(f"region code must be 6, 9 or 12 digits, not {value!r}") from None
+        raise Invalid("region-code-format", f"地区码应为 6、9 或 12 位数字，而不是“{value}”",
+                      f"region code must be 6, 9 or 12 digits, not {value!r}") from None
     if level != "country" and not region_table().exists(code):
-        raise ValueError(f"region code {code[:6]} is not a known GB/T 2260 division code")
+        raise Invalid("region-code-unknown", f"地区码 {code[:6]} 不是已知的 GB/T 2260 行政区划代码",
+                      f"region code {code[:6]} is not a known GB/T 2260 division code")
     return code
 
 

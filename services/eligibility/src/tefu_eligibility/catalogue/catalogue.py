@@ -24,25 +24,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tefu_common.errors import pydantic_field_error
 from tefu_common.regions import COUNTRY_CODE, region_contains, region_level
-from tefu_eligibility.catalogue.conditions import (
-    TRUE,
-    Condition,
-    ConditionError,
-    During,
-    Ref,
-    all_of,
-    parse_condition,
-)
+from tefu_eligibility.catalogue.conditions import TRUE, Condition, During, Ref, all_of, parse_condition
+from tefu_eligibility.catalogue.errors import CatalogueError
 from tefu_eligibility.catalogue.schema import Formula, Parameter, ParameterValue, Rule, RuleFile
 from tefu_eligibility.household import BEFORE_ALL, NEVER, day
 
 LEVELS = {"country": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
 CENT = Decimal("0.01")
-
-
-class CatalogueError(ValueError):
-    """The rule files are inconsistent; the message names the file and the place."""
 
 
 @dataclass(frozen=True)
@@ -192,10 +182,13 @@ class Catalogue:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
                 layers.append(Layer(path.stem, RuleFile.model_validate(data)))
-            except (yaml.YAMLError, ValidationError) as exc:
-                raise CatalogueError(f"{path.name}: {exc}") from None
+            except yaml.YAMLError as exc:
+                raise _not_yaml(path.name, exc) from None
+            except ValidationError as exc:
+                raise _invalid_file(path.name, exc) from None
         if not any(layer.region == COUNTRY_CODE for layer in layers):
-            raise CatalogueError("no national rule file (region 000000)")
+            raise CatalogueError("national-file-missing", "缺少全国的规则文件（地区 000000）",
+                                 "no national rule file (region 000000)")
         return cls(layers)
 
     @property
@@ -234,9 +227,11 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
         if name == "special_family":
             return special_family
         if name not in named:
-            raise CatalogueError(f"condition {name!r} is not defined in this region's chain ({region})")
+            raise CatalogueError("condition-not-defined", f"本地区（{region}）逐级的文件中没有定义条件 {name!r}",
+                                 f"condition {name!r} is not defined in this region's chain ({region})")
         if name in resolving:
-            raise CatalogueError(f"condition {name!r} refers to itself")
+            raise CatalogueError("condition-refers-to-itself", f"条件 {name!r} 引用了自身",
+                                 f"condition {name!r} refers to itself")
         resolving.append(name)
         layer, data = named[name]
         try:
@@ -245,19 +240,17 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             resolving.pop()
 
     def compile_condition(data: dict[str, Any], where: str) -> Condition:
-        try:
-            condition = parse_condition(data, where)
-        except ConditionError as exc:
-            raise CatalogueError(str(exc)) from None
+        condition = parse_condition(data, where)  # its errors name the place already
         try:
             _resolve_refs(condition, resolve)
         except CatalogueError as exc:
-            raise CatalogueError(f"{where}: {exc}") from None
+            raise exc.within(where) from None
         return condition
 
     base = [l for l in layers if l.region == COUNTRY_CODE and l.file.special_family]
     if not base:
-        raise CatalogueError("the national file must define special_family")
+        raise CatalogueError("special-family-missing", "全国的规则文件必须定义 special_family（特殊家庭的条件）",
+                             "the national file must define special_family")
     special_parts: list[Condition] = []
     for layer in layers:
         if layer.file.special_family:
@@ -279,7 +272,9 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             if rule.recipients == "household":
                 personal = [leaf.name for leaf in condition.leaves() if leaf.recipient_level]
                 if personal:
-                    raise CatalogueError(f"{where}: a household benefit cannot use {', '.join(personal)}")
+                    raise CatalogueError("household-benefit-personal-condition",
+                                         f"以户为单位的待遇不能使用针对个人的条件：{'、'.join(personal)}",
+                                         f"a household benefit cannot use {', '.join(personal)}", where=where)
             cases: list[tuple[Condition, Formula]] = []
             if rule.amount and rule.amount.formula:
                 cases = [(TRUE, rule.amount.formula)]
@@ -288,7 +283,9 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
                           case.amount) for i, case in enumerate(rule.amount.cases or [])]
             for name in rule.amount.parameter_names if rule.amount else []:
                 if name not in parameters:
-                    raise CatalogueError(f"{where}: parameter {name!r} is not defined in this region's chain ({region})")
+                    raise CatalogueError("parameter-not-defined", f"本地区（{region}）逐级的文件中没有定义参数 {name!r}",
+                                         f"parameter {name!r} is not defined in this region's chain ({region})",
+                                         where=where)
             start = day(rule.effective_from or layer.file.document.effective_from, BEFORE_ALL)
             end = day(rule.effective_to or layer.file.document.effective_to, NEVER)
             compiled = CompiledRule(rule, layer, start, end, condition, cases)
@@ -296,7 +293,8 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             for other in benefit.versions:
                 if other.layer.region == layer.region and other.start <= end and start <= other.end:
                     raise CatalogueError(
-                        f"{where}: overlaps {other.rule_id} in the same region; give one of them effective dates")
+                        "rule-versions-overlap", f"与同一地区的 {other.rule_id} 有效期重叠：请为其中一条写明生效或失效日期",
+                        f"overlaps {other.rule_id} in the same region; give one of them effective dates", where=where)
             benefit.versions.append(compiled)
     for benefit in benefits.values():
         benefit.versions.sort(key=lambda v: (-v.layer.level, -v.start))
@@ -314,6 +312,26 @@ def _resolve_refs(condition: Condition, resolve: Any) -> None:
                 _resolve_refs(child, resolve)
         elif isinstance(children, Condition):
             _resolve_refs(children, resolve)
+
+
+def _not_yaml(name: str, exc: yaml.YAMLError) -> CatalogueError:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return CatalogueError("rule-file-yaml", "不是有效的 YAML", f"not valid YAML: {exc}", where=name)
+    line, column = mark.line + 1, mark.column + 1
+    return CatalogueError("rule-file-yaml", f"第 {line} 行第 {column} 列不是有效的 YAML",
+                          f"not valid YAML at line {line}, column {column}: {getattr(exc, 'problem', exc)}", where=name)
+
+
+def _invalid_file(name: str, exc: ValidationError) -> CatalogueError:
+    """A rule file whose shape is wrong: every field at fault, in each language."""
+    faults = [pydantic_field_error(error, location="") for error in exc.errors()]
+    if len(faults) == 1:
+        fault = faults[0]
+        return CatalogueError(fault.code, f"{fault.field}：{fault.message.zh}", f"{fault.field}: {fault.message.en}",
+                              where=name)
+    return CatalogueError("rule-file-invalid", "；".join(f"{f.field}：{f.message.zh}" for f in faults),
+                          "; ".join(f"{f.field}: {f.message.en}" for f in faults), where=name)
 
 
 @functools.cache

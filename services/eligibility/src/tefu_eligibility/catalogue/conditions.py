@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from tefu_eligibility.catalogue.errors import ConditionError
 from tefu_eligibility.household import NEVER, Household, Person, turning
 
 
@@ -32,10 +33,6 @@ class Rows(Protocol):
 
     def __getattr__(self, name: str) -> np.ndarray: ...
     def turning(self, whose: str, years: int) -> np.ndarray: ...
-
-
-class ConditionError(ValueError):
-    """A condition in a rule file is malformed; the message names what and where."""
 
 
 class Condition:
@@ -62,7 +59,8 @@ class Predicate(Condition):
 
     def check(self, value: Any) -> Any:
         if value is not True and value is not False:
-            raise ConditionError(f"{self.name} takes true or false, not {value!r}")
+            raise ConditionError("condition-not-a-flag", f"{self.name} 的取值应为 true 或 false，而不是 {value!r}",
+                                 f"{self.name} takes true or false, not {value!r}")
         return value
 
     def leaves(self) -> list[Predicate]:
@@ -115,7 +113,8 @@ class HukouType(Predicate):
 
     def check(self, value: Any) -> Any:
         if value not in ("urban", "rural"):
-            raise ConditionError(f"hukou_type is urban or rural, not {value!r}")
+            raise ConditionError("condition-hukou-type", f"hukou_type 的取值应为 urban 或 rural，而不是 {value!r}",
+                                 f"hukou_type is urban or rural, not {value!r}")
         return value
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
@@ -151,7 +150,9 @@ class ChildDisabled(Predicate):
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
-            raise ConditionError(f"child_disabled_at_level takes the lowest qualifying level, 1 to 4, not {value!r}")
+            raise ConditionError("condition-disability-level",
+                                 f"child_disabled_at_level 的取值是符合条件的最低残疾等级（1 至 4），而不是 {value!r}",
+                                 f"child_disabled_at_level takes the lowest qualifying level, 1 to 4, not {value!r}")
         return value
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
@@ -196,7 +197,8 @@ class ChildJoinedOnOrBefore(Predicate):
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, date):
-            raise ConditionError(f"child_joined_on_or_before takes a date, not {value!r}")
+            raise ConditionError("condition-not-a-date", f"child_joined_on_or_before 的取值应为日期，而不是 {value!r}",
+                                 f"child_joined_on_or_before takes a date, not {value!r}")
         return value
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
@@ -216,7 +218,8 @@ class ParentsBornOnOrAfter(Predicate):
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, date):
-            raise ConditionError(f"parents_born_on_or_after takes a date, not {value!r}")
+            raise ConditionError("condition-not-a-date", f"parents_born_on_or_after 的取值应为日期，而不是 {value!r}",
+                                 f"parents_born_on_or_after takes a date, not {value!r}")
         return value
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
@@ -238,7 +241,8 @@ class _Age(Predicate):
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 150:
-            raise ConditionError(f"{self.name} takes an age in years, not {value!r}")
+            raise ConditionError("condition-not-an-age", f"{self.name} 的取值应为周岁数，而不是 {value!r}",
+                                 f"{self.name} takes an age in years, not {value!r}")
         return value
 
     def _person(self, household: Household, recipient: Person | None, day: int) -> Person | None:
@@ -441,7 +445,8 @@ class Ref(Condition):
 
     def _resolved(self) -> Condition:
         if self.target is None:
-            raise ConditionError(f"condition {self.name!r} was never resolved")
+            raise ConditionError("condition-unresolved", f"条件 {self.name!r} 未被解析",
+                                 f"condition {self.name!r} was never resolved")
         return self.target
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
@@ -463,26 +468,31 @@ TRUE = All([])
 def parse_condition(data: Any, where: str) -> Condition:
     """Build a condition tree from its YAML form; errors name the place in the file."""
     if not isinstance(data, dict) or len(data) != 1:
-        raise ConditionError(f"{where}: a condition is a mapping with exactly one key, got {data!r}")
+        raise ConditionError("condition-shape", f"条件应是只有一个键的映射，而不是 {data!r}",
+                             f"a condition is a mapping with exactly one key, got {data!r}", where=where)
     (key, value), = data.items()
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
-            raise ConditionError(f"{where}.{key}: needs a non-empty list of conditions")
+            raise ConditionError("condition-empty-list", "需要一个非空的条件列表", "needs a non-empty list of conditions",
+                                 where=f"{where}.{key}")
         parts = [parse_condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(value)]
         return All(parts) if key == "all" else Any_(parts)
     if key == "not":
         return Not(parse_condition(value, f"{where}.not"))
     if key == "ref":
         if not isinstance(value, str):
-            raise ConditionError(f"{where}.ref: names a condition, got {value!r}")
+            raise ConditionError("condition-ref", f"ref 应写条件的名称，而不是 {value!r}", f"names a condition, got {value!r}",
+                                 where=f"{where}.ref")
         return Ref(value)
     predicate = PREDICATES.get(key)
     if predicate is None:
-        raise ConditionError(f"{where}: unknown condition {key!r} (known: {', '.join(sorted(PREDICATES))}, all, any, not, ref)")
+        known = f"{', '.join(sorted(PREDICATES))}, all, any, not, ref"
+        raise ConditionError("condition-unknown", f"不认识的条件 {key!r}（可用：{known}）",
+                             f"unknown condition {key!r} (known: {known})", where=where)
     try:
         return predicate(value)
     except ConditionError as exc:
-        raise ConditionError(f"{where}: {exc}") from None
+        raise exc.within(where) from None
 
 
 def all_of(parts: list[Condition]) -> Condition:

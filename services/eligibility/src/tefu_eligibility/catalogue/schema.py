@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tefu_common.errors import Invalid
 from tefu_common.regions import RegionCodeStr
 
 
@@ -78,7 +79,7 @@ class Document(Strict):
     @model_validator(mode="after")
     def _dates(self) -> Document:
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
+            raise Invalid("document-dates", "失效日期早于生效日期", "effective_to is before effective_from")
         return self
 
 
@@ -93,7 +94,8 @@ class ParameterValue(Strict):
     @classmethod
     def _exact(cls, value: Any) -> Any:
         if isinstance(value, float):
-            raise ValueError("write amounts as quoted strings (\"610.00\"): a float is not exact")
+            raise Invalid("amount-not-a-string", '金额请写成带引号的文字（"610.00"）：浮点数不精确',
+                          'write amounts as quoted strings ("610.00"): a float is not exact')
         return value
 
 
@@ -111,7 +113,8 @@ class Parameter(Strict):
     def _ordered(self) -> Parameter:
         starts = [v.start or date.min for v in self.values]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
-            raise ValueError("values must be in increasing order of their start dates, one value per date")
+            raise Invalid("parameter-values-order", "参数值须按起始日期从早到晚排列，每个日期只能有一个值",
+                          "values must be in increasing order of their start dates, one value per date")
         return self
 
 
@@ -129,9 +132,10 @@ class Formula(Strict):
     def _one(self) -> Formula:
         chosen = [f for f in ("parameter", "percent_of_pension", "hourly_wage") if getattr(self, f)]
         if len(chosen) != 1:
-            raise ValueError("an amount names exactly one of parameter, percent_of_pension, hourly_wage")
+            raise Invalid("formula-kind", "金额须且只能写 parameter、percent_of_pension、hourly_wage 中的一项",
+                          "an amount names exactly one of parameter, percent_of_pension, hourly_wage")
         if self.hourly_wage and (self.hours is None or self.max_days is None):
-            raise ValueError("hourly_wage needs hours and max_days")
+            raise Invalid("formula-hourly-wage", "hourly_wage 须同时写明 hours 和 max_days", "hourly_wage needs hours and max_days")
         return self
 
     @property
@@ -185,18 +189,23 @@ class Rule(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
         if self.frequency.once != (self.trigger is not None):
-            raise ValueError("once-only benefits need a trigger, and only they have one")
+            raise Invalid("rule-trigger", "一次性待遇须写明触发事件（trigger），其他待遇不能写",
+                          "once-only benefits need a trigger, and only they have one")
         household = self.recipients == "household"
         if household != (self.basis is Basis.household):
-            raise ValueError("a household benefit has recipients: household, a person benefit names its recipients")
+            raise Invalid("rule-recipients", "以户为单位的待遇写 recipients: household，以人为单位的待遇须列出领取人",
+                          "a household benefit has recipients: household, a person benefit names its recipients")
         if self.frequency is Frequency.once_per_household and not household:
-            raise ValueError("once_per_household is a household benefit")
+            raise Invalid("rule-once-per-household", "once_per_household 只能用于以户为单位的待遇",
+                          "once_per_household is a household benefit")
         hourly = bool(self.amount) and any(
             f.hourly_wage for f in ([self.amount.formula] if self.amount.formula else [c.amount for c in self.amount.cases or []]))
         if hourly != (self.frequency is Frequency.per_hospital_day):
-            raise ValueError("an hourly_wage amount goes with frequency per_hospital_day, and only it")
+            raise Invalid("rule-hourly-wage", "按小时工资计的金额只能用于 frequency: per_hospital_day，反之亦然",
+                          "an hourly_wage amount goes with frequency per_hospital_day, and only it")
         if self.services and self.kind is not Kind.service:
-            raise ValueError("only a service benefit lists hospital services")
+            raise Invalid("rule-services", "只有服务类待遇（kind: service）才能列出医院服务项目",
+                          "only a service benefit lists hospital services")
         return self
 
 

@@ -9,23 +9,33 @@ the facts nor the lines are ever held whole: memory is bounded by the batch size
 from __future__ import annotations
 
 import gc
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from tefu_common.auth import Principal
+from tefu_common.errors import FieldError, Forbidden, Invalid, ValidationFailed
+from tefu_common.i18n import Text
+from tefu_common.regions import region_contains, validate_region_code
+from tefu_common.scoping import covers
 from tefu_eligibility.catalogue.catalogue import Catalogue, RuleSet
 from tefu_eligibility.catalogue.schema import Frequency, Kind
 from tefu_eligibility.entitlements.columns import Columns
+from tefu_eligibility.entitlements.schemas import EntitlementsRequest
 from tefu_eligibility.entitlements.vector import due_in_month
 from tefu_eligibility.household import to_date
-from tefu_eligibility.periods import Period
+from tefu_eligibility.periods import Period, months_between, parse_month
+from tefu_eligibility.registry import RegistryClient
 
 BATCH = 4096
 CAUSES = {True: "独生子女死亡", False: "独生子女伤残"}
+MAX_MONTHS = 60
+log = logging.getLogger("tefu.entitlements")
 
 
 @dataclass
@@ -148,3 +158,89 @@ async def entitlement_stream(catalogue: Catalogue, facts: AsyncIterator[bytes], 
             out = batch_lines(catalogue, _parse(lines), months, wanted, counts)
         if out:
             yield out
+
+
+# --- the request -----------------------------------------------------------------------------------
+
+
+def months_of(catalogue: Catalogue, body: EntitlementsRequest, caller: Principal) -> list[Period]:
+    """The months asked for, once the request is checked: 422 naming every bad field, then 403
+    when the region is outside the caller's."""
+    errors: list[FieldError] = []
+
+    def fail(problem: Invalid, field: str) -> None:
+        errors.append(problem.error(field))
+
+    known_region = True
+    try:
+        validate_region_code(body.region)
+    except Invalid as problem:
+        known_region = False
+        fail(problem, "region")
+    month = parse_month(body.month)
+    if month is None:
+        fail(_not_a_month(body.month), "month")
+    elif month.first_day.year < 1950:
+        fail(Invalid("month-before-1950", "月份不能早于 1950-01", "must be 1950-01 or later"), "month")
+    months = [month] if month else []
+    if body.from_month is not None and month is not None:
+        first = parse_month(body.from_month)
+        months = months_between(first, month) if first else []
+        if first is None:
+            fail(_not_a_month(body.from_month), "from_month")
+        elif first.first_day.year < 1950:
+            fail(Invalid("month-before-1950", "月份不能早于 1950-01", "must be 1950-01 or later"), "from_month")
+        elif not 1 <= len(months) <= MAX_MONTHS:
+            fail(Invalid("month-range", f"起始月份不能晚于 month，且最多早 {MAX_MONTHS} 个月",
+                         f"must be at most {MAX_MONTHS} months before month, and not after it"), "from_month")
+    if known_region and body.benefits is not None:
+        offered = {code for region in catalogue.regions if _overlaps(region, body.region)
+                   for code in bulk_codes(catalogue.rule_set(region), None)}
+        known = "、".join(sorted(offered))
+        for index, code in enumerate(body.benefits):
+            if code not in offered:
+                fail(Invalid("benefit-unknown", f"“{code}”不是 {body.region} 的现金待遇（可选：{known}）",
+                             f"{code!r} is not a cash benefit of region {body.region} (known: {', '.join(sorted(offered))})"),
+                     f"benefits.{index}")
+    if errors:
+        raise ValidationFailed(errors)
+    if not covers(caller, body.region):
+        raise Forbidden(Text(f"地区 {body.region} 不在你的辖区 {caller.region} 之内",
+                             f"region {body.region} is outside your region {caller.region}"),
+                        code="region-outside-scope")
+    return months
+
+
+def _not_a_month(text: str) -> Invalid:
+    return Invalid("month-format", f"“{text}”不是月份（应为 YYYY-MM）", f"{text!r} is not a month (YYYY-MM)")
+
+
+def _overlaps(catalogue_region: str, region: str) -> bool:
+    """A catalogue region whose rules can apply to some family under ``region``."""
+    return region_contains(catalogue_region, region) or region_contains(region, catalogue_region)
+
+
+async def region_entitlements(catalogue: Catalogue, registry: RegistryClient, body: EntitlementsRequest,
+                              caller: Principal) -> AsyncIterator[bytes]:
+    """The NDJSON lines of the request, over the registry's facts stream of the region.
+
+    Everything that can be refused cleanly is refused before this returns: a bad request, a
+    region outside the caller's, a registry that is down or refuses the read. The stream itself
+    is opened here and closed when the lines are done (or the client goes away).
+    """
+    months = months_of(catalogue, body, caller)
+    stack = AsyncExitStack()
+    facts = await stack.enter_async_context(registry.region_facts(body.region, months[-1].last_day))
+    wanted = set(body.benefits or []) or None
+    counts = Counts()
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            async with stack:
+                async for chunk in entitlement_stream(catalogue, facts, months, wanted, counts):
+                    yield chunk
+        finally:
+            log.info("entitlements %s %s: %d families, %d lines", body.region, body.month, counts.families,
+                     counts.lines, extra={"by_benefit": dict(counts.by_benefit)})
+
+    return lines()

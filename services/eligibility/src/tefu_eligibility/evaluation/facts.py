@@ -1,21 +1,23 @@
 """The facts a caller sends to ``POST /v1/evaluate`` (the registry's facts documents have the same shape).
 
 Facts that contradict each other are refused with 422 naming the field, never guessed: a later
-child dated before the only child, a disability level outside 1-4, a region code that does not
-exist, an evaluation date before 1950.
+child dated before the only child (``later-child-before-only-child``), a disability level outside
+1-4 (``disability-level-range``), a region code that does not exist (``region-code-unknown``), an
+evaluation date before 1950 (``date-before-1950``). Each has its code and its reason in Chinese and
+English; every one found is listed, not only the first.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tefu_common.errors import ValidationFailed
+from tefu_common.errors import FieldError, Invalid, ValidationFailed
 from tefu_common.money import MoneyDecimal
-from tefu_common.regions import region_table
+from tefu_common.regions import COUNTRY_CODE, validate_region_code
 from tefu_eligibility.household import NEVER, Household, Person, day
 
 EARLIEST = date(1950, 1, 1)
@@ -66,7 +68,26 @@ class FamilyFacts(Facts):
     later_children: list[LaterChildFacts] = Field(default_factory=list)
 
 
+EVALUATE_EXAMPLE = {
+    "family_id": 7,
+    "as_of": "2020-06-15",
+    "family": {
+        "region_code": "370306", "hukou_type": "rural", "honor_certificate": True, "assistance_certificate": False,
+        "low_income": False, "extreme_poverty": False,
+        "parents": [
+            {"id": 11, "role": "mother", "birth_date": "1965-03-02", "death_date": None, "in_resident_pension": True,
+             "monthly_basic_pension": "150.00"},
+            {"id": 12, "role": "father", "birth_date": "1963-07-09", "death_date": None}],
+        "child": {"id": 13, "birth_date": "1990-05-01", "adopted": False, "status": "deceased",
+                  "event_date": "2019-03-10", "disability_level": None, "recovered_on": None},
+        "later_children": [],
+    },
+}
+
+
 class EvaluateRequest(Facts):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EVALUATE_EXAMPLE]})
+
     family_id: int | None = Field(None, description="Registry family id, when the facts come from the registry.")
     as_of: date
     on_the_day: bool = Field(
@@ -75,55 +96,94 @@ class EvaluateRequest(Facts):
     family: FamilyFacts
 
 
-def check_facts(request: EvaluateRequest) -> None:
-    """Raise 422 listing every contradiction, each with its field."""
-    errors: list[dict[str, Any]] = []
+def check_facts(request: EvaluateRequest, *, location: str = "body") -> None:
+    """Raise 422 listing every contradiction, each with its field and code.
 
-    def fail(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message, "type": "value_error"})
+    ``location`` says where the facts came from: the request ``body``, or the registry's
+    ``facts`` document of a registered family (a contradiction there is the register's to fix).
+    """
+    errors: list[FieldError] = []
+
+    def fail(field: str, code: str, zh: str, en: str) -> None:
+        errors.append(Invalid(code, zh, en).error(field, location=location))
 
     if request.as_of < EARLIEST:
-        fail("as_of", f"must be on or after {EARLIEST}; the special-assistance system has no rules before")
+        problem = too_early(request.as_of)
+        errors.append(problem.error("as_of", location=location))
     family = request.family
-    if region_table().get(family.region_code) is None and not _known_subdivision(family.region_code):
-        fail("family.region_code", f"{family.region_code!r} is not a GB/T 2260 region code")
+    region = region_problem(family.region_code)
+    if region is not None:
+        errors.append(region.error("family.region_code", location=location))
     roles = [p.role for p in family.parents]
     for index, parent in enumerate(family.parents):
-        where = f"family.parents[{index}]"
+        where = f"family.parents.{index}"
         if roles.count(parent.role) > 1:
-            fail(f"{where}.role", f"two parents with the role {parent.role}")
+            fail(f"{where}.role", "parent-role-repeated", f"有两位{_ROLE_NAMES[parent.role]}",
+                 f"two parents with the role {parent.role}")
         if parent.death_date and parent.birth_date and parent.death_date < parent.birth_date:
-            fail(f"{where}.death_date", "is before the birth date")
+            fail(f"{where}.death_date", "death-before-birth", f"死亡日期 {parent.death_date} 早于出生日期 {parent.birth_date}",
+                 f"the death date {parent.death_date} is before the birth date {parent.birth_date}")
         if parent.monthly_basic_pension is not None and parent.monthly_basic_pension < 0:
-            fail(f"{where}.monthly_basic_pension", "cannot be negative")
+            fail(f"{where}.monthly_basic_pension", "pension-negative", "基本养老金不能为负数",
+                 "the basic pension cannot be negative")
     child = family.child
     if child is not None:
         if child.disability_level is not None and not 1 <= child.disability_level <= 4:
-            fail("family.child.disability_level", f"disability levels are 1 to 4, not {child.disability_level}")
+            fail("family.child.disability_level", "disability-level-range",
+                 f"残疾等级为一至四级（1–4），不能是 {child.disability_level}",
+                 f"disability levels are 1 to 4, not {child.disability_level}")
         if child.status != "living" and child.event_date is None:
-            fail("family.child.event_date", f"a {child.status} child needs the date of the death or certification")
+            fail("family.child.event_date", "child-event-date-missing",
+                 "子女死亡的须填写死亡日期" if child.status == "deceased" else "子女残疾的须填写残疾评定日期",
+                 f"a {child.status} child needs the date of the "
+                 + ("death" if child.status == "deceased" else "certification"))
         if child.status == "disabled" and child.disability_level is None:
-            fail("family.child.disability_level", "a disabled child needs the certified level")
+            fail("family.child.disability_level", "disability-level-missing", "子女残疾的须填写评定的残疾等级",
+                 "a disabled child needs the certified level")
         if child.adopted and child.adopted_on is not None and child.birth_date and child.adopted_on < child.birth_date:
-            fail("family.child.adopted_on", "is before the child's birth date")
+            fail("family.child.adopted_on", "adoption-before-birth",
+                 f"收养日期 {child.adopted_on} 早于子女出生日期 {child.birth_date}",
+                 f"the adoption date {child.adopted_on} is before the child's birth date {child.birth_date}")
         if child.event_date and child.birth_date and child.event_date < child.birth_date:
-            fail("family.child.event_date", "is before the child's birth date")
+            fail("family.child.event_date", "child-event-before-birth",
+                 f"死亡或评定日期 {child.event_date} 早于子女出生日期 {child.birth_date}",
+                 f"the date {child.event_date} is before the child's birth date {child.birth_date}")
         if child.recovered_on and (child.event_date is None or child.recovered_on < child.event_date):
-            fail("family.child.recovered_on", "is before the certification date")
+            fail("family.child.recovered_on", "recovery-before-certification",
+                 f"康复日期 {child.recovered_on} 早于残疾评定日期" + (f" {child.event_date}" if child.event_date else ""),
+                 f"the recovery date {child.recovered_on} is before the certification date")
         joined = child.adopted_on if child.adopted and child.adopted_on else child.birth_date
         for index, later in enumerate(family.later_children):
             if joined and later.date < joined:
-                fail(f"family.later_children[{index}].date",
+                fail(f"family.later_children.{index}.date", "later-child-before-only-child",
+                     f"{later.date} 早于独生子女出生（或被收养）的日期 {joined}",
                      f"{later.date} is before the only child joined the family ({joined})")
     elif family.later_children:
-        fail("family.later_children", "later children without the only child")
+        fail("family.later_children", "later-children-without-child", "没有独生子女，却填写了再生育或收养的子女",
+             "later children without the only child")
     if errors:
-        raise ValidationFailed(f"{len(errors)} problem(s) in the facts", errors=errors)
+        raise ValidationFailed(errors)
 
 
-def _known_subdivision(code: str) -> bool:
-    """Township (9) and village (12) codes are accepted when their county exists."""
-    return len(code) in (9, 12) and code.isdigit() and region_table().get(code[:6]) is not None
+def too_early(as_of: date) -> Invalid:
+    """An evaluation date before the special-assistance system had any rule."""
+    return Invalid("date-before-1950", f"日期 {as_of} 早于 {EARLIEST}：此前没有计划生育扶助的规定",
+                   f"{as_of} is before {EARLIEST}: the special-assistance system has no rules before")
+
+
+def region_problem(code: str) -> Invalid | None:
+    """Why ``code`` cannot be a family's hukou region (None when it can)."""
+    if code == COUNTRY_CODE:
+        return Invalid("region-code-country", "家庭的户籍地须是具体的行政区划，不能是全国（000000）",
+                       "a family's hukou region is a division, not the whole country (000000)")
+    try:
+        validate_region_code(code)
+    except Invalid as problem:
+        return problem
+    return None
+
+
+_ROLE_NAMES = {"mother": "母亲", "father": "父亲"}
 
 
 def to_household(request: EvaluateRequest) -> Household:

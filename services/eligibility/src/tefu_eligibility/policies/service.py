@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tefu_common.regions import region_table
+from tefu_common.errors import FieldError, Invalid, ValidationFailed
+from tefu_common.paging import PageRequest, page_of
+from tefu_common.regions import region_level, region_table, validate_region_code
 from tefu_eligibility.catalogue.catalogue import Catalogue, CompiledRule, Layer, RuleSet
+from tefu_eligibility.evaluation.facts import EARLIEST, too_early
 from tefu_eligibility.household import to_date
 
 
@@ -28,8 +31,10 @@ def document_view(layer: Layer) -> dict[str, Any]:
     }
 
 
-def catalogue_view(catalogue: Catalogue) -> dict[str, Any]:
-    return {"documents": [document_view(layer) for layer in catalogue.layers]}
+def documents_page(catalogue: Catalogue, page: PageRequest) -> dict[str, Any]:
+    """A page of the rule files, in the catalogue's order: the nation first, then by level and region."""
+    layers, next_cursor = page_of(catalogue.layers, key=lambda l: (l.level, l.region, l.start, l.name), page=page)
+    return {"items": [document_view(layer) for layer in layers], "next_cursor": next_cursor}
 
 
 def _version_view(rules: RuleSet, version: CompiledRule, on: int) -> dict[str, Any]:
@@ -73,7 +78,24 @@ def _value_from(found: Any) -> dict[str, Any] | None:
     return citation
 
 
+def check_region_request(region_code: str, as_of: date) -> None:
+    """422 naming each of a bad region code (a 6-digit GB/T 2260 code, or 000000) and a date before 1950."""
+    errors: list[FieldError] = []
+    try:
+        validate_region_code(region_code)
+        if region_level(region_code) in ("township", "village"):
+            raise Invalid("region-code-county", f"请给出 6 位的行政区划代码，而不是“{region_code}”",
+                          f"give a 6-digit division code, not {region_code!r}")
+    except Invalid as problem:
+        errors.append(problem.error("region_code", location="path"))
+    if as_of < EARLIEST:
+        errors.append(too_early(as_of).error("as_of", location="query"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def rule_set_view(catalogue: Catalogue, region_code: str, as_of: date) -> dict[str, Any]:
+    check_region_request(region_code, as_of)
     rules = catalogue.rule_set(region_code)
     on = as_of.toordinal()
     in_force, overridden = [], []

@@ -1,4 +1,9 @@
-"""The lookup log: every time a hospital (or anyone) read a card, one row (PIPL)."""
+"""The lookup log: every time a hospital (or anyone) read a card, one row (PIPL).
+
+The shared columns (when, who, for which hospital, through which endpoint, the card's region,
+the request id) are the suite's (:class:`tefu_common.access_log.AccessLogColumns`); a row here
+adds how the card was found, which card it was and what the reader learnt.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,22 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tefu_common.access_log import AccessLog, AccessLogColumns
 from tefu_common.db import UtcDateTime
-from tefu_medical_priority.models import Base
+from tefu_medical_priority.database import Base
 
 
-class LookupLogEntry(Base):
+class LookupLogEntry(AccessLogColumns, Base):
     __tablename__ = "lookup_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    subject: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))
-    institution: Mapped[str | None] = mapped_column(String(32), index=True)  # the hospital code
-    endpoint: Mapped[str] = mapped_column(String(64))
-    how: Mapped[str] = mapped_column(String(12))  # card_no | qr | id_number | record
-    card_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    region_code: Mapped[str | None] = mapped_column(String(12), index=True)  # the card's
+    # card_no | qr | id_number (a hospital desk); record | list | history | ecard (a clerk or inspector)
+    how: Mapped[str] = mapped_column(String(12))
+    card_id: Mapped[int | None] = mapped_column(Integer, index=True)  # None: the lookup matched no card
     outcome: Mapped[str] = mapped_column(String(12))  # valid | invalid | not_found | rate_limited
-    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+lookup_log = AccessLog(LookupLogEntry)
+"""Writes rows of the lookup log (in a request's transaction, or through the desk's group commit)."""
 
 
 class LookupQuota(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
 from tefu_common.field_crypto import EncryptedString
-from tefu_medical_priority.models import Base
+from tefu_medical_priority.database import Base
 
 LIVE_STATES = ("active", "suspended")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from tefu_common.errors import Invalid
+
 LENGTH = 17
 _FORMAT = re.compile(r"^\d{16}[0-9X]$")
 
@@ -36,10 +38,21 @@ def normalise(text: str) -> str:
     return re.sub(r"[\s-]", "", text).upper()
 
 
-def problem_with(card_no: str) -> str | None:
+def problem_with(card_no: str) -> Invalid | None:
     """Why ``card_no`` cannot be a card number, or None if it can."""
     if not _FORMAT.match(card_no):
-        return f"a card number is {LENGTH} characters: 16 digits and a check character (0-9 or X)"
+        return Invalid("card-number-format", f"卡号应为 {LENGTH} 位：16 位数字加 1 位校验码（0-9 或 X）",
+                       f"a card number is {LENGTH} characters: 16 digits and a check character (0-9 or X)")
     if check_character(card_no[:-1]) != card_no[-1]:
-        return "the check character does not match: the number is mistyped"
+        return Invalid("card-number-check-character", "卡号校验码不符，可能输错了，请核对后重输",
+                       "the check character does not match: the number is mistyped")
     return None
+
+
+def parse_card_no(text: str, *, field: str = "card_no", location: str = "path") -> str:
+    """The card number, normalised; 422 naming the field if it cannot be one."""
+    card_no = normalise(text)
+    problem = problem_with(card_no)
+    if problem is not None:
+        raise problem.at(field, location=location)
+    return card_no

@@ -7,47 +7,24 @@ expired card never comes back, and every change has a reason and an actor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, NotFound, ValidationFailed
+from tefu_common.errors import Conflict
 from tefu_common.field_crypto import get_blind_index
+from tefu_common.i18n import Text
 from tefu_common.masking import mask_name
-from tefu_common.regions import region_prefix
 from tefu_medical_priority.cards.models import LIVE_STATES, Card, CardEvent
-from tefu_medical_priority.cards.numbers import new_card_number, normalise, problem_with
+from tefu_medical_priority.cards.numbers import new_card_number
+from tefu_medical_priority.cards.standing import Holder, Standing
 
 SYNC_ACTOR = "sync"
 ID_CONTEXT = "card.id_number"
 NAME_CONTEXT = "card.holder_name"
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who a card is for, as the registry knows them."""
-
-    member_id: int
-    family_id: int
-    role: str
-    region_code: str
-    name: str
-    id_number: str | None
-    sex: str | None
-    birth_year: int | None
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What the eligibility rules give the holder at a hospital."""
-
-    services: list[str] = field(default_factory=list)
-    privileges: list[str] = field(default_factory=list)
-    citation: str | None = None
+STATUS_NAMES = {"active": "有效", "suspended": "已暂停", "revoked": "已注销", "expired": "已过期"}
 
 
 def id_number_index(value: str) -> str:
@@ -106,13 +83,14 @@ async def issue(session: AsyncSession, *, holder: Holder, standing: Standing, ac
                 await session.flush()
         except IntegrityError:
             if await live_card(session, holder.member_id) is not None:
-                raise Conflict(f"member {holder.member_id} already holds a live card") from None
+                raise already_held(holder.member_id) from None
             continue  # the random number was taken (one in ten billion): draw another
         session.add(CardEvent(card_id=card.id, from_status=None, to_status="active", reason=reason, note=note,
                               actor=actor, at=now))
         await session.flush()
         return card
-    raise Conflict("no free card number could be drawn; retry")
+    raise Conflict(Text("暂时未能分配到空闲卡号，请重试", "no free card number could be drawn; retry"),
+                   code="card-number-exhausted")
 
 
 async def change_status(session: AsyncSession, card: Card, *, to: str, reason: str, actor: str,
@@ -128,21 +106,22 @@ async def change_status(session: AsyncSession, card: Card, *, to: str, reason: s
 
 async def suspend(session: AsyncSession, card: Card, *, actor: str, note: str) -> Card:
     if card.status != "active":
-        raise Conflict(f"card {card.card_no} is {card.status}; only an active card can be suspended")
+        raise _wrong_status(card, Text("只有有效的卡才能暂停", "only an active card can be suspended"))
     return await change_status(session, card, to="suspended", reason="suspended", actor=actor, note=note)
 
 
 async def reinstate(session: AsyncSession, card: Card, *, actor: str, note: str | None, today: date) -> Card:
     if card.status != "suspended":
-        raise Conflict(f"card {card.card_no} is {card.status}; only a suspended card can be reinstated")
+        raise _wrong_status(card, Text("只有已暂停的卡才能恢复", "only a suspended card can be reinstated"))
     if today > card.valid_until:
-        raise Conflict(f"card {card.card_no} expired on {card.valid_until}; issue a new one")
+        raise Conflict(Text(f"卡 {card.card_no} 已于 {card.valid_until} 到期，请重新发卡",
+                            f"card {card.card_no} expired on {card.valid_until}; issue a new one"), code="card-expired")
     return await change_status(session, card, to="active", reason="reinstated", actor=actor, note=note)
 
 
 async def revoke(session: AsyncSession, card: Card, *, reason: str, actor: str, note: str | None = None) -> Card:
     if card.status not in LIVE_STATES:
-        raise Conflict(f"card {card.card_no} is already {card.status}")
+        raise _wrong_status(card, Text("卡已失效，无需再注销", "it is no longer live"))
     return await change_status(session, card, to="revoked", reason=reason, actor=actor, note=note)
 
 
@@ -150,7 +129,8 @@ async def reissue(session: AsyncSession, card: Card, *, reason: str, actor: str,
                   validity_years: int) -> Card:
     """A new number for the same holder (lost, damaged, details changed); the old number is revoked."""
     if card.status not in LIVE_STATES:
-        raise Conflict(f"card {card.card_no} is {card.status}; a revoked or expired card is not reissued, issue a new one")
+        raise _wrong_status(card, Text("已注销或过期的卡不能补换，请重新发卡",
+                                       "a revoked or expired card is not reissued; issue a new one"))
     await change_status(session, card, to="revoked", reason="replaced", actor=actor, note=f"{reason}: {note}" if note else reason)
     holder = Holder(member_id=card.member_id, family_id=card.family_id, role=card.holder_role,
                     region_code=card.region_code, name=card.holder_name, id_number=card.id_number, sex=card.sex,
@@ -160,53 +140,17 @@ async def reissue(session: AsyncSession, card: Card, *, reason: str, actor: str,
                        validity_years=validity_years, reason=f"reissued_{reason}", note=note, replaces=card)
 
 
-# --- finding cards ----------------------------------------------------------------------------------
+def already_held(member_id: int) -> Conflict:
+    return Conflict(Text(f"成员 {member_id} 已持有一张有效（或暂停）的卡，请对该卡办理补换",
+                         f"member {member_id} already holds a live card; reissue that one instead"),
+                    code="card-already-held")
 
-def parse_card_no(text: str, field_name: str = "card_no") -> str:
-    """The card number, normalised; 422 naming the field if it cannot be one."""
-    card_no = normalise(text)
-    problem = problem_with(card_no)
-    if problem:
-        raise ValidationFailed(f"{text!r} is not a card number", errors=[
-            {"field": field_name, "message": problem, "type": "value_error"}])
-    return card_no
+
+def _wrong_status(card: Card, rule: Text) -> Conflict:
+    status = card.status
+    return Conflict(Text(f"卡 {card.card_no} 当前{STATUS_NAMES.get(status, status)}：{rule.zh}",
+                         f"card {card.card_no} is {status}: {rule.en}"), code=f"card-{status}")
 
 
 async def live_card(session: AsyncSession, member_id: int) -> Card | None:
     return await session.scalar(select(Card).where(Card.member_id == member_id, Card.status.in_(LIVE_STATES)))
-
-
-async def scoped_card(session: AsyncSession, card_no: str, caller: Principal, *, lock: bool = False) -> Card:
-    """A card of the caller's region by number (404 otherwise, as if it did not exist)."""
-    query = select(Card).where(Card.card_no == parse_card_no(card_no))
-    if lock and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    card = await session.scalar(query)
-    if card is None or not caller.covers_region(card.region_code):
-        raise NotFound(f"no card {card_no} in region {caller.region}")
-    return card
-
-
-async def list_cards(session: AsyncSession, caller: Principal, *, status: str | None, family_id: int | None,
-                     member_id: int | None, after: int, limit: int) -> list[Card]:
-    query = select(Card).where(Card.id > after).order_by(Card.id).limit(limit)
-    prefix = region_prefix(caller.region)
-    if prefix:
-        query = query.where(Card.region_code.startswith(prefix, autoescape=True))
-    if status:
-        query = query.where(Card.status == status)
-    if family_id is not None:
-        query = query.where(Card.family_id == family_id)
-    if member_id is not None:
-        query = query.where(Card.member_id == member_id)
-    return list((await session.scalars(query)).all())
-
-
-async def history(session: AsyncSession, card: Card) -> list[CardEvent]:
-    return list((await session.scalars(select(CardEvent).where(CardEvent.card_id == card.id).order_by(CardEvent.id))).all())
-
-
-async def card_numbers(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict((await session.execute(select(Card.id, Card.card_no).where(Card.id.in_(ids)))).all())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tefu_common.i18n import Text
+
 
 class Service(StrEnum):
     """What a green channel gives first (the eligibility rules list them per document)."""
@@ -72,3 +74,12 @@ class ReissueReason(StrEnum):
 # What a hospital desk is told about a card that is not valid: enough to know what to do, never
 # whether the holder died or lost eligibility (a family's fate is not the hospital's business).
 DESK_REASONS = {"replaced": "replaced", "lost": "reported_lost", "expired": "expired", "suspended": "suspended"}
+
+# What the desk is told, for the people at the desk (stable codes above, the words here).
+DESK_REASON_TEXT = {
+    "replaced": Text("此卡已换发新卡，请持卡人出示新卡", "this card was replaced by a new one: ask for the new card"),
+    "reported_lost": Text("此卡已挂失，不能使用", "this card was reported lost and cannot be used"),
+    "expired": Text("此卡已过有效期", "this card is past its last valid day"),
+    "suspended": Text("此卡已暂停使用", "this card is suspended"),
+    "no_longer_eligible": Text("此卡已失效，不能享受就医优先", "this card is no longer valid for priority care"),
+}

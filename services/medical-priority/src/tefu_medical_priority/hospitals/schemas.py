@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from tefu_common.errors import Invalid
 
 from tefu_common.regions import RegionCodeStr
 from tefu_medical_priority.cards.vocabulary import Fee
@@ -29,7 +31,14 @@ class Level(StrEnum):
     ungraded = "未定级"
 
 
+HOSPITAL_EXAMPLE = {"name": "湖北省人民医院", "region_code": "420106", "level": "三级甲等", "designated": True,
+                    "fee_waivers": ["emergency_registration", "outpatient_registration", "outpatient_infusion"],
+                    "active": True}
+
+
 class HospitalIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [HOSPITAL_EXAMPLE]}}
+
     name: str = Field(min_length=2, max_length=128, examples=["湖北省人民医院"])
     region_code: RegionCodeStr = Field(description="GB/T 2260 code of where the hospital is.", examples=["420106"])
     level: Level = Field(examples=["三级甲等"])
@@ -39,16 +48,22 @@ class HospitalIn(BaseModel):
                                           "(designated hospitals only).")
     active: bool = Field(True, description="Inactive hospitals' HIS clients cannot look up cards.")
 
-    @model_validator(mode="after")
-    def _waivers_need_designation(self) -> HospitalIn:
-        if self.fee_waivers and not self.designated:
-            raise ValueError("fee_waivers: only a designated (定点) hospital waives fees")
-        if len(set(self.fee_waivers)) != len(self.fee_waivers):
-            raise ValueError("fee_waivers: each fee once")
-        return self
+    @field_validator("fee_waivers")
+    @classmethod
+    def _waivers_need_designation(cls, fees: list[Fee], info: ValidationInfo) -> list[Fee]:
+        if fees and info.data.get("designated") is False:  # (a designated value that failed is its own error)
+            raise Invalid("fee-waiver-not-designated", "只有定点医院才能减免费用：请同时设为定点，或不填减免项目",
+                          "only a designated (定点) hospital waives fees")
+        if len(set(fees)) != len(fees):
+            raise Invalid("fee-waiver-repeated", "每项费用只能填一次", "each fee once")
+        return fees
 
 
 class HospitalOut(HospitalIn):
+    model_config = {"json_schema_extra": {"examples": [{
+        **HOSPITAL_EXAMPLE, "code": "H420106001", "region_name": "湖北省武汉市武昌区",
+        "created_at": "2026-12-01T02:00:00Z", "updated_at": "2026-12-01T02:00:00Z"}]}}
+
     code: str
     region_name: str | None
     created_at: datetime
@@ -57,11 +72,17 @@ class HospitalOut(HospitalIn):
 
 class ImportIssue(BaseModel):
     row: int = Field(description="Row number in the file (the heading is row 1).")
-    column: str
-    message: str
+    column: str = Field(description="The column's heading (医院编码, 行政区划代码 …).")
+    code: str = Field(description="Stable machine code of what is wrong.")
+    detail: str = Field(description="What is wrong, for a person (Chinese unless `Accept-Language: en`).")
 
 
 class ImportReport(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{
+        "created": 2, "updated": 0, "unchanged": 0, "rejected": [
+            {"row": 4, "column": "行政区划代码", "code": "region-code-unknown",
+             "detail": "地区码 429999 不是已知的 GB/T 2260 行政区划代码"}]}]}}
+
     created: int
     updated: int
     unchanged: int

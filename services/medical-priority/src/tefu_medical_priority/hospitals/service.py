@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.auth import Principal
-from tefu_common.errors import Forbidden, NotFound, ValidationFailed
-from tefu_common.regions import region_prefix
+from tefu_common.errors import Forbidden, FieldError, Invalid, ValidationFailed, pydantic_field_error
+from tefu_common.i18n import Text
+from tefu_common.scoping import require_within
 from tefu_common.tables import TableFileError, heading_index, read_table
 from tefu_medical_priority.cards.vocabulary import FEE_NAMES
 from tefu_medical_priority.hospitals.models import Hospital
+from tefu_medical_priority.hospitals.repository import HospitalRepository
 from tefu_medical_priority.hospitals.schemas import HospitalIn, ImportIssue, ImportReport
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]{2,32}$"
@@ -31,25 +28,35 @@ FILE_COLUMNS = {
 YES = {"是", "y", "yes", "true", "1", "定点"}
 NO = {"否", "n", "no", "false", "0", ""}
 FEE_BY_NAME = {name: code for code, name in FEE_NAMES.items()}
+# What tefu_common.tables says of a file it cannot read, in Chinese.
+UNREADABLE = {
+    "the file is empty": "文件是空的",
+    "the file is neither": "文件既不是 UTF-8 或 GBK 编码的文本，也不是 XLSX 工作簿",
+    "the XLSX file cannot be opened": "XLSX 文件无法打开",
+}
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def put_hospital(session: AsyncSession, caller: Principal, code: str, body: HospitalIn) -> tuple[Hospital, bool]:
+def _elsewhere(code: str, region_code: str) -> Text:
+    return Text(f"医院编码 {code} 已属于辖区外的 {region_code}", f"hospital {code} belongs to region {region_code}, "
+                "outside yours")
+
+
+async def put_hospital(hospitals: HospitalRepository, code: str, body: HospitalIn) -> tuple[Hospital, bool]:
     """Create or replace; True if created. The caller's region must hold the hospital's."""
-    if not caller.covers_region(body.region_code):
-        raise Forbidden(f"region {body.region_code} is outside your region {caller.region}")
-    hospital = await session.get(Hospital, code)
+    require_within(hospitals.caller, body.region_code, field="region_code")
+    hospital = await hospitals.any_region(code)
     created = hospital is None
     if hospital is None:
         hospital = Hospital(code=code, created_at=_now())
-        session.add(hospital)
-    elif not caller.covers_region(hospital.region_code):
-        raise Forbidden(f"hospital {code} is in region {hospital.region_code}, outside your region {caller.region}")
+        hospitals.add(hospital)
+    elif not hospitals.covers(hospital.region_code):
+        raise Forbidden(_elsewhere(code, hospital.region_code), code="hospital-outside-region")
     _apply(hospital, body)
-    await session.flush()
+    await hospitals.flush()
     return hospital, created
 
 
@@ -64,24 +71,6 @@ def _apply(hospital: Hospital, body: HospitalIn) -> bool:
             setattr(hospital, key, value)
         hospital.updated_at = _now()
     return changed
-
-
-async def scoped_hospital(session: AsyncSession, code: str, caller: Principal) -> Hospital:
-    hospital = await session.get(Hospital, code)
-    if hospital is None or not caller.covers_region(hospital.region_code):
-        raise NotFound(f"no hospital {code} in region {caller.region}")
-    return hospital
-
-
-async def list_hospitals(session: AsyncSession, caller: Principal, *, region: str | None,
-                         designated: bool | None) -> list[Hospital]:
-    query = select(Hospital).order_by(Hospital.code)
-    for prefix in (region_prefix(caller.region), region_prefix(region) if region else ""):
-        if prefix:
-            query = query.where(Hospital.region_code.startswith(prefix, autoescape=True))
-    if designated is not None:
-        query = query.where(Hospital.designated.is_(designated))
-    return list((await session.scalars(query)).all())
 
 
 # --- a file of hospitals ---------------------------------------------------------------------------
@@ -99,99 +88,82 @@ def _row_body(cells: list[str], columns: dict[str, int]) -> tuple[str, dict[str,
     return cell("code"), body
 
 
-async def import_hospitals(session: AsyncSession, caller: Principal, content: bytes, filename: str | None) -> ImportReport:
-    """Load every good row (create or update), report every bad one with its row and column."""
+class _Rejected(list[tuple[int, str, str, Text]]):
+    """Rows not loaded: (row, column heading, code, reason)."""
+
+    def add(self, row: int, field: str, code: str, message: Text) -> None:
+        self.append((row, FILE_COLUMNS.get(field, (field,))[0], code, message))
+
+    def issues(self) -> list[ImportIssue]:
+        return [ImportIssue(row=row, column=column, code=code, detail=message.render())
+                for row, column, code, message in self]
+
+    def problem(self) -> ValidationFailed:
+        return ValidationFailed([FieldError(f"file.row{row}.{column}", code, message) for row, column, code, message in self],
+                                detail=Text(f"文件中没有一行能够导入（{len(self)} 行有误）", f"no row could be loaded "
+                                            f"({len(self)} rejected)"))
+
+
+def _read(content: bytes, filename: str | None) -> list[tuple[int, list[str]]]:
     try:
-        table = read_table(content, filename)
+        return read_table(content, filename)
     except TableFileError as exc:
-        raise ValidationFailed(f"the file cannot be read: {exc}", errors=[
-            {"field": "file", "message": str(exc), "type": "value_error"}]) from None
+        reason = str(exc)
+        chinese = next((zh for start, zh in UNREADABLE.items() if reason.startswith(start)), "文件无法读取")
+        raise Invalid("file-unreadable", f"{chinese}：请上传 CSV（UTF-8 或 GBK）或 XLSX 文件",
+                      f"the file cannot be read: {reason}").at("", location="file") from None
+
+
+async def import_hospitals(hospitals: HospitalRepository, content: bytes, filename: str | None) -> ImportReport:
+    """Load every good row (create or update), report every bad one with its row, column and code."""
+    table = _read(content, filename)
     (_, heading), rows = table[0], table[1:]
     columns = heading_index(heading, FILE_COLUMNS)
     missing = [names[0] for field, names in FILE_COLUMNS.items() if field not in columns and field != "fee_waivers"]
     if missing:
-        raise ValidationFailed(f"missing column(s): {', '.join(missing)}", errors=[
-            {"field": "file", "message": f"the heading row lacks {', '.join(missing)} (it has: {', '.join(heading)})",
-             "type": "value_error"}])
+        raise Invalid("file-columns-missing", f"表头缺少 {'、'.join(missing)} 列（现有：{'、'.join(heading)}）",
+                      f"the heading row lacks {', '.join(missing)} (it has: {', '.join(heading)})").at("", location="file")
     report = ImportReport(created=0, updated=0, unchanged=0, rejected=[])
+    rejected = _Rejected()
     seen: dict[str, int] = {}
     for number, cells in rows:
         code, raw = _row_body(cells, columns)
         if not re.match(CODE_PATTERN, code):
-            report.rejected.append(ImportIssue(row=number, column="医院编码", message=f"{code!r} is not a hospital code "
-                                               "(2-32 letters, digits, - or _)"))
+            rejected.add(number, "code", "hospital-code-format", Text(
+                f"“{code}”不是医院编码（2 至 32 位字母、数字、- 或 _）",
+                f"{code!r} is not a hospital code (2-32 letters, digits, - or _)"))
             continue
         if code in seen:
-            report.rejected.append(ImportIssue(row=number, column="医院编码",
-                                               message=f"{code} is already on row {seen[code]}"))
+            rejected.add(number, "code", "hospital-code-repeated", Text(
+                f"{code} 已在第 {seen[code]} 行出现", f"{code} is already on row {seen[code]}"))
             continue
         seen[code] = number
         try:
             body = HospitalIn.model_validate(raw)
         except ValidationError as exc:
             for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else str(error["msg"]).split(":")[0].removeprefix("Value error, ")
-                report.rejected.append(ImportIssue(row=number, column=FILE_COLUMNS.get(field, (field,))[0],
-                                                   message=str(error["msg"]).removeprefix("Value error, ")))
+                problem = pydantic_field_error(error, location="")
+                rejected.add(number, problem.field.split(".")[0], problem.code, problem.message)
             continue
-        if not caller.covers_region(body.region_code):
-            report.rejected.append(ImportIssue(row=number, column="行政区划代码",
-                                               message=f"{body.region_code} is outside your region {caller.region}"))
+        if not hospitals.covers(body.region_code):
+            rejected.add(number, "region_code", "region-outside-scope", Text(
+                f"{body.region_code} 不在你的辖区 {hospitals.caller.region} 之内",
+                f"{body.region_code} is outside your region {hospitals.caller.region}"))
             continue
-        hospital = await session.get(Hospital, code)
+        hospital = await hospitals.any_region(code)
         if hospital is None:
             hospital = Hospital(code=code, created_at=_now())
             _apply(hospital, body)
-            session.add(hospital)
+            hospitals.add(hospital)
             report.created += 1
-        elif not caller.covers_region(hospital.region_code):
-            report.rejected.append(ImportIssue(row=number, column="医院编码",
-                                               message=f"{code} belongs to region {hospital.region_code}"))
+        elif not hospitals.covers(hospital.region_code):
+            rejected.add(number, "code", "hospital-outside-region", _elsewhere(code, hospital.region_code))
         elif _apply(hospital, body):
             report.updated += 1
         else:
             report.unchanged += 1
-    if report.rejected and not (report.created or report.updated or report.unchanged):
-        raise ValidationFailed(f"no row could be loaded ({len(report.rejected)} rejected)", errors=[
-            {"field": f"row {issue.row}.{issue.column}", "message": issue.message, "type": "value_error"}
-            for issue in report.rejected])
-    await session.flush()
+    if rejected and not (report.created or report.updated or report.unchanged):
+        raise rejected.problem()
+    report.rejected = rejected.issues()
+    await hospitals.flush()
     return report
-
-
-# --- what a lookup needs of the calling hospital --------------------------------------------------
-
-@dataclass(frozen=True)
-class DeskHospital:
-    code: str
-    active: bool
-    designated: bool
-    fee_waivers: tuple[str, ...]
-
-
-class HospitalDirectory:
-    """The calling hospital as the lookup needs it, kept a short while so a lookup reads one row.
-
-    A change to the directory reaches lookups within ``ttl`` seconds on every replica.
-    """
-
-    def __init__(self, ttl: float = 30.0) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, DeskHospital | None]] = {}
-
-    async def get(self, session_factory, code: str) -> DeskHospital | None:  # type: ignore[no-untyped-def]
-        cached = self._entries.get(code)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        async with session_factory() as session:
-            hospital = await session.get(Hospital, code)
-        found = None if hospital is None else DeskHospital(hospital.code, hospital.active, hospital.designated,
-                                                           tuple(hospital.fee_waivers))
-        self._entries[code] = (time.monotonic() + self.ttl, found)
-        return found
-
-    def forget(self, code: str) -> None:
-        self._entries.pop(code, None)
-
-    def forget_all(self) -> None:
-        self._entries.clear()

@@ -8,18 +8,18 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.errors import PROBLEM_JSON
-from tefu_medical_priority.cards.service import parse_card_no
-from tefu_medical_priority.ecards.service import read_ecard
+from tefu_common.openapi import problems
+from tefu_common.repository import route_endpoint
 from tefu_medical_priority.lookup import service
 from tefu_medical_priority.lookup.schemas import CardCheck, IdLookupIn, VerifyIn
+from tefu_medical_priority.lookup.service import DeskService
 
 DESK = require(Scope.cards_lookup, roles=[Role.hospital])
-Desk = Annotated[Principal, Depends(DESK)]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(prefix="/v1/cards", tags=["hospital desk (HIS)"],
-                   responses={401: PROBLEM, 403: PROBLEM, 404: {**PROBLEM, "description": "No such card"},
-                              422: PROBLEM, 503: PROBLEM})
+HospitalDesk = Annotated[Principal, Depends(DESK)]
+router = APIRouter(prefix="/v1/cards", tags=["hospital desk (HIS)"])
+NOT_FOUND = "没有这张卡（code card-not-found）（No such card）"
+HOSPITAL = "令牌所属医院不在医院目录中或已停用（code hospital-not-registered），或令牌的角色不是 hospital（The token's " \
+           "hospital is not in the directory or is inactive, or the token is not a hospital's）"
 
 
 def _json(view: dict[str, Any]) -> Response:
@@ -30,43 +30,41 @@ def _json(view: dict[str, Any]) -> Response:
 # The hottest route of the suite authenticates in its body instead of through a dependency:
 # resolving one more dependency costs about a tenth of this request's CPU (bench/card_lookup.py).
 # The check is the same one (DESK) the other desk routes depend on; OpenAPI shows the same scheme.
-@router.get("/{card_no}", response_model=CardCheck, summary="Check a card by its number",
-            openapi_extra={"security": [{"HTTPBearer": []}]})
+@router.get("/{card_no}", response_model=CardCheck, summary="按卡号查验就医优先卡", description=(
+    "Hospital HIS clients (role `hospital`; the hospital comes from the token). Answers valid or not, the masked "
+    "holder, the privileges and the fee waivers at the calling hospital. A mistyped number is 422 "
+    "(`card-number-format`, `card-number-check-character`: no other holder is looked up); an unknown one 404 "
+    "`card-not-found`; a revoked, suspended or expired card is 200 with `valid: false`, its `status`, a `reason` "
+    "code the desk can act on and `reason_detail` in words (never whether the holder died). Reads only this "
+    "service's store: works while the registry and eligibility are down. The lookup is in the access log, "
+    "committed before the answer leaves (503 `access-log-unavailable` if it cannot be)."),
+    openapi_extra={"security": [{"HTTPBearer": []}]},
+    responses=problems(401, **{"404": NOT_FOUND, "403": HOSPITAL}))
 async def check_card(card_no: str, request: Request) -> Response:
-    """Valid or not, the masked holder, the privileges and the fee waivers at the calling hospital
-    (the hospital comes from the token). A mistyped number (wrong length or check character) is
-    422; an unknown one 404; a revoked, suspended or expired card is 200 with `valid: false`, its
-    `status` and a `reason` the desk can act on."""
     caller = await DESK(request)
-    number = parse_card_no(card_no)
-    hospital = await service.calling_hospital(request, caller)
-    row = await service.card_by_number(request, number)
-    return _json(await service.answer(request, caller, hospital, row, how="card_no", endpoint="GET /v1/cards/{card_no}",
-                                      missing=f"no card {number}"))
+    desk: service.Desk = request.app.state.desk
+    return _json(await service.check_number(desk, caller, card_no, endpoint=route_endpoint(request)))
 
 
-@router.post("/verify", response_model=CardCheck, summary="Verify an e-card's QR code (or a card number) online")
-async def verify(body: VerifyIn, request: Request, caller: Desk) -> Response:
-    """A QR payload is checked for its signature (a key of `/.well-known/jwks.json`) and expiry,
-    then the card's current status is read, so a card revoked since the QR was made shows
-    `valid: false`. A forged, altered or expired payload is 422 naming `qr`."""
-    hospital = await service.calling_hospital(request, caller)
+@router.post("/verify", response_model=CardCheck, summary="在线查验电子卡二维码（或卡号）", description=(
+    "Hospital HIS clients. Send exactly one of `qr` (a scanned e-card) or `card_no`. A QR payload is checked for "
+    "its signature (a key of `/.well-known/jwks.json`) and expiry, then the card's current status is read, so a "
+    "card revoked since the QR was made shows `valid: false`. A forged, altered or expired payload is 422 on "
+    "`body.qr` (`ecard-signature`, `ecard-expired`, `ecard-format` …); an unknown card 404."),
+    responses=problems(**{"404": NOT_FOUND, "403": HOSPITAL}))
+async def verify(body: VerifyIn, request: Request, caller: HospitalDesk, desk: DeskService) -> Response:
+    endpoint = route_endpoint(request)
     if body.qr is not None:
-        number, how = read_ecard(body.qr, request.app.state.ecard_signer)["card_no"], "qr"
-    else:
-        number, how = parse_card_no(body.card_no or "", "card_no"), "card_no"
-    row = await service.card_by_number(request, number)
-    return _json(await service.answer(request, caller, hospital, row, how=how, endpoint="POST /v1/cards/verify",
-                                      missing=f"no card {number}"))
+        return _json(await service.check_qr(desk, caller, body.qr, endpoint=endpoint))
+    return _json(await service.check_number(desk, caller, body.card_no or "", endpoint=endpoint, location="body"))
 
 
-@router.post("/lookup", response_model=CardCheck, summary="Find a holder's card by name and ID number together",
-             responses={429: {**PROBLEM, "description": "Too many lookups by ID number; see Retry-After"}})
-async def lookup_by_identity(body: IdLookupIn, request: Request, caller: Desk) -> Response:
-    """For a holder who came without the card. Both the full name and the ID number must match;
-    a wrong name gets the same 404 as an unknown ID number. Limited per hospital and minute
-    (`429` with `Retry-After`), so the register cannot be walked through."""
-    hospital = await service.calling_hospital(request, caller)
-    row = await service.card_by_identity(request, caller, hospital, body.name, body.id_number)
-    return _json(await service.answer(request, caller, hospital, row, how="id_number", endpoint="POST /v1/cards/lookup",
-                                      missing="no card for this name and ID number"))
+@router.post("/lookup", response_model=CardCheck, summary="按姓名和身份证号查找持卡人的卡", description=(
+    "Hospital HIS clients, for a holder who came without the card. Both the full name and the ID number must "
+    "match; a wrong name gets the same 404 `card-not-found` as an unknown ID number. Limited per hospital and "
+    "minute (429 `id-lookup-rate-limited` with `Retry-After`), so the register cannot be walked through; every "
+    "lookup, refused ones too, is in the access log."),
+    responses=problems(429, **{"404": "没有与该姓名和身份证号相符的卡（code card-not-found）（No card for this name and "
+                                      "ID number）", "403": HOSPITAL}))
+async def lookup_by_identity(body: IdLookupIn, request: Request, caller: HospitalDesk, desk: DeskService) -> Response:
+    return _json(await service.check_identity(desk, caller, body.name, body.id_number, endpoint=route_endpoint(request)))

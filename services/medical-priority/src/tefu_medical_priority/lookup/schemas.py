@@ -11,7 +11,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from tefu_common.errors import Invalid
 from tefu_common.resident_id import ResidentIdStr
+
+CHECK_EXAMPLE = {
+    "card_no": "42010248219305716", "valid": True, "status": "active", "reason": None, "reason_detail": None,
+    "holder": {"name": "李*英", "sex": "female", "birth_year": 1965, "id_last4": "1024"},
+    "region_code": "420102", "region_name": "湖北省武汉市江岸区",
+    "services": [{"code": "registration", "name": "优先挂号"}, {"code": "payment", "name": "优先收费"}],
+    "privileges": [{"code": "medical_priority", "name": "就医绿色通道"},
+                   {"code": "fee_waiver", "name": "定点医疗机构免除挂号费、输液治疗费"}],
+    "fee_waivers": [{"fee": "outpatient_registration", "name": "普通门诊挂号费"}],
+    "free_ambulance": False, "valid_until": "2031-11-30",
+}
 
 
 class DeskHolder(BaseModel):
@@ -32,11 +44,16 @@ class FeeWaiver(BaseModel):
 
 
 class CardCheck(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [CHECK_EXAMPLE]}}
+
     card_no: str
     valid: bool = Field(description="The card may be honoured now: active and not past its last valid day.")
     status: Literal["active", "suspended", "revoked", "expired"]
     reason: Literal["replaced", "reported_lost", "expired", "suspended", "no_longer_eligible"] | None = Field(
-        description="Why a card is not valid (null when it is); never whether the holder died.")
+        description="Why a card is not valid, as a stable code (null when it is); never whether the holder died.")
+    reason_detail: str | None = Field(description="The reason in words for the desk (Chinese unless "
+                                                  "`Accept-Language: en`); null when the card is valid.",
+                                      examples=["此卡已失效，不能享受就医优先"])
     holder: DeskHolder
     region_code: str = Field(description="The holder's county (户籍).")
     region_name: str | None
@@ -49,16 +66,23 @@ class CardCheck(BaseModel):
 
 
 class VerifyIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"qr": "eyJhbGciOiJFZERTQSIsImtpZCI6ImVjYXJkLTEiLCJ0eXAiOiJ0ZWZ1"
+                                                              "LWVjYXJkK2p3dCJ9.eyJjYXJkX25vIjoiNDIwMTAyNDgyMTkzMDU3MTYifQ"
+                                                              ".c2lnbmF0dXJl"},
+                                                       {"card_no": "42010248219305716"}]}}
+
     card_no: str | None = Field(None, description="A card number as typed or read from the card.")
     qr: str | None = Field(None, description="The scanned QR payload of an e-card (a compact JWS).")
 
     @model_validator(mode="after")
     def _one(self) -> VerifyIn:
         if (self.card_no is None) == (self.qr is None):
-            raise ValueError("send exactly one of card_no and qr")
+            raise Invalid("card-or-qr", "card_no 和 qr 二者须且只能填一个", "send exactly one of card_no and qr")
         return self
 
 
 class IdLookupIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"name": "王建国", "id_number": "420102196604057774"}]}}
+
     name: str = Field(min_length=1, max_length=64, description="The holder's full name, as on the ID card.")
     id_number: ResidentIdStr = Field(description="The holder's 18-character ID number (15-digit numbers are converted).")

@@ -3,57 +3,108 @@
 This is the hot path: one indexed read of this service's own table (lookup/store.py), never a
 call to another service (so desks keep working while the registry or eligibility are down), the
 calling hospital from a short-lived cache, and the lookup-log row committed together with its
-neighbours' (access_log/writer.py) before the answer leaves.
+neighbours' (the suite's group commit) before the answer leaves.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
+from tefu_common.access_log import GroupCommit, Reader
 from tefu_common.auth import Principal
 from tefu_common.calendar import today
-from tefu_common.errors import Forbidden, NotFound, TooManyRequests
+from tefu_common.db import Database
+from tefu_common.errors import NotFound, TooManyRequests
+from tefu_common.i18n import Text
 from tefu_common.regions import region_table
+from tefu_common.signing import DocumentSigner
+from tefu_medical_priority.access_log.models import lookup_log
 from tefu_medical_priority.cards.models import LIVE_STATES
+from tefu_medical_priority.cards.numbers import parse_card_no
 from tefu_medical_priority.cards.service import id_number_index, name_index
-from tefu_medical_priority.cards.vocabulary import DESK_REASONS, FEE_NAMES, PRIVILEGE_NAMES, SERVICE_NAMES
-from tefu_medical_priority.hospitals.service import DeskHospital
+from tefu_medical_priority.cards.vocabulary import (
+    DESK_REASON_TEXT,
+    DESK_REASONS,
+    FEE_NAMES,
+    PRIVILEGE_NAMES,
+    SERVICE_NAMES,
+)
+from tefu_medical_priority.ecards.service import read_ecard
+from tefu_medical_priority.hospitals.directory import DeskHospital, HospitalDirectory
 from tefu_medical_priority.lookup import quota
+from tefu_medical_priority.lookup.store import DeskStore
+
+NO_CARD = Text("没有这张卡", "no such card")
+NO_HOLDER = Text("没有与该姓名和身份证号相符的卡", "no card for this name and ID number")
 
 
-async def calling_hospital(request: Request, caller: Principal) -> DeskHospital:
-    """The hospital the token names, from the directory; 403 if it is not there or inactive."""
-    code = caller.institution.id if caller.institution else ""
-    hospital = await request.app.state.hospital_directory.get(request.app.state.database.sessionmaker, code)
-    if hospital is None or not hospital.active:
-        raise Forbidden(f"hospital {code} is not in the directory or is inactive; an administrator registers it "
-                        "with PUT /v1/hospitals/{code}")
-    return hospital
+class Desk:
+    """What a desk's answers need, made once with the app: the store, the group commit of the
+    lookup log, the directory of hospitals, the e-card key and the ID-lookup allowance."""
+
+    def __init__(self, database: Database, directory: HospitalDirectory, signer: DocumentSigner, *,
+                 id_lookups_per_minute: int) -> None:
+        self.database = database
+        self.store = DeskStore(database)
+        self.log = GroupCommit(self.store)
+        self.directory = directory
+        self.signer = signer
+        self.id_lookups_per_minute = id_lookups_per_minute
+
+    async def start(self) -> None:
+        await self.store.start()
+
+    async def stop(self) -> None:
+        await self.log.stop()
+        await self.store.close()
 
 
-async def card_by_number(request: Request, card_no: str) -> dict[str, Any] | None:
-    return await request.app.state.desk_store.by_number(card_no)
+def desk_of(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
 
 
-async def card_by_identity(request: Request, caller: Principal, hospital: DeskHospital, name: str,
-                           id_number: str) -> dict[str, Any] | None:
-    """The holder's card; a wrong name gets the same answer as an unknown ID number (the pair is
-    checked, never one half). Limited per hospital and minute; a refused lookup is logged too."""
-    settings = request.app.state.settings
-    retry_after = await quota.take(request.app.state.database, hospital.code, settings.id_lookup_per_minute)
+DeskService = Annotated[Desk, Depends(desk_of)]
+
+
+async def check_number(desk: Desk, caller: Principal, card_no: str, *, endpoint: str, location: str = "path") -> dict[str, Any]:
+    """The answer for a card number as typed or read (422 if it cannot be one, 404 for no card)."""
+    number = parse_card_no(card_no, location=location)
+    hospital = await desk.directory.calling(caller)
+    row = await desk.store.by_number(number)
+    return await answer(desk, Reader.of(caller, endpoint), hospital, row, how="card_no", missing=NO_CARD)
+
+
+async def check_qr(desk: Desk, caller: Principal, qr: str, *, endpoint: str) -> dict[str, Any]:
+    """The answer for an e-card's QR payload: genuine and unexpired (422 otherwise), then the card as it is now."""
+    hospital = await desk.directory.calling(caller)
+    number = read_ecard(qr, desk.signer)["card_no"]
+    row = await desk.store.by_number(number)
+    return await answer(desk, Reader.of(caller, endpoint), hospital, row, how="qr", missing=NO_CARD)
+
+
+async def check_identity(desk: Desk, caller: Principal, name: str, id_number: str, *, endpoint: str) -> dict[str, Any]:
+    """The holder's card by name and ID number together; a wrong name gets the same answer as an
+    unknown ID number (the pair is checked, never one half). Limited per hospital and minute; a
+    refused lookup is logged too."""
+    hospital = await desk.directory.calling(caller)
+    reader = Reader.of(caller, endpoint)
+    retry_after = await quota.take(desk.database, hospital.code, desk.id_lookups_per_minute)
     if retry_after is not None:
-        await request.app.state.lookup_log.record(
-            subject=caller.subject, role=caller.role.value, institution=hospital.code, endpoint="POST /v1/cards/lookup",
-            how="id_number", card_id=None, region_code=None, outcome="rate_limited")
-        raise TooManyRequests(f"at most {settings.id_lookup_per_minute} lookups by ID number a minute per hospital",
+        await desk.log.record(lookup_log.row(reader, how="id_number", card_id=None, region_code=None,
+                                             outcome="rate_limited"))
+        per_minute = desk.id_lookups_per_minute
+        raise TooManyRequests(Text(f"本院每分钟按姓名和身份证号查询最多 {per_minute} 次，请 {retry_after} 秒后再试",
+                                   f"at most {per_minute} lookups by ID number a minute per hospital; retry in "
+                                   f"{retry_after} s"), code="id-lookup-rate-limited",
                               headers={"Retry-After": str(retry_after)})
-    row = await request.app.state.desk_store.by_id_number_index(id_number_index(id_number))
-    if row is None or row.pop("name_index") != name_index(name.strip()):
-        return None
-    return row
+    row = await desk.store.by_id_number_index(id_number_index(id_number))
+    if row is not None and row.pop("name_index") != name_index(name.strip()):
+        row = None
+    return await answer(desk, reader, hospital, row, how="id_number", missing=NO_HOLDER)
 
 
 def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = None) -> dict[str, Any]:
@@ -62,11 +113,12 @@ def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = Non
     valid = status == "active"
     privileges = ["medical_priority", *row["privileges"]] if valid else []
     waivers = list(hospital.fee_waivers) if valid and hospital.designated and "fee_waiver" in privileges else []
-    reason = None
+    reason = reason_detail = None
     if not valid:
         reason = DESK_REASONS.get(status if status != "revoked" else row["status_reason"] or "", "no_longer_eligible")
+        reason_detail = DESK_REASON_TEXT[reason].render()
     return {
-        "card_no": row["card_no"], "valid": valid, "status": status, "reason": reason,
+        "card_no": row["card_no"], "valid": valid, "status": status, "reason": reason, "reason_detail": reason_detail,
         "holder": {"name": row["masked_name"], "sex": row["sex"], "birth_year": row["birth_year"],
                    "id_last4": row["id_last4"]},
         "region_code": row["region_code"], "region_name": region_table().full_name(row["region_code"][:6]),
@@ -78,14 +130,14 @@ def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = Non
     }
 
 
-async def answer(request: Request, caller: Principal, hospital: DeskHospital, row: dict[str, Any] | None, *,
-                 how: str, endpoint: str, missing: str) -> dict[str, Any]:
+async def answer(desk: Desk, reader: Reader, hospital: DeskHospital, row: dict[str, Any] | None, *, how: str,
+                 missing: Text) -> dict[str, Any]:
     """Log the lookup (committed before the answer leaves), then the answer; 404 for no card."""
     view = desk_view(row, hospital) if row is not None else None
-    await request.app.state.lookup_log.record(
-        subject=caller.subject, role=caller.role.value, institution=hospital.code, endpoint=endpoint, how=how,
-        card_id=row["id"] if row is not None else None, region_code=row["region_code"] if row is not None else None,
-        outcome="not_found" if view is None else "valid" if view["valid"] else "invalid")
+    await desk.log.record(lookup_log.row(
+        reader, how=how, card_id=row["id"] if row is not None else None,
+        region_code=row["region_code"] if row is not None else None,
+        outcome="not_found" if view is None else "valid" if view["valid"] else "invalid"))
     if view is None:
-        raise NotFound(missing)
+        raise NotFound(missing, code="card-not-found")
     return view

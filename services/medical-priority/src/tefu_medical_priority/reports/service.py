@@ -15,7 +15,8 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.calendar import CHINA, today
-from tefu_common.regions import region_prefix, region_table
+from tefu_common.regions import region_table
+from tefu_common.scoping import region_clause
 from tefu_medical_priority.cards.models import Card, CardEvent
 from tefu_medical_priority.hospitals.models import Hospital
 from tefu_medical_priority.sync.models import MemberStanding
@@ -30,8 +31,7 @@ def month_bounds(first: date) -> tuple[datetime, datetime, date]:
 
 
 def _under(column: Any, region: str) -> Any:
-    prefix = region_prefix(region)
-    return column.startswith(prefix, autoescape=True) if prefix else True
+    return region_clause(column, region)
 
 
 async def card_report(session: AsyncSession, *, region: str, month: date) -> list[dict[str, Any]]:

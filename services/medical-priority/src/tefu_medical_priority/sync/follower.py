@@ -35,7 +35,7 @@ from tefu_medical_priority.lookup import quota
 from tefu_medical_priority.settings import MedicalPrioritySettings
 from tefu_medical_priority.sync.models import DailyRun, FeedCursor, PendingFamily
 from tefu_medical_priority.sync.reconcile import reconcile_family
-from tefu_medical_priority.sync.upstream import Upstream
+from tefu_medical_priority.upstreams import EligibilityClient, RegistryClient
 
 log = logging.getLogger("tefu.cards.follower")
 FEED = "registry"
@@ -74,10 +74,14 @@ async def _try_lock(session: AsyncSession, key: int) -> bool:
 
 
 class Follower:
-    def __init__(self, database: Database, upstream: Upstream, settings: MedicalPrioritySettings) -> None:
+    """The background task; it calls the registry and eligibility with this service's own token."""
+
+    def __init__(self, database: Database, registry: RegistryClient, eligibility: EligibilityClient,
+                 settings: MedicalPrioritySettings) -> None:
         self.database = database
         self.sessionmaker = database.sessionmaker
-        self.upstream = upstream
+        self.registry = registry
+        self.eligibility = eligibility
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -105,7 +109,7 @@ class Follower:
                 failures = 0
             except ProblemError as exc:  # a service down or refusing: say so, back off, keep going
                 failures += 1
-                log.warning("following the registry: %s", exc.detail or exc.title)
+                log.warning("following the registry: %s", exc)
                 busy = False
             except Exception:
                 failures += 1
@@ -131,12 +135,14 @@ class Follower:
                 return 0  # another replica is reading it
             cursor = await session.get(FeedCursor, FEED, with_for_update=session.bind.dialect.name == "postgresql")
             after = cursor.cursor if cursor else 0
-            items, next_cursor = await self.upstream.changes(after, PAGE)
+            # The feed's position is an integer of its own (after / next_after), not a page cursor:
+            # a feed has no last page, so it is resumed from, never walked to an end.
+            items, next_after = await self.registry.changes(after, PAGE)
             await enqueue(session, [item["family_id"] for item in items], priority=0, reason="change")
             if cursor is None:
-                session.add(FeedCursor(feed=FEED, cursor=next_cursor, updated_at=_now()))
-            elif next_cursor != after:
-                cursor.cursor, cursor.updated_at = next_cursor, _now()
+                session.add(FeedCursor(feed=FEED, cursor=next_after, updated_at=_now()))
+            elif next_after != after:
+                cursor.cursor, cursor.updated_at = next_after, _now()
         return len(items)
 
     async def check_due_families(self) -> int:
@@ -161,7 +167,7 @@ class Follower:
             async with self.sessionmaker() as session, session.begin():
                 if not await _try_lock(session, family_id):
                     return 0  # another replica has it
-                await reconcile_family(session, self.upstream, family_id, today=today(),
+                await reconcile_family(session, self.registry, self.eligibility, family_id, today=today(),
                                        validity_years=self.settings.card_validity_years)
                 # Off the queue, unless a newer change queued it again while we worked.
                 await session.execute(delete(PendingFamily).where(PendingFamily.family_id == family_id,
@@ -174,7 +180,9 @@ class Follower:
             return 0
 
     async def _retry_later(self, family_id: int, exc: Exception) -> None:
-        message = (exc.detail if isinstance(exc, ProblemError) else None) or f"{type(exc).__name__}: {exc}"
+        # In Chinese (the default language outside a request): clerks may read it in the queue.
+        detail = exc.detail if isinstance(exc, ProblemError) else None
+        message = str(detail) if detail is not None else f"{type(exc).__name__}: {exc}"
         async with self.sessionmaker() as session, session.begin():
             pending = await session.get(PendingFamily, family_id)
             if pending is not None:
@@ -200,7 +208,7 @@ class Follower:
             expired = (await session.execute(select(Card).where(Card.status.in_(LIVE_STATES), Card.valid_until < day))).scalars().all()
             for card in expired:
                 await cards.change_status(session, card, to="expired", reason="expired", actor=cards.SYNC_ACTOR,
-                                          note=f"last valid day {card.valid_until}")
+                                          note=f"有效期至 {card.valid_until}，已过期")
             now = _now()
             source = select(Card.family_id, literal(1), literal("daily_recheck"), literal(now, UtcDateTime()), literal(0),
                             literal(now, UtcDateTime())).where(Card.status.in_(LIVE_STATES)).distinct()

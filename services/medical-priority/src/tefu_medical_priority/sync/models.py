@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_medical_priority.models import Base
+from tefu_medical_priority.database import Base
 
 
 class FeedCursor(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_medical_priority.models import Base
+from tefu_medical_priority.database import Base
 
 
 class Visit(Base):

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
-from tefu_medical_priority.lookup.service import calling_hospital
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams
+from tefu_medical_priority.hospitals.repository import Directory
 from tefu_medical_priority.visits import service
 from tefu_medical_priority.visits.models import Visit
+from tefu_medical_priority.visits.repository import HospitalVisits, Visits
 from tefu_medical_priority.visits.schemas import VisitIn, VisitOut
 
-Desk = Annotated[Principal, Depends(require(Scope.visits_write, roles=[Role.hospital]))]
-Reader = Annotated[Principal, Depends(require(roles=[Role.hospital, Role.clerk, Role.auditor, Role.admin, Role.service]))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(prefix="/v1/visits", tags=["visits"], responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
+router = APIRouter(prefix="/v1/visits", tags=["visits"])
 
 
 def visit_out(visit: Visit, card_no: str) -> VisitOut:
@@ -27,28 +23,32 @@ def visit_out(visit: Visit, card_no: str) -> VisitOut:
                     visited_at=visit.visited_at, recorded_at=visit.recorded_at)
 
 
-@router.post("", response_model=VisitOut, status_code=201, summary="Record a holder's visit (HIS)",
-             responses={200: {"description": "The same Idempotency-Key again: the visit it recorded"},
-                        404: PROBLEM, 409: {**PROBLEM, "description": "The card was not valid at the visit"}})
-async def record_visit(body: VisitIn, request: Request, response: Response, session: DbSession, caller: Desk,
+@router.post("", response_model=VisitOut, status_code=201, summary="登记持卡人的一次就诊（HIS）", description=(
+    "Hospital HIS clients; the hospital is the one in the token (403 `hospital-not-registered` if it is not in "
+    "the directory). Each waiver must be one the hospital waives (`fee-not-waived-here`) and the holder's rules "
+    "must waive fees at all (`fee-waiver-not-entitled`); a free ambulance needs the holder's free_ambulance "
+    "privilege (`ambulance-not-entitled`). A card not valid at the visit is 409 `card-not-valid-at-visit`. Repeat "
+    "the `Idempotency-Key` to retry safely: the same key again answers 200 with the visit it recorded, with other "
+    "values 422 `idempotency-key-reused`. Works while the registry and eligibility services are down."),
+    responses={200: {"description": "The same Idempotency-Key again: the visit it recorded", "content": {
+        "application/json": {"example": VisitOut.model_config["json_schema_extra"]["examples"][0]}}},  # type: ignore[index]
+        **problems(404, **{"409": "就诊时卡不是有效卡（code card-not-valid-at-visit）（The card was not valid at the visit）"})})
+async def record_visit(body: VisitIn, response: Response, visits: HospitalVisits, directory: Directory,
                        idempotency_key: str | None = Header(None, max_length=128,
                                                             description="Repeat it to retry safely.")) -> VisitOut:
-    """The hospital is the one in the token. Each waiver must be one the hospital waives (and the
-    holder's rules waive fees at all); a free ambulance needs the holder's free_ambulance privilege.
-    Works while the registry and eligibility services are down: it reads this service's cards only."""
-    hospital = await calling_hospital(request, caller)
-    visit, card_no, created = await service.record_visit(session, caller, hospital, body, idempotency_key)
+    hospital = await directory.calling(visits.caller)
+    visit, card_no, created = await service.record_visit(visits, hospital, body, idempotency_key)
     if not created:
         response.status_code = 200
     return visit_out(visit, card_no)
 
 
-@router.get("", response_model=list[VisitOut], summary="Visits: a hospital's own, or those of the caller's region")
-async def list_visits(session: DbSession, caller: Reader,
+@router.get("", response_model=Page[VisitOut], summary="就诊记录：本院的，或本辖区持卡人的", description=(
+    "A hospital sees its own visits; clerks, inspectors, admins and services those of their region's holders. "
+    "Oldest first, in pages (`cursor`, `limit`); filter by `card_no`, `hospital`, `since`, `until`. Every visit "
+    "shown is in the access log."))
+async def list_visits(visits: Visits, page: PageParams,
                       card_no: str | None = Query(None), hospital: str | None = Query(None, description="Hospital code"),
-                      since: datetime | None = Query(None), until: datetime | None = Query(None),
-                      after: int = Query(0, ge=0, description="The last id of the previous page."),
-                      limit: int = Query(500, ge=1, le=5000)) -> list[VisitOut]:
-    rows = await service.list_visits(session, caller, card_no=card_no, hospital=hospital, since=since, until=until,
-                                     after=after, limit=limit)
-    return [visit_out(visit, number) for visit, number in rows]
+                      since: datetime | None = Query(None), until: datetime | None = Query(None)) -> Page[VisitOut]:
+    rows, next_cursor = await visits.page(page, card_no=card_no, hospital=hospital, since=since, until=until)
+    return Page[VisitOut](items=[visit_out(visit, number) for visit, number in rows], next_cursor=next_cursor)

@@ -16,7 +16,11 @@ class WaiverIn(BaseModel):
 
 
 class VisitIn(BaseModel):
-    card_no: str = Field(examples=["42010212345678905"])
+    model_config = {"json_schema_extra": {"examples": [{
+        "card_no": "42010248219305716", "department": "内科门诊", "services": ["registration", "consultation", "pharmacy"],
+        "waivers": [{"fee": "outpatient_registration", "amount": "4.50"}], "visited_at": "2026-12-01T09:30:00+08:00"}]}}
+
+    card_no: str = Field(examples=["42010248219305716"])
     department: str = Field(min_length=1, max_length=64, examples=["内科门诊"])
     services: list[Service] = Field(min_length=1, description="What was given first (ambulance: a free 120 run).")
     waivers: list[WaiverIn] = Field(default_factory=list, description="Fees waived at this visit.")
@@ -24,6 +28,12 @@ class VisitIn(BaseModel):
 
 
 class VisitOut(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{
+        "id": 1, "card_no": "42010248219305716", "hospital_code": "H420106001", "department": "内科门诊",
+        "services": ["registration", "consultation", "pharmacy"],
+        "waivers": [{"fee": "outpatient_registration", "amount": "4.50"}], "waived_total": "4.50",
+        "visited_at": "2026-12-01T01:30:00Z", "recorded_at": "2026-12-01T01:31:02Z"}]}}
+
     id: int
     card_no: str
     hospital_code: str

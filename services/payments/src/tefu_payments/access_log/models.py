@@ -7,35 +7,24 @@ in ``access_log_member``, so that an auditor can ask who saw a given person's da
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tefu_common.db import UtcDateTime
-from tefu_payments.models import Base
+from tefu_common.access_log import AccessLog, AccessLogColumns
+from tefu_payments.database import Base
 
 WHOLE_BATCH_ACTIONS = ("file_pull", "return_post")
 
 
-class AccessLogEntry(Base):
+class AccessLogEntry(AccessLogColumns, Base):
     __tablename__ = "access_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    subject: Mapped[str] = mapped_column(String(128), index=True)  # who read: the token's subject
-    role: Mapped[str] = mapped_column(String(16))
-    institution: Mapped[str | None] = mapped_column(String(64))  # the agency a bank's client acts for
     action: Mapped[str] = mapped_column(String(24))  # file_pull | return_post | batch_lines | payment_history
-    endpoint: Mapped[str] = mapped_column(String(200))
-    # Region of the data read, so that auditors see the reads of their own region.
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     line_count: Mapped[int] = mapped_column(Integer)
     shown: Mapped[str] = mapped_column(String(200))  # which personal data, in full or masked
     sha256: Mapped[str | None] = mapped_column(String(64))  # of the file pulled or posted
     note: Mapped[str | None] = mapped_column(String(200))
-    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class AccessLogMember(Base):
@@ -45,3 +34,6 @@ class AccessLogMember(Base):
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+PAYMENTS_LOG = AccessLog(AccessLogEntry)

@@ -6,6 +6,12 @@ and a retry (same Idempotency-Key) builds it again. Lines are written with "inse
 (payee, benefit, period) already has a pending or paid line", which the database enforces: two
 batches racing for the same region and period cannot both hold a line.
 
+One batch of a region is built at a time (a transaction-scoped advisory lock on PostgreSQL). A
+request that finds the region taken is answered 409 at once rather than queued: a queued request
+would hold a pooled connection for as long as the build before it talks to the other services,
+and twenty of them used to exhaust the pool, so that the last ones, and the database monitor's
+probe, timed out into a 503 although the database was fine.
+
 The entitlements arrive as a stream and are handled in chunks. While the database takes the lines
 of one chunk, the registry is already reading the bank details of the next, so that eligibility,
 the registry, the database and this process all work at once instead of in turn.
@@ -18,27 +24,28 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-import httpx
-from fastapi import Request
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, Forbidden, ValidationFailed
-from tefu_common.regions import region_contains, region_table
-from tefu_payments.agencies.models import Agency
+from tefu_common.errors import Conflict, Invalid
+from tefu_common.i18n import Text
+from tefu_common.scoping import covers, require_within
+from tefu_payments.agencies.repository import AgencyRepository
 from tefu_payments.batches.ledger_bulk import Key, held_keys, insert_lines
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import snapshot
-from tefu_payments.batches.periods import months_back, parse_period
+from tefu_payments.batches.repository import BatchRepository
 from tefu_payments.batches.schemas import BatchCreate
+from tefu_payments.periods import PayPeriod, months_back, parse_period
+from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.service import applicable, checked_frequency
-from tefu_payments.upstream import entitlement_lines, payee_details, registry_client
+from tefu_payments.upstreams import EligibilityClient, RegistryClient
 
 CHUNK = 2000
 REGISTRY_READS = 2  # chunks whose payees are being read while another chunk is written
@@ -60,56 +67,72 @@ def request_hash(body: BatchCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def find_idempotent(session: AsyncSession, caller: Principal, key: str | None, digest: str) -> Batch | None:
+async def find_idempotent(batches: BatchRepository, key: str | None, digest: str) -> Batch | None:
+    """The batch an earlier request with this Idempotency-Key built (422 if its body differed)."""
     if not key:
         return None
-    batch = await session.scalar(select(Batch).where(Batch.prepared_by == caller.subject, Batch.idempotency_key == key))
+    batch = await batches.by_idempotency_key(key)
     if batch is not None and batch.request_hash != digest:
-        raise ValidationFailed("this Idempotency-Key was used for a different batch request", errors=[
-            {"field": "Idempotency-Key", "message": f"already used for batch {batch.id} with other values",
-             "type": "value_error"}])
+        raise Invalid("idempotency-key-reused", f"这个 Idempotency-Key 已用于批次 {batch.id}，当时的请求内容不同",
+                      f"already used for batch {batch.id} with other values").at("Idempotency-Key", location="header")
     return batch
 
 
-async def create_batch(session: AsyncSession, request: Request, caller: Principal, body: BatchCreate,
-                       key: str | None) -> tuple[Batch, BuildReport | None]:
+def pay_period(text: str) -> PayPeriod:
+    period = parse_period(text)
+    if period is None:
+        raise Invalid("period-format", f"“{text}”不是月份（2020-06）、季度（2020-Q2）或年份（2020）",
+                      f"{text!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)").at("period")
+    return period
+
+
+async def create_batch(batches: BatchRepository, eligibility: EligibilityClient, registry: RegistryClient,
+                       body: BatchCreate, key: str | None, *, arrears_months: int) -> tuple[Batch, BuildReport | None]:
     """The batch for the request: an existing one for a repeated Idempotency-Key, else a new draft."""
+    session, caller = batches.session, batches.caller
     digest = request_hash(body)
-    existing = await find_idempotent(session, caller, key, digest)
+    existing = await find_idempotent(batches, key, digest)
     if existing is not None:
         return existing, None
-    period = parse_period(body.period)
-    if period is None:
-        raise ValidationFailed.of_field("period", f"{body.period!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)")
-    if region_table().get(body.region_code[:6]) is None:
-        raise ValidationFailed.of_field("region_code", f"{body.region_code!r} is not a GB/T 2260 code")
-    if not caller.covers_region(body.region_code):
-        raise Forbidden(f"region {body.region_code} is outside your region {caller.region}")
-    frequency = checked_frequency(await applicable(session, body.region_code), body.benefits, period)
-    agency = await session.get(Agency, body.agency_id)
-    if agency is None or not agency.active or not region_contains(agency.region_code, body.region_code):
-        raise ValidationFailed.of_field("agency_id", f"no active agency {body.agency_id} paying in region {body.region_code}")
+    period = pay_period(body.period)
+    require_within(caller, body.region_code, field="region_code")
+    schedule = await applicable(ScheduleRepository(session, caller, endpoint=batches.endpoint), body.region_code)
+    frequency = checked_frequency(schedule, body.benefits, period)
+    agency = await AgencyRepository(session, caller, endpoint=batches.endpoint).get(body.agency_id)
+    if agency is None or not agency.active or not covers(agency.region_code, body.region_code):
+        raise Invalid("agency-not-found", f"没有在 {body.region_code} 发放的有效代理机构 {body.agency_id}",
+                      f"no active agency {body.agency_id} paying in region {body.region_code}").at("agency_id")
 
-    if session.bind.dialect.name == "postgresql":
-        # One batch is built at a time per region; a racing request waits, then finds the lines taken.
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"batch:{body.region_code}"})
+    # One batch is built at a time per region. A request that finds another build going on is
+    # answered at once (409) instead of waiting with a connection held.
+    if not await batches.claim_region(body.region_code):
+        raise Conflict(Text(f"{body.region_code} 的另一个批次正在生成，完成后再试（已在批次中的项目不会重复发放）",
+                            f"another batch of {body.region_code} is being built; retry once it is done (lines it "
+                            "holds are never paid twice)"), code="batch-being-built")
+    if key:
+        # The same key may have finished building while this request checked the rest.
+        existing = await find_idempotent(batches, key, digest)
+        if existing is not None:
+            return existing, None
     now = datetime.now(timezone.utc)
-    batch = Batch(region_code=body.region_code, benefits=sorted(set(body.benefits)), period=period.label,
-                  frequency=frequency, period_start=period.first, period_end=period.last, agency_id=agency.id, status="draft",
-                  prepared_by=caller.subject, idempotency_key=key, request_hash=digest, line_count=0,
-                  total=Decimal("0.00"), created_at=now, updated_at=now)
-    session.add(batch)
-    await session.flush()
-    first_month = months_back(period.first, request.app.state.settings.arrears_months)
+    batch = await batches.add(Batch(
+        region_code=body.region_code, benefits=sorted(set(body.benefits)), period=period.label, frequency=frequency,
+        period_start=period.first, period_end=period.last, agency_id=agency.id, status="draft",
+        prepared_by=caller.subject, idempotency_key=key, request_hash=digest, line_count=0, total=Decimal("0.00"),
+        created_at=now, updated_at=now))
+    first_month = months_back(period.first, arrears_months)
     report = BuildReport()
-    lines = entitlement_lines(request, region=body.region_code, benefits=batch.benefits, first_month=first_month,
-                              last_month=period.last_month)
-    async with registry_client(request) as registry:
+    lines = eligibility.entitlement_lines(region=body.region_code, benefits=batch.benefits, first_month=first_month,
+                                          last_month=period.last_month)
+    async with aclosing(lines):
         await _write_lines(session, registry, batch, lines, period.first_month, report)
     if report.inserted == 0:
-        raise Conflict(f"nothing is due in {body.region_code} for {body.period} that is not already in a batch "
-                       f"({report.already_in_ledger} lines already held, {report.no_bank_account} without a bank "
-                       f"account, {report.no_amount} without an amount)")
+        raise Conflict(Text(
+            f"{body.region_code} 在 {body.period} 没有尚未入批的应发项目（{report.already_in_ledger} 项已在其他批次，"
+            f"{report.no_bank_account} 项没有银行账户，{report.no_amount} 项尚无金额）",
+            f"nothing is due in {body.region_code} for {body.period} that is not already in a batch "
+            f"({report.already_in_ledger} lines already held, {report.no_bank_account} without a bank "
+            f"account, {report.no_amount} without an amount)"), code="nothing-due")
     await _link_carried_lines(session, batch.id)
     batch.line_count, batch.total = report.inserted, report.total
     session.add(BatchTransition(batch_id=batch.id, from_status=None, to_status="draft", actor=caller.subject, at=now,
@@ -141,7 +164,7 @@ def line_key(line: dict[str, Any]) -> Key:
     return payee_key(line), line["benefit"], period_key(line)
 
 
-async def _write_lines(session: AsyncSession, registry: httpx.AsyncClient, batch: Batch,
+async def _write_lines(session: AsyncSession, registry: RegistryClient, batch: Batch,
                        lines: AsyncIterator[dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
     """Every chunk: drop what the ledger holds and ask the registry for the payees in the
     background; meanwhile write the chunk whose payees came back first."""
@@ -151,7 +174,7 @@ async def _write_lines(session: AsyncSession, registry: httpx.AsyncClient, batch
         async for chunk in _chunks(lines):
             fresh, previous_keys = await _not_yet_held(session, chunk, previous_keys, report)
             members = sorted({line["member_id"] for line in fresh if line["member_id"] is not None})
-            reading.append((fresh, asyncio.create_task(payee_details(registry, members))))
+            reading.append((fresh, asyncio.create_task(registry.payees(members))))
             if len(reading) > REGISTRY_READS:
                 fresh, read = reading.popleft()
                 await _write(session, batch, fresh, await read, period_first_month, report)

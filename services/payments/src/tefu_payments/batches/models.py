@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
 from tefu_payments.batches.payee import EncryptedPayee, PayeeSnapshot
-from tefu_payments.models import Base
+from tefu_payments.database import Base
 
 
 class Batch(Base):

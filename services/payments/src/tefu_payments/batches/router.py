@@ -4,108 +4,128 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
-from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams
 from tefu_payments.batches import building, service
-from tefu_payments.batches.models import Batch
-from tefu_payments.batches.schemas import BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
+from tefu_payments.batches.repository import Approvers, Batches, Preparers
+from tefu_payments.batches.schemas import BATCH_EXAMPLE, BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
+from tefu_payments.settings import CurrentSettings
+from tefu_payments.upstreams import Eligibility, Registry
 
-Preparer = Annotated[Principal, Depends(require(Scope.batches_prepare, roles=[Role.clerk, Role.admin]))]
-Approver = Annotated[Principal, Depends(require(Scope.batches_approve, roles=[Role.approver, Role.admin]))]
-Reader = Annotated[Principal, Depends(require(Scope.batches_read))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(prefix="/v1/batches", tags=["batches"], responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
-
-
-async def _out(session, batch: Batch, report: building.BuildReport | None = None) -> BatchOut:  # type: ignore[no-untyped-def]
-    values = {name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)}
-    values.update(await service.line_counts(session, batch))
-    if report is not None:
-        values["skipped"] = {"no_amount": report.no_amount, "no_bank_account": report.no_bank_account,
-                             "already_in_ledger": report.already_in_ledger}
-    return BatchOut.model_validate(values)
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+OptionalNote = Annotated[DecisionIn | None, Body(examples=[{"note": "已核对明细"}])]
 
 
 @router.post(
     "",
     response_model=BatchOut,
     status_code=201,
-    summary="Prepare a batch: every line due in a region and period, plus arrears",
-    responses={200: {"description": "The same Idempotency-Key again: the batch it built"},
-               409: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    summary="制作批次：某地区某期间的全部应发项目，连同欠发",
+    responses={200: {"description": "同一个 Idempotency-Key 再次请求：返回它当初生成的批次（The same Idempotency-Key "
+                                    "again: the batch it built）",
+                     "content": {"application/json": {"example": BATCH_EXAMPLE}}},
+               **problems(409, 502, **{"503": "资格服务、登记服务或数据库暂不可用，批次未保存（Eligibility, the registry or the "
+                                              "database is unavailable: nothing was kept）"})},
 )
 async def create_batch(
-    body: BatchCreate, request: Request, response: Response, session: DbSession, caller: Preparer,
+    body: BatchCreate, response: Response, batches: Preparers, eligibility: Eligibility, registry: Registry,
+    settings: CurrentSettings,
     idempotency_key: str | None = Header(None, max_length=128, description="Repeat it to retry safely."),
 ) -> BatchOut:
-    """Asks the eligibility service for every entitlement of the region, for the period's months
-    and the `arrears_months` before them (amounts owed but never paid: a family registered late, a
-    line that failed at the bank), keeps those no batch holds yet, snapshots each payee's bank
-    account from the registry, and writes the batch in `draft` with its lines, in one transaction.
+    """Clerks and admins of the region. Asks the eligibility service (with the caller's own token)
+    for every entitlement of the region, for the period's months and the `arrears_months` before
+    them (amounts owed but never paid: a family registered late, a line that failed at the bank),
+    keeps those no batch holds yet, snapshots each payee's bank account from the registry, and
+    writes the batch in `draft` with its lines, in one transaction.
 
     - The period must be one of the region's payment schedule (`GET /v1/payment-schedules/{region}`:
       monthly 2020-06, quarterly 2020-Q2, yearly 2020); another is 422 on `period`, saying what to
-      ask for, and benefits paid at different frequencies are 422 on `benefits`.
+      ask for, and benefits paid at different frequencies are 422 on `benefits`. A region outside
+      the caller's is 422 `region-outside-scope`; a 422 of the eligibility service reaches the
+      caller as it was.
     - A retry with the same `Idempotency-Key` returns the same batch (200); the same key with a
-      different body is 422.
-    - If the eligibility service or the registry is down or fails half-way: 503, nothing kept.
-    - If every line due is already in another batch: 409.
+      different body is 422 `idempotency-key-reused`.
+    - 409 `nothing-due` when every line due is already in another batch; 409 `batch-being-built`
+      when another batch of the region is being built at this moment (retry once it is done).
+    - 503 if the eligibility service or the registry is down or fails half-way: nothing kept.
     """
-    batch, report = await building.create_batch(session, request, caller, body, idempotency_key)
+    batch, report = await building.create_batch(batches, eligibility, registry, body, idempotency_key,
+                                                arrears_months=settings.arrears_months)
     if report is None:
         response.status_code = 200
-    return await _out(session, batch, report)
+        return await service.batch_out(batches, batch)
+    return await service.batch_out(batches, batch, {"no_amount": report.no_amount,
+                                                    "no_bank_account": report.no_bank_account,
+                                                    "already_in_ledger": report.already_in_ledger})
 
 
-@router.get("", response_model=list[BatchOut], summary="Batches of the caller's region, newest first")
-async def list_batches(session: DbSession, caller: Reader, status: BatchStatus | None = Query(None)) -> list[BatchOut]:
-    return [await _out(session, b) for b in await service.list_batches(session, caller, status)]
+@router.get("", response_model=Page[BatchOut], summary="本辖区的批次，按编号从旧到新")
+async def list_batches(batches: Batches, page: PageParams,
+                       status: BatchStatus | None = Query(None, description="Only batches in this state.")) -> Page[BatchOut]:
+    """Any caller with `batches:read`: the batches of the caller's region (an agency's client: the
+    batches its agency pays), oldest first, in pages; `status` keeps one state."""
+    found, next_cursor = await batches.page(page, statuses=(status,) if status else ())
+    return Page[BatchOut](items=[await service.batch_out(batches, b) for b in found], next_cursor=next_cursor)
 
 
-@router.get("/{batch_id}", response_model=BatchOut, summary="One batch")
-async def get_batch(batch_id: int, session: DbSession, caller: Reader) -> BatchOut:
-    return await _out(session, await service.scoped_batch(session, batch_id, caller))
+@router.get("/{batch_id}", response_model=BatchOut, summary="查看一个批次", responses=problems(404))
+async def get_batch(batch_id: int, batches: Batches) -> BatchOut:
+    """Any caller with `batches:read` who sees the batch (its region, or the agency paying it);
+    404 `batch-not-found` alike for a batch that does not exist or lies elsewhere."""
+    return await service.batch_out(batches, await batches.get(batch_id))
 
 
-@router.get("/{batch_id}/transitions", response_model=list[TransitionOut], summary="Every state change: who and when")
-async def batch_transitions(batch_id: int, session: DbSession, caller: Reader) -> list[TransitionOut]:
-    batch = await service.scoped_batch(session, batch_id, caller)
-    return [TransitionOut.model_validate(t, from_attributes=True) for t in await service.transitions(session, batch)]
+@router.get("/{batch_id}/transitions", response_model=Page[TransitionOut], summary="批次的每次状态变化：何人、何时",
+            responses=problems(404))
+async def batch_transitions(batch_id: int, batches: Batches, page: PageParams) -> Page[TransitionOut]:
+    """Every state change of the batch, oldest first: draft, submitted, approved, exported,
+    reconciled, rejected or cancelled, who made it and when, with the note given."""
+    found, next_cursor = await batches.transitions(await batches.get(batch_id), page)
+    return Page[TransitionOut](items=[TransitionOut.model_validate(t, from_attributes=True) for t in found],
+                               next_cursor=next_cursor)
 
 
-@router.get("/{batch_id}/lines", response_model=list[LineOut], summary="The batch's lines, in reference order")
-async def batch_lines(batch_id: int, session: DbSession, caller: Reader,
-                      after: str | None = Query(None, description="The last reference of the previous page."),
-                      limit: int = Query(500, ge=1, le=5000)) -> list[LineOut]:
+@router.get("/{batch_id}/lines", response_model=Page[LineOut], summary="批次的明细，按流水号排序",
+            responses=problems(404))
+async def batch_lines(batch_id: int, batches: Batches, page: PageParams) -> Page[LineOut]:
     """Names and accounts are masked here; the full values go only into the agency's file. Each page
     is in the access log (`GET /v1/access-log`) with the people it shows."""
-    batch = await service.scoped_batch(session, batch_id, caller)
-    return await service.batch_lines(session, caller, batch, after=after, limit=limit)
+    lines, next_cursor = await batches.lines(await batches.get(batch_id), page)
+    return Page[LineOut](items=[service.line_out(line, carries) for line, carries in lines], next_cursor=next_cursor)
 
 
-@router.post("/{batch_id}/submit", response_model=BatchOut, summary="Submit a draft for approval", responses={409: PROBLEM})
-async def submit(batch_id: int, session: DbSession, caller: Preparer, body: DecisionIn | None = None) -> BatchOut:
-    return await _out(session, await service.move(session, batch_id, caller, "submit", body.note if body else None))
+@router.post("/{batch_id}/submit", response_model=BatchOut, summary="提交草稿批次待审批",
+             responses=problems(404, **{"409": "批次不是草稿（The batch is not a draft）"}))
+async def submit(batch_id: int, batches: Preparers, body: OptionalNote = None) -> BatchOut:
+    """Clerks and admins of the region submit a draft for approval; 409 `batch-not-draft` otherwise."""
+    batch = await service.move(batches, batch_id, "submit", body.note if body else None)
+    return await service.batch_out(batches, batch)
 
 
-@router.post("/{batch_id}/approve", response_model=BatchOut, summary="Approve (never by its preparer)",
-             responses={409: PROBLEM})
-async def approve(batch_id: int, session: DbSession, caller: Approver, body: DecisionIn | None = None) -> BatchOut:
+@router.post("/{batch_id}/approve", response_model=BatchOut, summary="审批通过（制单人本人不能审批）",
+             responses=problems(404, **{"409": "批次不是已提交状态（The batch is not submitted）"}))
+async def approve(batch_id: int, batches: Approvers, body: OptionalNote = None) -> BatchOut:
     """An approver of the batch's region approves a submitted batch; the person who prepared it
-    never can (checked here and by a database constraint)."""
-    return await _out(session, await service.move(session, batch_id, caller, "approve", body.note if body else None))
+    never can (403 `maker-checker`, checked here and by a database constraint)."""
+    batch = await service.move(batches, batch_id, "approve", body.note if body else None)
+    return await service.batch_out(batches, batch)
 
 
-@router.post("/{batch_id}/reject", response_model=BatchOut, summary="Reject, releasing its lines", responses={409: PROBLEM})
-async def reject(batch_id: int, body: DecisionIn, session: DbSession, caller: Approver) -> BatchOut:
-    """The lines go back to owed, for a later batch to carry."""
-    return await _out(session, await service.move(session, batch_id, caller, "reject", body.note))
+@router.post("/{batch_id}/reject", response_model=BatchOut, summary="退回批次，释放其中的明细",
+             responses=problems(404, **{"409": "批次不是已提交状态（The batch is not submitted）"}))
+async def reject(batch_id: int, body: DecisionIn, batches: Approvers) -> BatchOut:
+    """An approver (never the preparer) rejects a submitted batch, saying why (`note`, else 422
+    `note-required`). The lines go back to owed, for a later batch to carry."""
+    batch = await service.move(batches, batch_id, "reject", body.note)
+    return await service.batch_out(batches, batch)
 
 
-@router.post("/{batch_id}/cancel", response_model=BatchOut, summary="Cancel a draft or submitted batch, releasing its lines",
-             responses={409: PROBLEM})
-async def cancel(batch_id: int, body: DecisionIn, session: DbSession, caller: Preparer) -> BatchOut:
-    return await _out(session, await service.move(session, batch_id, caller, "cancel", body.note))
+@router.post("/{batch_id}/cancel", response_model=BatchOut, summary="取消草稿或已提交的批次，释放其中的明细",
+             responses=problems(404, **{"409": "批次已批准或已结束（The batch is past approval）"}))
+async def cancel(batch_id: int, body: DecisionIn, batches: Preparers) -> BatchOut:
+    """Clerks and admins of the region cancel a draft or submitted batch, saying why (`note`); its
+    lines go back to owed."""
+    batch = await service.move(batches, batch_id, "cancel", body.note)
+    return await service.batch_out(batches, batch)

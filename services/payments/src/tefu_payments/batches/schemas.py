@@ -8,14 +8,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tefu_common.money import MoneyDecimal
+from tefu_common.regions import RegionCodeStr
 
 BatchStatus = Literal["draft", "submitted", "approved", "exported", "reconciled", "cancelled", "rejected"]
 
 
 class BatchCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-ZC"}]})
 
-    region_code: str = Field(description="The region paid: every family registered under it.", examples=["370306"])
+    region_code: RegionCodeStr = Field(description="The region paid: every family registered under it.", examples=["370306"])
     benefits: list[str] = Field(min_length=1, description="Cash benefit codes.", examples=[["special_assistance"]])
     period: str = Field(description="2020-06 (a month), 2020-Q2 (a quarter) or 2020 (a year), as the region's payment "
                                     "schedule says (GET /v1/payment-schedules/{region_code}).", examples=["2020-06"])
@@ -28,7 +30,17 @@ class Skipped(BaseModel):
     already_in_ledger: int = Field(description="Lines another batch already holds (pending or paid).")
 
 
+BATCH_EXAMPLE = {
+    "id": 12, "region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "frequency": "monthly",
+    "period_start": "2020-06-01", "period_end": "2020-06-30", "agency_id": "ABC-ZC", "status": "draft",
+    "prepared_by": "clerk-zhang", "approved_by": None, "line_count": 39, "total": "13260.00", "arrears_lines": 36,
+    "carried_lines": 0, "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0},
+    "created_at": "2026-12-01T08:30:00Z", "updated_at": "2026-12-01T08:30:00Z"}
+
+
 class BatchOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [BATCH_EXAMPLE]})
+
     id: int
     region_code: str
     benefits: list[str]
@@ -51,6 +63,10 @@ class BatchOut(BaseModel):
 
 
 class TransitionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "from_status": "submitted", "to_status": "approved", "actor": "chief-li", "at": "2026-12-01T09:00:00Z",
+        "note": None}]})
+
     from_status: str | None
     to_status: str
     actor: str
@@ -59,12 +75,18 @@ class TransitionOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "代理机构选错，重新制单"}]})
 
     note: str | None = Field(None, max_length=500, description="Why (required to reject or cancel).")
 
 
 class LineOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reference": "0000120000001", "family_id": 7, "member_id": 70, "role": "mother", "benefit": "special_assistance",
+        "benefit_name": "计划生育家庭特别扶助金", "period": "2020-06", "month": "2020-06", "due_on": None, "amount": "340.00",
+        "status": "pending", "paid_on": None, "failure_reason": None, "carries": None, "payee_name": "陈*英",
+        "bank_account": "***************0001", "citation": "国人口发〔2007〕78号 第三条"}]})
+
     reference: str
     family_id: int
     member_id: int | None

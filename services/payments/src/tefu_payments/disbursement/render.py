@@ -17,6 +17,9 @@ from decimal import Decimal
 from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from tefu_common.i18n import Text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -24,6 +27,10 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 class RenderError(ValueError):
     """A line cannot be written in the agency's format (a name GBK cannot encode, a value too wide)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.message = Text(zh, en)
 
 
 class FileLine(NamedTuple):  # a tuple: a file may be a million of them
@@ -118,14 +125,18 @@ def chunk_bytes(layout: Layout, chunk: list[FileLine]) -> bytes:
     except UnicodeEncodeError:  # find the line, to name it
         for line, cells_of_line in zip(chunk, rows):
             _encode(layout, text(layout, [cells_of_line]), line.reference)
-        raise RenderError(f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}") from None
+        raise RenderError(f"明细 {chunk[0].reference}-{chunk[-1].reference} 无法用 {layout.encoding.upper()} 编码写出",
+                          f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}") from None
 
 
 def _encode(layout: Layout, text: str, where: str) -> bytes:
     try:
         return text.encode(layout.encoding)
     except UnicodeEncodeError as exc:
-        raise RenderError(f"line {where}: {exc.object[exc.start:exc.end]!r} cannot be written in {layout.encoding.upper()}; "
+        bad = exc.object[exc.start:exc.end]
+        raise RenderError(f"明细 {where}：“{bad}”无法用 {layout.encoding.upper()} 编码写出；请在登记中更正姓名，"
+                          "或请代理机构改用 UTF-8",
+                          f"line {where}: {bad!r} cannot be written in {layout.encoding.upper()}; "
                           f"correct the name in the register or ask the agency for UTF-8") from None
 
 
@@ -144,7 +155,8 @@ def _fixed_rows(layout: Layout, rows: Iterable[list[str]]) -> str:
             width = column.get("width") or len(value)
             size = len(value.encode(layout.encoding, errors="replace"))
             if size > width:
-                raise RenderError(f"{value!r} is wider than the {width} bytes of column {column['header']}")
+                raise RenderError(f"“{value}”超出了“{column['header']}”列的 {width} 字节宽度",
+                                  f"{value!r} is wider than the {width} bytes of column {column['header']}")
             padding = " " * (width - size)
             cells.append(padding + value if column["field"] == "amount" else value + padding)
         out.append("".join(cells) + "\r\n")
@@ -168,7 +180,9 @@ async def _render_xlsx(layout: Layout, lines: AsyncIterator[list[FileLine]], cou
     if layout.summary == "trailer":
         sheet.append(summary_row(layout, count, total))
     raw = io.BytesIO()
-    workbook.save(raw)
+    # ExcelWriter, not workbook.save(): save() stamps the moment into docProps/core.xml, and two
+    # pulls a second apart would then differ in their bytes.
+    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     _fixed_zip(raw, out)
 
 

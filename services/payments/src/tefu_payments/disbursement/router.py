@@ -8,29 +8,42 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
-from tefu_payments.batches.models import Batch
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams
+from tefu_common.signing import DocumentSigner
+from tefu_payments.batches import service as batches
+from tefu_payments.batches.repository import AgencyBatches
 from tefu_payments.batches.schemas import BatchOut, BatchStatus
-from tefu_payments.batches.service import scoped_batch
 from tefu_payments.disbursement import service
+from tefu_payments.disbursement.repository import AgencyFiles, Files
 
-Agency = Annotated[Principal, Depends(require(Scope.disbursements_pull, roles=[Role.agency]))]
-Reader = Annotated[Principal, Depends(require(Scope.batches_read))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(tags=["disbursement files"], responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
+router = APIRouter(tags=["disbursement files"])
+
+MANIFEST_EXAMPLE = {
+    "content": {"batch_id": 12, "agency_id": "ABC-ZC", "region_code": "370306", "period": "2020-06", "line_count": 39,
+                "total": "13260.00", "sha256": "9f2c5d0e" * 8, "file_name": "tefu-batch-12-2020-06.csv"},
+    "signature": {"algorithm": "EdDSA", "kid": "payments-file-1", "value": "q3J0…base64…==",
+                  "signed": "the UTF-8 bytes of `content` as JSON with sorted keys and no spaces"}}
+JWKS_EXAMPLE = {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "payments-file-1", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                          "use": "sig", "alg": "EdDSA"}]}
 
 
-def _summary(batch: Batch) -> BatchOut:
-    return BatchOut.model_validate({name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)})
+async def _signer(request: Request) -> DocumentSigner:
+    signer: DocumentSigner = request.app.state.manifest_signer
+    return signer
 
 
-@router.get("/v1/agency/batches", response_model=list[BatchOut], summary="Batches this agency may pull")
-async def agency_batches(session: DbSession, caller: Agency,
+Signer = Annotated[DocumentSigner, Depends(_signer)]
+
+
+@router.get("/v1/agency/batches", response_model=Page[BatchOut], summary="本代理机构可以获取的批次")
+async def agency_batches(files: AgencyBatches, page: PageParams,
                          status: BatchStatus | None = Query(None, description="Default: approved, exported and reconciled.")
-                         ) -> list[BatchOut]:
-    return [_summary(b) for b in await service.agency_batches(session, caller, status)]
+                         ) -> Page[BatchOut]:
+    """An agency's machine client (`disbursements:pull`): the batches its agency pays, approved,
+    exported or reconciled by default (`status` for one state), oldest first, in pages."""
+    found, next_cursor = await files.page(page, statuses=(status,) if status else service.PULLABLE)
+    return Page[BatchOut](items=[await batches.batch_out(files, b) for b in found], next_cursor=next_cursor)
 
 
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:
@@ -43,31 +56,37 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
 
 @router.get(
     "/v1/batches/{batch_id}/file",
-    summary="The disbursement file (agency): same bytes on every pull",
+    summary="获取代发文件（代理机构）：每次获取字节相同",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}, "text/plain": {}, "application/vnd.openxmlformats-officedocument"
                                  ".spreadsheetml.sheet": {}},
                      "description": "The file; its SHA-256 is in the X-Content-SHA256 header."},
-               409: PROBLEM},
+               **problems(404, **{"409": "批次未批准，或无法按机构格式写出（Not approved, or not writable in the agency's "
+                                         "format）"})},
 )
-async def pull_file(batch_id: int, session: DbSession, caller: Agency) -> StreamingResponse:
-    """Only the agency the batch is assigned to, only once approved. The first pull marks the batch
-    `exported` and fixes the file's layout; every later pull returns the same bytes (same SHA-256),
-    even if the agency's profile changed since. Compare the header with the signed manifest."""
-    file, sha, layout, batch = await service.pull(session, batch_id, caller)
+async def pull_file(batch_id: int, files: AgencyFiles) -> StreamingResponse:
+    """Only the agency the batch is assigned to (another gets 404), only once approved (409
+    `batch-not-approved`). The first pull marks the batch `exported` and fixes the file's layout;
+    every later pull returns the same bytes (same SHA-256), even if the agency's profile changed
+    since. Compare the header with the signed manifest. Every pull is in the access log."""
+    file, sha, layout, batch = await service.pull(files, batch_id)
     return StreamingResponse(_chunks(file), media_type=layout.media_type, headers={
         "X-Content-SHA256": sha,
         "Content-Disposition": f'attachment; filename="{service.file_name(batch, layout.extension)}"'})
 
 
-@router.get("/v1/batches/{batch_id}/manifest", summary="Count, total, SHA-256 and Ed25519 signature of the file")
-async def batch_manifest(batch_id: int, request: Request, session: DbSession, caller: Reader) -> dict[str, Any]:
-    """`signature.value` is Ed25519 (base64) over `content` serialised as JSON with sorted keys and
-    no spaces; the public key is at `GET /.well-known/jwks.json` under `signature.kid`."""
-    batch = await scoped_batch(session, batch_id, caller)
-    return await service.manifest(session, batch, request.app.state.manifest_signer)
+@router.get("/v1/batches/{batch_id}/manifest", summary="代发文件的笔数、总额、SHA-256 及 Ed25519 签名",
+            responses={200: {"content": {"application/json": {"example": MANIFEST_EXAMPLE}}}, **problems(404, 409)})
+async def batch_manifest(batch_id: int, files: Files, signer: Signer) -> dict[str, Any]:
+    """Any caller with `batches:read` who sees the batch. `signature.value` is Ed25519 (base64)
+    over `content` serialised as JSON with sorted keys and no spaces; the public key is at
+    `GET /.well-known/jwks.json` under `signature.kid`."""
+    return await service.manifest(files, batch_id, signer)
 
 
-@router.get("/.well-known/jwks.json", summary="Public keys that verify manifest signatures")
-async def jwks(request: Request) -> dict[str, Any]:
-    return request.app.state.manifest_signer.jwks
+@router.get("/.well-known/jwks.json", summary="验证清单签名的公钥",
+            responses={200: {"content": {"application/json": {"example": JWKS_EXAMPLE}}}})
+async def jwks(signer: Signer) -> dict[str, Any]:
+    """Public: the Ed25519 keys (JWK set) that verify the signatures of `GET /v1/batches/{id}/manifest`,
+    the current key and those still published for manifests signed before a rotation."""
+    return signer.jwks

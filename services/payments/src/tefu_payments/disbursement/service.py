@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import Text, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, NotFound
-from tefu_payments.access_log import service as access_log
+from tefu_common.errors import Conflict
+from tefu_common.i18n import Text
+from tefu_common.signing import DocumentSigner
 from tefu_payments.agencies.models import Agency
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import PayeeSnapshot
 from tefu_payments.disbursement.render import FileLine, Layout, RenderError, render
-from tefu_common.signing import DocumentSigner
+from tefu_payments.disbursement.repository import FileRepository
 
 PULLABLE = ("approved", "exported", "reconciled")
-FILE_STATES = ("pending", "paid", "failed")  # released lines left the batch
-CHUNK = 5000
 SPOOL = 32 * 1024 * 1024  # files beyond 32 MB go to a temporary file, not memory
-
-
-async def agency_batch(session: AsyncSession, batch_id: int, caller: Principal) -> Batch:
-    """A batch the calling agency may see: only its own (404 otherwise, as if it did not exist)."""
-    batch = await session.get(Batch, batch_id)
-    if batch is None or caller.institution is None or batch.agency_id != caller.institution.id:
-        raise NotFound(f"no batch {batch_id} for agency {caller.institution.id if caller.institution else '?'}")
-    return batch
-
-
-async def agency_batches(session: AsyncSession, caller: Principal, status: str | None) -> list[Batch]:
-    query = select(Batch).where(Batch.agency_id == (caller.institution.id if caller.institution else ""))
-    query = query.where(Batch.status == status) if status else query.where(Batch.status.in_(PULLABLE))
-    return list((await session.scalars(query.order_by(Batch.id))).all())
+PAYEE = LedgerLine.__table__.c.payee.type
+NO_PAYEE = PayeeSnapshot("", "", "", "")
 
 
 def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
@@ -49,68 +31,8 @@ def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
                                  "header_row": agency.header_row, "summary": agency.summary}
 
 
-# What a file's lines are made of, as plain text rows (no ORM objects: a file may hold a million
-# lines), the payee still sealed until the line is written.
-LINE = LedgerLine.__table__.c
-PAYEE = LINE.payee.type
-NO_PAYEE = PayeeSnapshot("", "", "", "")
-# (reference, payee token, bank, amount, benefit, period, due on)
-SealedRow = tuple[str, str | None, str | None, str, str, str, str | None]
-SEALED = (LINE.reference, type_coerce(LINE.payee, Text).label("payee"), LINE.bank_name, LINE.amount, LINE.benefit_name,
-          LINE.period_key, LINE.due_on)
-SEALED_SQL = ("SELECT reference, payee, bank_name, amount::text, benefit_name, period_key, due_on::text FROM ledger_line "
-              f"WHERE batch_id = $1 AND status IN {FILE_STATES!r} ORDER BY id")
-
-
-async def _sealed_rows(session: AsyncSession, batch: Batch) -> AsyncIterator[Sequence[SealedRow]]:
-    """The file's rows in reference order, one cursor over the batch; the next chunk is read while
-    the current one is written. PostgreSQL's rows come straight from the driver, as text: several
-    times cheaper a row than through SQLAlchemy's result processing."""
-    fetch, close = await (_driver_reader if session.bind.dialect.name == "postgresql" else _reader)(session, batch)
-    upcoming = asyncio.ensure_future(fetch())
-    try:
-        while rows := await upcoming:
-            upcoming = asyncio.ensure_future(fetch())
-            await asyncio.sleep(0)  # lets the read go out to the database before this chunk is written
-            yield rows
-    finally:
-        upcoming.cancel()
-        await asyncio.gather(upcoming, return_exceptions=True)
-        await close()
-
-
-Fetch = Callable[[], Awaitable[list[Any]]]
-Close = Callable[[], Awaitable[None]]
-
-
-async def _driver_reader(session: AsyncSession, batch: Batch) -> tuple[Fetch, Close]:
-    connection = (await (await session.connection()).get_raw_connection()).driver_connection
-    cursor = await connection.cursor(SEALED_SQL, batch.id)
-
-    async def fetch() -> list[Any]:
-        return await cursor.fetch(CHUNK)
-
-    async def close() -> None:
-        """Nothing to do: the cursor ends with the transaction."""
-
-    return fetch, close
-
-
-async def _reader(session: AsyncSession, batch: Batch) -> tuple[Fetch, Close]:
-    result = await session.stream(
-        select(*SEALED).where(LINE.batch_id == batch.id, LINE.status.in_(FILE_STATES)).order_by(LINE.id)
-        .execution_options(yield_per=CHUNK))
-    partitions = result.partitions(CHUNK)
-
-    async def fetch() -> list[Any]:
-        rows = await anext(partitions, [])
-        return [(r, p, b, str(a), n, k, d.isoformat() if d else None) for r, p, b, a, n, k, d in rows]
-
-    return fetch, result.close
-
-
-async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[FileLine]]:
-    async for rows in _sealed_rows(session, batch):
+async def _lines(files: FileRepository, batch: Batch) -> AsyncIterator[list[FileLine]]:
+    async for rows in files.sealed_rows(batch):
         lines = []
         for reference, token, bank, amount, benefit, period, due_on in rows:
             name, id_number, account, holder = PAYEE.process_result_value(token, None) or NO_PAYEE
@@ -120,17 +42,17 @@ async def _lines(session: AsyncSession, batch: Batch) -> AsyncIterator[list[File
         yield lines
 
 
-async def rendered_file(session: AsyncSession, batch: Batch) -> tuple[IO[bytes], str, Layout]:
+async def rendered_file(files: FileRepository, batch: Batch) -> tuple[IO[bytes], str, Layout]:
     """The batch's file in a spooled temporary file (rewound), its SHA-256 and its layout."""
-    agency = await session.get(Agency, batch.agency_id)
-    assert agency is not None
-    layout = Layout(**layout_of(batch, agency))
+    layout = Layout(**layout_of(batch, await files.agency_of(batch)))
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
     try:
-        await render(layout, _lines(session, batch), batch.line_count, batch.total, batch.created_at, out)
+        await render(layout, _lines(files, batch), batch.line_count, batch.total, batch.created_at, out)
     except RenderError as exc:
         out.close()
-        raise Conflict(f"batch {batch.id} cannot be written as {layout.file_format}: {exc}") from None
+        raise Conflict(Text(f"批次 {batch.id} 无法写成 {layout.file_format} 文件：{exc.message.zh}",
+                            f"batch {batch.id} cannot be written as {layout.file_format}: {exc.message.en}"),
+                       code="file-not-renderable") from None
     out.seek(0)
     digest = hashlib.sha256()
     while block := out.read(1 << 20):
@@ -139,16 +61,18 @@ async def rendered_file(session: AsyncSession, batch: Batch) -> tuple[IO[bytes],
     return out, digest.hexdigest(), layout
 
 
-async def pull(session: AsyncSession, batch_id: int, caller: Principal) -> tuple[IO[bytes], str, Layout, Batch]:
-    batch = await agency_batch(session, batch_id, caller)
+async def pull(files: FileRepository, batch_id: int) -> tuple[IO[bytes], str, Layout, Batch]:
+    """The agency's file of the batch; the first pull fixes its layout and marks it exported."""
+    session, caller = files.session, files.caller
+    batch = await files.get(batch_id)
     if batch.status not in PULLABLE:
-        raise Conflict(f"batch {batch.id} is {batch.status}: an agency pulls approved batches only")
+        raise Conflict(Text(f"批次 {batch.id} 尚未批准（当前：{batch.status}）：代理机构只能获取已批准的批次",
+                            f"batch {batch.id} is {batch.status}: an agency pulls approved batches only"),
+                       code="batch-not-approved")
     first_pull = batch.file_sha256 is None
     if first_pull:
-        agency = await session.get(Agency, batch.agency_id)
-        assert agency is not None
-        batch.file_layout = layout_of(batch, agency)
-    file, sha, layout = await rendered_file(session, batch)
+        batch.file_layout = layout_of(batch, await files.agency_of(batch))
+    file, sha, layout = await rendered_file(files, batch)
     if first_pull:
         now = datetime.now(timezone.utc)
         session.add(BatchTransition(batch_id=batch.id, from_status=batch.status, to_status="exported",
@@ -157,14 +81,11 @@ async def pull(session: AsyncSession, batch_id: int, caller: Principal) -> tuple
         await session.flush()
     elif sha != batch.file_sha256:
         file.close()
-        raise Conflict(f"batch {batch.id} no longer renders to the file first pulled (sha256 {batch.file_sha256}); "
-                       "its lines were changed outside the API: contact the clerk")
-    # Every pull, not only the first: each one hands out every payee's name, ID number and account.
-    await access_log.record(session, caller, access_log.Read(
-        action="file_pull", endpoint=f"GET /v1/batches/{batch.id}/file", region_code=batch.region_code,
-        batch_id=batch.id, line_count=batch.line_count, sha256=sha,
-        shown="names, ID numbers and bank accounts in full; amounts",
-        note="first pull: the batch is exported" if first_pull else None))
+        raise Conflict(Text(f"批次 {batch.id} 生成的文件已与首次获取时不同（sha256 {batch.file_sha256}）："
+                            "明细在系统之外被改动过，请联系经办人",
+                            f"batch {batch.id} no longer renders to the file first pulled (sha256 {batch.file_sha256}); "
+                            "its lines were changed outside the API: contact the clerk"), code="file-changed")
+    await files.log_pull(batch, sha, first_pull=first_pull)
     return file, sha, layout, batch
 
 
@@ -172,11 +93,14 @@ def canonical(content: dict[str, Any]) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def manifest(session: AsyncSession, batch: Batch, signer: DocumentSigner) -> dict[str, Any]:
+async def manifest(files: FileRepository, batch_id: int, signer: DocumentSigner) -> dict[str, Any]:
+    """Count, total and SHA-256 of the batch's file, signed. Before the first pull the file is
+    rendered to hash it (its contents shown to nobody, so nothing is logged)."""
+    batch = await files.get(batch_id)
     if batch.file_sha256 is not None:
         sha, layout = batch.file_sha256, Layout(**batch.file_layout) if batch.file_layout else None
     else:
-        file, sha, layout = await rendered_file(session, batch)
+        file, sha, layout = await rendered_file(files, batch)
         file.close()
     content = {
         "batch_id": batch.id, "agency_id": batch.agency_id, "region_code": batch.region_code, "period": batch.period,

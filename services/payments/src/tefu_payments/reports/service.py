@@ -8,22 +8,19 @@ money, not whether the first attempt worked.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
-from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tefu_common.auth import Principal
-from tefu_payments.access_log import service as access_log
+from tefu_common.errors import Invalid, ValidationFailed
+from tefu_common.regions import validate_region_code
+from tefu_common.scoping import require_within
 from tefu_payments.batches.building import payee_key, period_key
-from tefu_payments.batches.models import Batch, LedgerLine
-from tefu_payments.batches.periods import PayPeriod
-from tefu_payments.batches.service import visible_batches
-from tefu_payments.upstream import entitlement_lines
+from tefu_payments.periods import PayPeriod, parse_period
+from tefu_payments.reports.repository import LedgerRepository
+from tefu_payments.upstreams import EligibilityClient
 
 ZERO = Decimal("0.00")
 
@@ -56,29 +53,26 @@ class Row:
                 "outstanding": self.outstanding, "rate_percent": self.rate}
 
 
-async def disbursement_rate(session: AsyncSession, request: Request, *, region: str, period: PayPeriod,
-                            benefits: list[str]) -> list[dict[str, Any]]:
+async def disbursement_rate(ledger: LedgerRepository, eligibility: EligibilityClient, *, region: str,
+                            period: PayPeriod, benefits: list[str]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], Row] = {}
-    async for line in entitlement_lines(request, region=region, benefits=benefits, first_month=period.first_month,
-                                        last_month=period.last_month):
-        if line["amount"] is None:
-            continue
-        key = (line["benefit"], line["month"])
-        row = rows.get(key) or rows.setdefault(key, Row(line["benefit"], line["benefit_name"], line["month"]))
-        row.due += 1
-        row.due_amount += Decimal(line["amount"])
-        row.keys.append((payee_key(line), line["benefit"], period_key(line)))
+    lines = eligibility.entitlement_lines(region=region, benefits=benefits, first_month=period.first_month,
+                                          last_month=period.last_month)
+    async with aclosing(lines):
+        async for line in lines:
+            if line["amount"] is None:
+                continue
+            key = (line["benefit"], line["month"])
+            row = rows.get(key) or rows.setdefault(key, Row(line["benefit"], line["benefit_name"], line["month"]))
+            row.due += 1
+            row.due_amount += Decimal(line["amount"])
+            row.keys.append((payee_key(line), line["benefit"], period_key(line)))
     for row in rows.values():
         fates: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-        for start in range(0, len(row.keys), 2000):
-            chunk = row.keys[start:start + 2000]
-            for payee, benefit, period_key_, status, amount in (await session.execute(
-                    select(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key, LedgerLine.status,
-                           LedgerLine.amount)
-                    .where(tuple_(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key).in_(chunk)))).all():
-                fates[(payee, benefit, period_key_)].add(status)
-                if status == "paid":
-                    row.paid_amount += amount
+        for payee, benefit, period_key_, status, amount in await ledger.fates(row.keys):
+            fates[(payee, benefit, period_key_)].add(status)
+            if status == "paid":
+                row.paid_amount += amount
         for states in fates.values():
             if "paid" in states:
                 row.paid += 1
@@ -90,21 +84,20 @@ async def disbursement_rate(session: AsyncSession, request: Request, *, region: 
     return [rows[key].as_dict(region) for key in sorted(rows)]
 
 
-async def payment_history(session: AsyncSession, member_id: int, caller: Principal) -> list[dict[str, Any]]:
-    """Every line of a person in batches the caller sees, its batch and fate; the read is logged once
-    for each region the lines were paid in."""
-    query = visible_batches(select(LedgerLine, Batch).join(Batch, Batch.id == LedgerLine.batch_id)
-                            .where(LedgerLine.member_id == member_id).order_by(LedgerLine.month, LedgerLine.id), caller)
-    found = (await session.execute(query)).all()
-    shown: Counter[str] = Counter(batch.region_code for _, batch in found)
-    for region, count in sorted(shown.items()):
-        await access_log.record(session, caller, access_log.Read(
-            action="payment_history", endpoint=f"GET /v1/people/{member_id}/payments", region_code=region,
-            line_count=count, members=[member_id], shown="amounts and payment results; no names or accounts"))
-    return [
-        {"reference": line.reference, "batch_id": batch.id, "batch_status": batch.status, "region_code": batch.region_code,
-         "benefit": line.benefit, "benefit_name": line.benefit_name, "period": line.period_key, "month": line.month,
-         "amount": f"{line.amount:.2f}", "status": line.status, "paid_on": line.paid_on,
-         "failure_reason": line.failure_reason, "carries_line_id": line.carries_line_id}
-        for line, batch in found
-    ]
+async def rate_report(ledger: LedgerRepository, eligibility: EligibilityClient, *, region: str, period: str,
+                      benefits: list[str]) -> list[dict[str, Any]]:
+    """The disbursement rate of a region of the caller's for a period, its query checked first."""
+    parsed = parse_period(period)
+    errors = []
+    if parsed is None:
+        errors.append(Invalid("period-format", f"“{period}”不是 2020-06、2020-Q2 或 2020 这样的期间",
+                              f"{period!r} is not 2020-06, 2020-Q2 or 2020").error("period", location="query"))
+    try:
+        validate_region_code(region)
+    except Invalid as exc:
+        errors.append(exc.error("region", location="query"))
+    if errors:
+        raise ValidationFailed(errors)
+    require_within(ledger.caller, region, field="region", location="query")
+    assert parsed is not None
+    return await disbursement_rate(ledger, eligibility, region=region, period=parsed, benefits=benefits)

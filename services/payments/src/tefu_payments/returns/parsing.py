@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from tefu_common.i18n import Text
 from tefu_common.tables import TableFileError, heading_index, read_table
 
 HEADERS = {
@@ -23,6 +24,20 @@ FAILED = {"失败", "未发放", "failed", "fail", "error"}
 class ReturnFileError(ValueError):
     """The file cannot be read at all (format, encoding, missing columns)."""
 
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.code = code
+        self.message = Text(zh, en)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong in one cell: its column (as headed in Chinese), a code and the reason."""
+
+    column: str
+    code: str
+    message: Text
+
 
 @dataclass
 class ReturnRow:
@@ -32,18 +47,20 @@ class ReturnRow:
     reason: str
     paid_on: date | None
     amount: Decimal | None
-    problems: list[tuple[str, str]]  # (column, message)
+    problems: list[RowProblem]
 
 
 def read_rows(content: bytes, filename: str) -> list[ReturnRow]:
     try:
         (_, heading), *table = read_table(content, filename)
     except TableFileError as exc:
-        raise ReturnFileError(str(exc)) from None
+        raise ReturnFileError("return-file-unreadable", "无法读取文件：应为 UTF-8 或 GBK 编码的 CSV 文件，或 XLSX 工作簿",
+                              str(exc)) from None
     columns = heading_index(heading, HEADERS)
     missing = [HEADERS[n][0] for n in ("reference", "result") if n not in columns]
     if missing:
-        raise ReturnFileError(f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading)})")
+        raise ReturnFileError("return-file-columns", f"缺少列：{'、'.join(missing)}（表头为：{'、'.join(heading)}）",
+                              f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading)})")
     return [_row(number, cells, columns) for number, cells in table]
 
 
@@ -53,32 +70,38 @@ def _cell(cells: list, columns: dict[str, int], name: str) -> str:
 
 
 def _row(number: int, cells: list, columns: dict[str, int]) -> ReturnRow:
-    problems: list[tuple[str, str]] = []
+    problems: list[RowProblem] = []
+
+    def problem(column: str, code: str, zh: str, en: str) -> None:
+        problems.append(RowProblem(column, code, Text(zh, en)))
+
     reference = _cell(cells, columns, "reference").lstrip("'")
     if not reference:
-        problems.append(("流水号", "empty"))
+        problem("流水号", "reference-empty", "流水号为空", "empty")
     raw_result = _cell(cells, columns, "result").lower()
     result = "paid" if raw_result in PAID else "failed" if raw_result in FAILED else None
     if result is None:
-        problems.append(("结果", f"{raw_result!r} is neither 成功 (paid) nor 失败 (failed)"))
+        problem("结果", "result-unknown", f"“{raw_result}”既不是“成功”也不是“失败”",
+                f"{raw_result!r} is neither 成功 (paid) nor 失败 (failed)")
     reason = _cell(cells, columns, "reason")
     paid_on = None
     raw_date = _cell(cells, columns, "paid_on")
     if raw_date:
         paid_on = _date(raw_date)
         if paid_on is None:
-            problems.append(("发放日期", f"{raw_date!r} is not a date (YYYY-MM-DD)"))
+            problem("发放日期", "paid-on-format", f"“{raw_date}”不是日期（YYYY-MM-DD）", f"{raw_date!r} is not a date (YYYY-MM-DD)")
     if result == "paid" and paid_on is None and not raw_date:
-        problems.append(("发放日期", "a paid line needs the date it was paid"))
+        problem("发放日期", "paid-on-missing", "发放成功的明细要填发放日期", "a paid line needs the date it was paid")
     if result == "failed" and not reason:
-        problems.append(("失败原因", "a failed line needs the reason (closed account, wrong name…)"))
+        problem("失败原因", "reason-missing", "发放失败的明细要填失败原因（账户已销户、户名不符等）",
+                "a failed line needs the reason (closed account, wrong name…)")
     amount = None
     raw_amount = _cell(cells, columns, "amount")
     if raw_amount:
         try:
             amount = Decimal(raw_amount.replace(",", ""))
         except InvalidOperation:
-            problems.append(("金额", f"{raw_amount!r} is not an amount"))
+            problem("金额", "amount-format", f"“{raw_amount}”不是金额", f"{raw_amount!r} is not an amount")
     return ReturnRow(number, reference, result, reason, paid_on, amount, problems)
 
 

@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from fastapi import APIRouter, File, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from tefu_common.openapi import problems
+from tefu_payments.returns import service
+from tefu_payments.returns.repository import AgencyReturns
 
-from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON, ValidationFailed
-from tefu_payments.returns.service import post_returns
-
-Agency = Annotated[Principal, Depends(require(Scope.returns_submit, roles=[Role.agency]))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(tags=["returns"], responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
-MAX_BYTES = 200 * 1024 * 1024
+router = APIRouter(tags=["returns"])
+MAX_MB = 200
 
 
-@router.post("/v1/batches/{batch_id}/returns", summary="Post a return file: paid or failed, line by line",
-             responses={409: PROBLEM, 422: PROBLEM})
-async def returns(batch_id: int, request: Request, session: DbSession, caller: Agency,
-                  file: UploadFile = File(description="CSV (UTF-8 or GBK) or XLSX")) -> dict[str, Any]:
-    """Columns (heading row, Chinese or English): 流水号 / reference, 结果 / result (成功 or 失败,
-    paid or failed), 失败原因 / reason (for a failure), 发放日期 / paid_on (for a payment), and
-    optionally 金额 / amount, which must equal the line's.
+class ReturnOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "batch_id": 12, "status": "reconciled", "rows": 39, "applied": 39, "unchanged": 0, "paid": 37, "failed": 2,
+        "pending": 0}]})
+
+    batch_id: int
+    status: str = Field(description="The batch's state after the file: exported, or reconciled once no line is pending.")
+    rows: int = Field(description="Rows in the file.")
+    applied: int = Field(description="Rows that changed a line.")
+    unchanged: int = Field(description="Rows that said what the ledger already said.")
+    paid: int
+    failed: int
+    pending: int
+
+
+@router.post("/v1/batches/{batch_id}/returns", response_model=ReturnOut, summary="上传回盘文件：逐笔报告成功或失败",
+             responses=problems(404, **{"409": "批次尚未导出（The batch's file was not pulled yet）",
+                                        "422": "文件无法读取，或有行出错：errors 逐行逐列列出（Unreadable, or rows at fault: "
+                                               "`errors` names each row and column）"}))
+async def returns(batch_id: int, returns: AgencyReturns,
+                  file: UploadFile = File(description="CSV (UTF-8 or GBK) or XLSX")) -> ReturnOut:
+    """The agency the batch is assigned to (`returns:submit`). Columns (heading row, Chinese or
+    English): 流水号 / reference, 结果 / result (成功 or 失败, paid or failed), 失败原因 / reason (for a
+    failure), 发放日期 / paid_on (for a payment), and optionally 金额 / amount, which must equal the
+    line's.
 
     Every row is checked before anything is applied: an unknown reference, a line of another batch,
-    a different amount, a missing date or reason gets 422 listing each row and column, and nothing
-    changes. Posting the same file again changes nothing. When no line is pending the batch is
-    `reconciled`; failed lines are owed again and the next batch carries them. Every post, applied
-    or refused, is in the access log (`GET /v1/access-log`) with the file's SHA-256."""
-    content = await file.read(MAX_BYTES + 1)
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed("file too large", errors=[{"field": "file", "message": "at most 200 MB",
-                                                          "type": "value_error"}])
-    return await post_returns(session, request.app.state.database, batch_id, caller, content, file.filename or "")
+    a different amount, a missing date or reason gets 422 whose `errors` give each `row`, `column`,
+    `code` and `detail` (in Chinese by default), and nothing changes. Posting the same file again
+    changes nothing. When no line is pending the batch is `reconciled`; failed lines are owed again
+    and the next batch carries them. Every post, applied or refused, is in the access log
+    (`GET /v1/access-log`) with the file's SHA-256."""
+    content = await file.read(MAX_MB * 1024 * 1024 + 1)
+    if len(content) > MAX_MB * 1024 * 1024:
+        raise service.too_large(MAX_MB)
+    return ReturnOut.model_validate(await service.post_returns(returns, batch_id, content, file.filename or ""))

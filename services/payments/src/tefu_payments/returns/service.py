@@ -8,86 +8,97 @@ carries it, naming the original line. When no line of the batch is pending, it i
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tefu_common.auth import Principal
-from tefu_common.db import Database
-from tefu_common.errors import Conflict, ValidationFailed
-from tefu_payments.access_log import service as access_log
-from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
-from tefu_payments.disbursement.service import agency_batch
+from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed, field_path
+from tefu_common.i18n import Text
+from tefu_payments.batches.models import Batch, BatchTransition
 from tefu_payments.returns.parsing import ReturnFileError, ReturnRow, read_rows
+from tefu_payments.returns.repository import ReturnRepository
 
 
-async def post_returns(session: AsyncSession, database: Database, batch_id: int, caller: Principal, content: bytes,
-                       filename: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RowError(FieldError):
+    """A cell of the return file at fault: its row (as numbered in the file) and column too."""
+
+    row: int
+    column: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "row": self.row, "column": self.column}
+
+
+def row_error(row: int, column: str, code: str, message: Text) -> RowError:
+    return RowError(field_path("file", f"rows.{row}.{column}"), code, message, row, column)
+
+
+async def post_returns(returns: ReturnRepository, batch_id: int, content: bytes, filename: str) -> dict[str, Any]:
     """Check and apply a return file; every post is in the access log, applied or refused (a refusal
     answers with the lines' amounts and states)."""
-    batch = await agency_batch(session, batch_id, caller)
+    batch = await returns.get(batch_id)
     if batch.status not in ("exported", "reconciled"):
-        raise Conflict(f"batch {batch.id} is {batch.status}: returns are posted after the file was pulled")
-
-    def read(rows: int, note: str) -> access_log.Read:
-        return access_log.Read(action="return_post", endpoint=f"POST /v1/batches/{batch.id}/returns",
-                               region_code=batch.region_code, batch_id=batch.id, line_count=rows,
-                               sha256=hashlib.sha256(content).hexdigest(), note=note,
-                               shown="payment results of the lines posted: paid or failed, reasons, dates, amounts")
+        raise Conflict(Text(f"批次 {batch.id} 当前为 {batch.status}：要在获取代发文件之后才能上传回盘文件",
+                            f"batch {batch.id} is {batch.status}: returns are posted after the file was pulled"),
+                       code="batch-not-exported")
+    sha256 = hashlib.sha256(content).hexdigest()
     rows: list[ReturnRow] = []
     try:
         try:
             rows = read_rows(content, filename)
         except ReturnFileError as exc:
-            raise ValidationFailed.of_field("file", str(exc)) from None
-        result = await _apply(session, batch, caller, rows)
+            raise ValidationFailed([FieldError("file", exc.code, exc.message)]) from None
+        result = await _apply(returns, batch, rows)
     except ValidationFailed as refused:
-        await access_log.record_apart(database, caller, read(len(rows), f"refused: {refused.detail}"[:200]))
+        detail = refused.detail.en if isinstance(refused.detail, Text) else str(refused.detail)
+        await returns.log_refused(batch, rows=len(rows), sha256=sha256, note=f"refused: {detail}")
         raise
-    await access_log.record(session, caller, read(len(rows), f"{result['applied']} applied, {result['unchanged']} unchanged"))
+    await returns.log_post(batch, rows=len(rows), sha256=sha256,
+                           note=f"{result['applied']} applied, {result['unchanged']} unchanged")
     return result
 
 
-async def _apply(session: AsyncSession, batch: Batch, caller: Principal, rows: list[ReturnRow]) -> dict[str, Any]:
-    references = [r.reference for r in rows if r.reference]
-    lines = {}
-    for start in range(0, len(references), 5000):
-        for line in (await session.scalars(select(LedgerLine).where(
-                LedgerLine.reference.in_(references[start:start + 5000])))).all():
-            lines[line.reference] = line
-    errors: list[dict[str, Any]] = []
+async def _apply(returns: ReturnRepository, batch: Batch, rows: list[ReturnRow]) -> dict[str, Any]:
+    lines = await returns.lines_by_reference([r.reference for r in rows if r.reference])
+    errors: list[FieldError] = []
     seen: dict[str, int] = {}
 
-    def fail(row: int, column: str, message: str) -> None:
-        errors.append({"row": row, "column": column, "field": f"file.row[{row}].{column}", "message": message,
-                       "type": "value_error"})
+    def fail(row: int, column: str, code: str, zh: str, en: str) -> None:
+        errors.append(row_error(row, column, code, Text(zh, en)))
 
     for row in rows:
-        for column, message in row.problems:
-            fail(row.row, column, message)
+        for problem in row.problems:
+            errors.append(row_error(row.row, problem.column, problem.code, problem.message))
         if not row.reference:
             continue
         if row.reference in seen:
-            fail(row.row, "流水号", f"{row.reference} already appears in row {seen[row.reference]}")
+            fail(row.row, "流水号", "reference-repeated", f"{row.reference} 已在第 {seen[row.reference]} 行出现",
+                 f"{row.reference} already appears in row {seen[row.reference]}")
             continue
         seen[row.reference] = row.row
         line = lines.get(row.reference)
         if line is None:
-            fail(row.row, "流水号", f"unknown line reference {row.reference}")
+            fail(row.row, "流水号", "reference-unknown", f"没有流水号为 {row.reference} 的明细",
+                 f"unknown line reference {row.reference}")
             continue
         if line.batch_id != batch.id:
-            fail(row.row, "流水号", f"line {row.reference} belongs to batch {line.batch_id}, not {batch.id}")
+            fail(row.row, "流水号", "reference-other-batch", f"明细 {row.reference} 属于批次 {line.batch_id}，不属于批次 {batch.id}",
+                 f"line {row.reference} belongs to batch {line.batch_id}, not {batch.id}")
             continue
         if line.status == "released":
-            fail(row.row, "流水号", f"line {row.reference} was withdrawn from the batch")
+            fail(row.row, "流水号", "line-released", f"明细 {row.reference} 已从批次中撤出",
+                 f"line {row.reference} was withdrawn from the batch")
         if row.amount is not None and row.amount != line.amount:
-            fail(row.row, "金额", f"{row.amount:.2f} differs from the line's {line.amount:.2f}")
+            fail(row.row, "金额", "amount-differs", f"{row.amount:.2f} 与明细金额 {line.amount:.2f} 不符",
+                 f"{row.amount:.2f} differs from the line's {line.amount:.2f}")
         if line.status in ("paid", "failed") and row.result and line.status != row.result:
-            fail(row.row, "结果", f"line {row.reference} was already reported {line.status}; a correction needs the clerk")
+            done = "发放成功" if line.status == "paid" else "发放失败"
+            fail(row.row, "结果", "result-already-reported", f"明细 {row.reference} 已报告为{done}；更正请联系经办人",
+                 f"line {row.reference} was already reported {line.status}; a correction needs the clerk")
     if errors:
-        raise ValidationFailed(f"{len(errors)} problem(s) in the return file; nothing was applied", errors=errors)
+        raise ValidationFailed(errors, Text(f"回盘文件有 {len(errors)} 处问题，均未处理",
+                                            f"{len(errors)} problem(s) in the return file; nothing was applied"))
 
     applied = unchanged = 0
     for row in rows:
@@ -101,15 +112,19 @@ async def _apply(session: AsyncSession, batch: Batch, caller: Principal, rows: l
         else:
             line.failure_reason = row.reason[:200]
         applied += 1
+    session = returns.session
     await session.flush()
-    counts = dict((await session.execute(select(LedgerLine.status, func.count()).where(
-        LedgerLine.batch_id == batch.id).group_by(LedgerLine.status))).all())
+    counts = await returns.status_counts(batch)
     if batch.status == "exported" and not counts.get("pending"):
         now = datetime.now(timezone.utc)
         session.add(BatchTransition(batch_id=batch.id, from_status=batch.status, to_status="reconciled",
-                                    actor=caller.subject, at=now,
+                                    actor=returns.caller.subject, at=now,
                                     note=f"{counts.get('paid', 0)} paid, {counts.get('failed', 0)} failed"))
         batch.status, batch.updated_at = "reconciled", now
         await session.flush()
     return {"batch_id": batch.id, "status": batch.status, "rows": len(rows), "applied": applied, "unchanged": unchanged,
             "paid": counts.get("paid", 0), "failed": counts.get("failed", 0), "pending": counts.get("pending", 0)}
+
+
+def too_large(limit_mb: int) -> ValidationFailed:
+    return Invalid("file-too-large", f"文件不能超过 {limit_mb} MB", f"at most {limit_mb} MB").at("", location="file")

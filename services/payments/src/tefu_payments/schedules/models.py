@@ -13,7 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_payments.models import Base
+from tefu_payments.database import Base
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 

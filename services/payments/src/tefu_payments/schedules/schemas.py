@@ -12,7 +12,9 @@ BenefitCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,47}$"
 
 
 class ScheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "frequency": "quarterly", "benefit_frequencies": {"one_time_condolence": "monthly"},
+        "basis": "周政发〔2018〕85号 第五条"}]})
 
     frequency: Frequency = Field(description="How often the region pays its cash benefits: the period one batch covers "
                                              "(2020-06, 2020-Q2 or 2020).", examples=["quarterly"])
@@ -25,6 +27,11 @@ class ScheduleIn(BaseModel):
 
 
 class ScheduleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "region_code": "370306", "frequency": "quarterly", "benefit_frequencies": {"one_time_condolence": "monthly"},
+        "basis": "淄政办发〔2019〕3号", "defined_at": "370300", "updated_by": "admin-sd",
+        "updated_at": "2026-12-01T08:00:00Z"}]})
+
     region_code: str = Field(description="The region asked about.")
     frequency: Frequency
     benefit_frequencies: dict[str, Frequency]

@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from tefu_common.auth import Principal
-from tefu_common.errors import Forbidden, NotFound, ValidationFailed
-from tefu_common.regions import region_contains, region_level, region_prefix, validate_region_code
-from tefu_payments.batches.periods import PayPeriod
+from tefu_common.errors import Invalid, NotFound
+from tefu_common.i18n import Text
+from tefu_common.paging import PageRequest
+from tefu_common.regions import region_level, validate_region_code
+from tefu_common.scoping import covers, require_within
+from tefu_payments.periods import PayPeriod
 from tefu_payments.schedules.models import PaymentSchedule
+from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.schemas import ScheduleIn, ScheduleOut
 
 DEFAULT_FREQUENCY = "monthly"
@@ -52,13 +53,13 @@ class Applicable:
         return self.schedule.benefit_frequencies.get(benefit, self.schedule.frequency)
 
     @property
-    def source(self) -> str:
+    def source(self) -> Text:
         """Where the schedule comes from, as a clerk would want it said."""
         if self.schedule is None:
-            return " (no schedule is set: the default)"
+            return Text("（未设发放周期，按默认）", " (no schedule is set: the default)")
         if self.schedule.region_code != self.region_code:
-            return f" (the schedule of {self.schedule.region_code})"
-        return ""
+            return Text(f"（按 {self.schedule.region_code} 的发放周期）", f" (the schedule of {self.schedule.region_code})")
+        return Text("", "")
 
     def out(self) -> ScheduleOut:
         schedule = self.schedule
@@ -70,78 +71,88 @@ class Applicable:
                            updated_at=schedule.updated_at if schedule else None)
 
 
-async def applicable(session: AsyncSession, region_code: str) -> Applicable:
+async def applicable(schedules: ScheduleRepository, region_code: str) -> Applicable:
     chain = ancestry(region_code)
-    found = {s.region_code: s for s in (await session.scalars(
-        select(PaymentSchedule).where(PaymentSchedule.region_code.in_(chain)))).all()}
+    found = await schedules.of_regions(chain)
     return Applicable(region_code, next((found[code] for code in chain if code in found), None))
+
+
+FREQUENCY_ZH = {"monthly": "按月", "quarterly": "按季", "yearly": "按年"}
 
 
 def checked_frequency(schedule: Applicable, benefits: list[str], period: PayPeriod) -> str:
     """The frequency at which the region pays these benefits, if ``period`` is a period of it;
     otherwise 422 naming the field and what to ask for instead."""
     frequencies = {benefit: schedule.frequency_of(benefit) for benefit in sorted(set(benefits))}
+    source = schedule.source
     if len(set(frequencies.values())) > 1:
-        paid = ", ".join(f"{benefit} {frequency}" for benefit, frequency in frequencies.items())
-        raise ValidationFailed.of_field(
-            "benefits", f"{schedule.region_code} pays {paid}{schedule.source}: prepare one batch for each frequency")
+        paid_zh = "，".join(f"{benefit} {FREQUENCY_ZH[frequency]}" for benefit, frequency in frequencies.items())
+        paid_en = ", ".join(f"{benefit} {frequency}" for benefit, frequency in frequencies.items())
+        raise Invalid("benefits-mixed-frequency",
+                      f"{schedule.region_code} 的发放周期为 {paid_zh}{source.zh}：请按周期分别制作批次",
+                      f"{schedule.region_code} pays {paid_en}{source.en}: prepare one batch for each frequency",
+                      ).at("benefits")
     frequency = next(iter(frequencies.values()))
     if period.frequency != frequency:
         own = schedule.schedule.benefit_frequencies if schedule.schedule else {}
         named = "".join(f"{benefit} " for benefit in frequencies if benefit in own)  # paid unlike the region's rest
-        raise ValidationFailed.of_field(
-            "period", f"{schedule.region_code} pays {named}{frequency}{schedule.source}: "
-                      f"ask for {period.as_frequency(frequency)}, not {period.label}")
+        wanted = period.as_frequency(frequency)
+        raise Invalid("period-frequency",
+                      f"{schedule.region_code} {named}{FREQUENCY_ZH[frequency]}发放{source.zh}：应为 {wanted}，"
+                      f"而不是 {period.label}",
+                      f"{schedule.region_code} pays {named}{frequency}{source.en}: ask for {wanted}, not {period.label}",
+                      ).at("period")
     return frequency
 
 
 def _region(code: str) -> str:
     try:
         return validate_region_code(code)
-    except ValueError as exc:
-        raise ValidationFailed.of_field("region_code", str(exc)) from None
+    except Invalid as exc:
+        raise exc.at("region_code", location="path") from None
+
+
+def _not_found(code: str) -> NotFound:
+    return NotFound(Text(f"{code} 没有自己的发放周期（或不在你的辖区）", f"region {code} has no payment schedule of its own "
+                         "(or is outside your region)"), code="schedule-not-found")
 
 
 def _visible(caller: Principal, code: str) -> bool:
     """A region of the caller's, or one above it (whose schedule the caller's regions follow)."""
-    return caller.covers_region(code) or region_contains(code, caller.region)
+    return covers(caller, code) or covers(code, caller.region)
 
 
-async def read(session: AsyncSession, caller: Principal, region_code: str) -> Applicable:
-    code = _region(region_code)
+async def read(schedules: ScheduleRepository, region_code: str) -> Applicable:
+    code, caller = _region(region_code), schedules.caller
     if not _visible(caller, code):
-        raise NotFound(f"no payment schedule for {code} in your region {caller.region}")
-    return await applicable(session, code)
+        raise NotFound(Text(f"你的辖区 {caller.region} 看不到 {code} 的发放周期",
+                            f"no payment schedule for {code} in your region {caller.region}"), code="schedule-not-found")
+    return await applicable(schedules, code)
 
 
-async def put(session: AsyncSession, caller: Principal, region_code: str, body: ScheduleIn) -> Applicable:
-    code = _region(region_code)
-    if not caller.covers_region(code):
-        raise Forbidden(f"region {code} is outside your region {caller.region}")
-    schedule = await session.get(PaymentSchedule, code)
+async def put(schedules: ScheduleRepository, region_code: str, body: ScheduleIn) -> Applicable:
+    code, caller = _region(region_code), schedules.caller
+    require_within(caller, code, field="region_code", location="path")
+    schedule = await schedules.get(code)
     if schedule is None:
         schedule = PaymentSchedule(region_code=code)
-        session.add(schedule)
+        await schedules.add(schedule)
     schedule.frequency, schedule.basis = body.frequency, body.basis
     # Only the benefits that differ: the region's own frequency covers the rest.
     schedule.benefit_frequencies = {b: f for b, f in sorted(body.benefit_frequencies.items()) if f != body.frequency}
     schedule.updated_by, schedule.updated_at = caller.subject, datetime.now(timezone.utc)
-    await session.flush()
+    await schedules.session.flush()
     return Applicable(code, schedule)
 
 
-async def delete(session: AsyncSession, caller: Principal, region_code: str) -> None:
+async def delete(schedules: ScheduleRepository, region_code: str) -> None:
     code = _region(region_code)
-    schedule = await session.get(PaymentSchedule, code)
-    if schedule is None or not caller.covers_region(code):
-        raise NotFound(f"region {code} has no payment schedule of its own")
-    await session.delete(schedule)
-    await session.flush()
+    schedule = await schedules.get(code)
+    if schedule is None or not covers(schedules.caller, code):
+        raise _not_found(code)
+    await schedules.remove(schedule)
 
 
-async def listed(session: AsyncSession, caller: Principal) -> list[PaymentSchedule]:
-    """The schedules set in the caller's region and above it."""
-    query = select(PaymentSchedule).where(or_(
-        PaymentSchedule.region_code.in_(ancestry(caller.region)),
-        PaymentSchedule.region_code.startswith(region_prefix(caller.region), autoescape=True)))
-    return list((await session.scalars(query.order_by(PaymentSchedule.region_code))).all())
+async def listed(schedules: ScheduleRepository, page: PageRequest) -> tuple[list[PaymentSchedule], str | None]:
+    """The schedules set in the caller's region and above it, by region code."""
+    return await schedules.page(ancestry(schedules.caller.region), page)

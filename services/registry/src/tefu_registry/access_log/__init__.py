@@ -1,1 +1,1 @@
-"""Who read which family's personal data, when, and through which endpoint."""
+"""Who read which family's personal data, when, for which institution, and through which endpoint."""

@@ -1,25 +1,23 @@
-"""The access log of personal data (PIPL): one row per family read, per request."""
+"""The access log of personal data (PIPL): one row per family read, per request.
+
+The columns every access log of the suite shares come from :class:`AccessLogColumns`; the
+registry's rows also name the family whose data was shown. :data:`ACCESS_LOG` writes them, and
+only repositories call it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tefu_common.db import UtcDateTime
-from tefu_registry.models import Base
+from tefu_common.access_log import AccessLog, AccessLogColumns
+from tefu_registry.database import Base
 
 
-class AccessLogEntry(Base):
+class AccessLogEntry(AccessLogColumns, Base):
     __tablename__ = "access_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    subject: Mapped[str] = mapped_column(String(128), index=True)
-    role: Mapped[str] = mapped_column(String(16))
     family_id: Mapped[int] = mapped_column(Integer, index=True)
-    # Region of the family read, so auditors see the reads of their own region.
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
-    endpoint: Mapped[str] = mapped_column(String(200))
-    request_id: Mapped[str | None] = mapped_column(String(128))
+
+
+ACCESS_LOG = AccessLog(AccessLogEntry)

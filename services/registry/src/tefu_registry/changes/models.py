@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_registry.models import Base
+from tefu_registry.database import Base
 
 
 class FamilyChange(Base):

@@ -1,4 +1,4 @@
-"""Recording changes (in the same transaction as the change itself) and reading them back.
+"""Recording changes, in the same transaction as the change itself (``repository.py`` reads them).
 
 The feed's promise is that a consumer polling ``after=<last cursor>`` never misses a change. An
 auto-increment id alone does not give that: two transactions can take ids 11 and 12 and commit
@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.regions import region_prefix
 from tefu_common.request_context import current_request_id
 from tefu_registry.changes.models import FamilyChange
 
@@ -63,17 +62,3 @@ async def record_changes(session: AsyncSession, changes: list[dict[str, Any]]) -
     table = FamilyChange.__table__
     await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                           [dict(c, occurred_at=now, request_id=request_id) for c in changes])
-
-
-async def family_history(session: AsyncSession, *, family_id: int) -> list[FamilyChange]:
-    query = select(FamilyChange).where(FamilyChange.family_id == family_id).order_by(FamilyChange.id)
-    return list((await session.scalars(query)).all())
-
-
-async def feed(session: AsyncSession, *, region: str, after: int, limit: int) -> list[FamilyChange]:
-    """Changes after the cursor, in commit order, within the caller's region."""
-    query = select(FamilyChange).where(FamilyChange.id > after).order_by(FamilyChange.id).limit(limit)
-    prefix = region_prefix(region)
-    if prefix:
-        query = query.where(FamilyChange.region_code.startswith(prefix, autoescape=True))
-    return list((await session.scalars(query)).all())

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from tefu_common.errors import Invalid
 from tefu_common.regions import region_level, region_table
 from tefu_common.resident_id import check_character
 
@@ -88,10 +89,11 @@ def _groups(regions: Sequence[str] | None) -> list[tuple[str, ...]]:
     by_province: dict[str, list[str]] = {}
     for code in regions:
         if region_level(code) not in ("county", "township", "village") or not table.exists(code):
-            raise ValueError(f"{code!r} is not a known county-level (or finer) region code")
+            raise Invalid("region-not-county", f"{code} 不是已知的县级（或更细的）区划代码",
+                          f"{code!r} is not a known county-level (or finer) region code")
         by_province.setdefault(code[:2], []).append(code)
     if not by_province:
-        raise ValueError("regions must not be empty")
+        raise Invalid("regions-empty", "至少要给出一个区划代码", "regions must not be empty")
     return [tuple(codes) for codes in by_province.values()]
 
 
@@ -280,10 +282,11 @@ def generate_families(
     families are produced lazily.
     """
     if count < 0:
-        raise ValueError("count must not be negative")
+        raise Invalid("count-negative", "户数不能为负数", "count must not be negative")
     today = today or date.today()
     if today < EARLIEST_TODAY:
-        raise ValueError(f"today must be {EARLIEST_TODAY.isoformat()} or later")
+        raise Invalid("today-too-early", f"today 不能早于 {EARLIEST_TODAY.isoformat()}",
+                      f"today must be {EARLIEST_TODAY.isoformat()} or later")
     groups = _groups(regions)
     return _stream(count, seed, groups, today)
 

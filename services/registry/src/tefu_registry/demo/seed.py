@@ -18,6 +18,7 @@ from tefu_common.auth import Principal, Role, ROLE_SCOPES
 from tefu_common.db import Database
 from tefu_common.errors import Conflict
 from tefu_common import calendar
+from tefu_common.i18n import Text
 from tefu_registry.demo.generator import generate_families
 from tefu_registry.families.models import Family
 from tefu_registry.families.schemas import FamilyCreate
@@ -59,7 +60,8 @@ async def seed_command(database_url: str, families: int, seed_value: int, only_i
         created = await seed(database, families=families, seed=seed_value, only_if_empty=only_if_empty)
     finally:
         await database.dispose()
+    seconds = time.perf_counter() - started
     if created:
-        print(f"seeded {created} demo families in {time.perf_counter() - started:.1f} s")
+        print(Text(f"已登记 {created} 户演示家庭，用时 {seconds:.1f} 秒", f"seeded {created} demo families in {seconds:.1f} s"))
     else:
-        print("register not empty: no demo families added")
+        print(Text("登记簿中已有家庭：未添加演示家庭", "register not empty: no demo families added"))

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tefu_common.regions import RegionCodeStr
 
@@ -141,6 +141,12 @@ EventIn = Annotated[Union[FactEvent, Correction], Field(discriminator="kind")]
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 41, "kind": "child_died", "occurred_on": "2019-03-10", "member": "child", "details": {},
+        "certificate_no": None, "corrects_event_id": None, "note": "死亡医学证明 2019-0310",
+        "recorded_at": "2026-11-23T08:15:02Z", "recorded_by": "clerk-zhoucun-3", "in_effect": True,
+    }]})
+
     id: int
     kind: EventKind
     occurred_on: date
@@ -152,3 +158,40 @@ class EventOut(BaseModel):
     recorded_at: datetime
     recorded_by: str
     in_effect: bool = Field(description="False once a later correction replaced or voided it.")
+
+
+# Request examples of POST /v1/families/{family_id}/events, one per common case.
+EVENT_EXAMPLES = {
+    "child_died": {"summary": "独生子女死亡", "value": {"kind": "child_died", "occurred_on": "2019-03-10",
+                                                     "note": "死亡医学证明 2019-0310"}},
+    "disability_certified": {"summary": "独生子女取得残疾人证（三级肢体）", "value": {
+        "kind": "disability_certified", "occurred_on": "2015-06-01", "category": "4", "level": 3,
+        "certificate_no": "37030619900501001343"}},
+    "parent_died": {"summary": "父亲去世", "value": {"kind": "parent_died", "occurred_on": "2021-06-30",
+                                                 "member": "father"}},
+    "hukou_moved": {"summary": "户口迁往张店区", "value": {"kind": "hukou_moved", "occurred_on": "2020-07-01",
+                                                     "to_region": "370303"}},
+    "correction": {"summary": "更正一条登记错的事件（日期抄错）", "value": {
+        "kind": "correction", "corrects_event_id": 41, "reason": "死亡日期抄错，以死亡医学证明为准",
+        "replacement": {"kind": "child_died", "occurred_on": "2019-04-10"}}},
+    "void": {"summary": "作废一条登错家庭的事件", "value": {"kind": "correction", "corrects_event_id": 42,
+                                                 "reason": "登记到了别的家庭"}},
+}
+
+
+class StatusReason(BaseModel):
+    code: str = Field(description="Stable machine code: child_died, child_disabled, later_child_born, no_living_parent ...")
+    on: date | None
+    detail: str = Field(description="The reason for a person, in the language of the request.")
+
+
+class SpecialFamilyStatus(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "as_of": "2026-11-23", "special_family": True, "basis": "child_died",
+        "reasons": [{"code": "child_died", "on": "2019-03-10", "detail": "独生子女死亡"}],
+    }]})
+
+    as_of: date
+    special_family: bool
+    basis: Literal["child_died", "child_disabled"] | None
+    reasons: list[StatusReason] = Field(description="The facts that made the family a special family or not.")

@@ -1,80 +1,89 @@
-"""Recording life events: what each kind requires of the family, and what it changes."""
+"""Recording life events: what each kind requires of the family, and what it changes.
+
+The family is whatever holds ``members`` and ``region_code``: a stored family or one being
+prepared for registration (``families.registration``), checked by the same rules.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
-from tefu_common.errors import ValidationFailed
+from tefu_common.errors import Invalid, ValidationFailed
 from tefu_common.masking import mask_id_number
 from tefu_common.regions import region_table
 from tefu_registry.changes.service import record_change
 from tefu_registry.drafts import Draft
 from tefu_registry.events.models import LifeEvent
+from tefu_registry.events.repository import family_events
 from tefu_registry.events.schemas import Correction, EventIn, FactEvent
 from tefu_registry.events.timeline import Fact, child_state, effective_facts, parent_death
-from tefu_registry.families.models import Family, Member
 
 CHILD_EVENTS = ("child_died", "disability_certified", "disability_level_changed", "child_recovered")
+ROLE_ZH = {"mother": "母亲", "father": "父亲", "child": "子女"}
 
 
-def invalid(field: str, message: str, *, location: str = "body") -> ValidationFailed:
-    """A 422 naming one field of the request (``body.mother.id_number``, ``query.as_of`` ...)."""
-    return ValidationFailed(message, errors=[{"field": f"{location}.{field}", "message": message, "type": "value_error"}])
-
-
-async def family_events(session: AsyncSession, family_id: int) -> list[LifeEvent]:
-    query = select(LifeEvent).where(LifeEvent.family_id == family_id).order_by(LifeEvent.id)
-    return list((await session.scalars(query)).all())
-
-
-def _member(family: Family, role: str) -> Member | None:
+def _member(family: Any, role: str) -> Any:
     return next((m for m in family.members if m.role == role), None)
 
 
-def check_fact(event: FactEvent, family: Family, facts: list[Fact], *, today: date, prefix: str = "") -> None:
-    """Refuse an event that cannot be true of this family, naming the field at fault."""
+def _wrong(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return Invalid(code, zh, en).at(field)
+
+
+def check_fact(event: FactEvent, family: Any, facts: list[Fact], *, today: date, prefix: str = "") -> None:
+    """Refuse an event that cannot be true of this family, naming the field at fault (``prefix`` +
+    the event's own field, e.g. ``replacement.occurred_on``)."""
     child = _member(family, "child")
-    if event.occurred_on > today:
-        raise invalid(f"{prefix}occurred_on", f"{event.occurred_on} is in the future")
-    if event.occurred_on.year < 1950:
-        raise invalid(f"{prefix}occurred_on", f"{event.occurred_on} is before 1950")
+    day = event.occurred_on
+    if day > today:
+        raise _wrong(f"{prefix}occurred_on", "date-in-future", f"{day} 是将来的日期", f"{day} is in the future")
+    if day.year < 1950:
+        raise _wrong(f"{prefix}occurred_on", "date-before-1950", f"{day} 早于 1950 年", f"{day} is before 1950")
     joined = child.joined_on if child else None
-    if joined and event.kind in (*CHILD_EVENTS, "later_child_born", "later_child_adopted") and event.occurred_on < joined:
-        raise invalid(f"{prefix}occurred_on", f"{event.occurred_on} is before the only child joined the family ({joined})")
+    if joined and event.kind in (*CHILD_EVENTS, "later_child_born", "later_child_adopted") and day < joined:
+        raise _wrong(f"{prefix}occurred_on", "before-child-joined",
+                     f"{day} 早于独生子女出生或被收养的日期（{joined}）",
+                     f"{day} is before the only child joined the family ({joined})")
     state = child_state(facts, date.max)
-    if event.kind in CHILD_EVENTS and state.died_on and event.occurred_on >= state.died_on:
-        raise invalid(f"{prefix}kind", f"the only child died on {state.died_on}")
+    if event.kind in CHILD_EVENTS and state.died_on and day >= state.died_on:
+        raise _wrong(f"{prefix}kind", "child-already-died", f"独生子女已于 {state.died_on} 死亡",
+                     f"the only child died on {state.died_on}")
     if event.kind == "disability_certified" and child is not None and child.id_number:
-        expected = f"{child.id_number}{event.category.value}{event.level}"
-        if event.certificate_no != expected:
-            raise invalid(
-                f"{prefix}certificate_no",
-                f"a disability certificate number is the child's ID number, the category digit and the level "
-                f"digit: expected {mask_id_number(child.id_number)}{event.category.value}{event.level}",
-            )
+        expected = f"{mask_id_number(child.id_number)}{event.category.value}{event.level}"
+        if event.certificate_no != f"{child.id_number}{event.category.value}{event.level}":
+            raise _wrong(f"{prefix}certificate_no", "certificate-number-mismatch",
+                         f"残疾人证号应为子女身份证号加残疾类别和残疾等级各一位：{expected}",
+                         f"a disability certificate number is the child's ID number, the category digit and the "
+                         f"level digit: expected {expected}")
     if event.kind in ("disability_level_changed", "child_recovered") and state.certified_on is None:
-        raise invalid(f"{prefix}kind", "the only child has no disability certificate on record")
+        raise _wrong(f"{prefix}kind", "no-disability-certificate", "独生子女没有登记残疾人证",
+                     "the only child has no disability certificate on record")
     if event.kind == "parent_died":
+        role = ROLE_ZH[event.member]
         if _member(family, event.member) is None:
-            raise invalid(f"{prefix}member", f"the family has no {event.member} on record")
+            raise _wrong(f"{prefix}member", "member-not-in-family", f"这户家庭没有登记{role}",
+                         f"the family has no {event.member} on record")
         died = parent_death(facts, event.member)
         if died:
-            raise invalid(f"{prefix}member", f"the {event.member}'s death is already recorded ({died})")
+            raise _wrong(f"{prefix}member", "death-already-recorded", f"{role}的死亡已登记（{died}）",
+                         f"the {event.member}'s death is already recorded ({died})")
     if event.kind == "hukou_moved":
-        table = region_table()
-        if len(event.to_region) == 6 and table.level(event.to_region) != "county":
-            raise invalid(f"{prefix}to_region", f"{event.to_region} is not a county-level code")
-        if not table.is_current(event.to_region[:6]):
-            raise invalid(f"{prefix}to_region", f"{event.to_region} is no longer in use")
-        if event.to_region == family.region_code:
-            raise invalid(f"{prefix}to_region", f"the family's hukou is already in {event.to_region}")
+        table, code = region_table(), event.to_region
+        if len(code) == 6 and table.level(code) != "county":
+            raise _wrong(f"{prefix}to_region", "region-not-county", f"{code} 不是县级区划代码",
+                         f"{code} is not a county-level code")
+        if not table.is_current(code[:6]):
+            raise _wrong(f"{prefix}to_region", "region-retired", f"{code} 已停止使用", f"{code} is no longer in use")
+        if code == family.region_code:
+            raise _wrong(f"{prefix}to_region", "hukou-already-there", f"这户家庭的户籍已在 {code}",
+                         f"the family's hukou is already in {code}")
 
 
-def event_row(event: FactEvent, family: Family | Draft) -> Draft:
+def event_row(event: FactEvent, family: Any) -> Draft:
     """The column values of a checked fact event (not yet written)."""
     details = event.model_dump(mode="json", exclude={"kind", "occurred_on", "note", "member", "certificate_no"})
     if event.kind == "hukou_moved":
@@ -101,7 +110,7 @@ def event_change(event_id: int, row: LifeEvent | Draft) -> dict:
 async def record_event(
     session: AsyncSession,
     *,
-    family: Family,
+    family: Any,
     event: EventIn,
     caller: Principal,
     today: date,
@@ -110,7 +119,7 @@ async def record_event(
     rows = await family_events(session, family.id)
     facts = effective_facts(rows)
     if isinstance(event, Correction):
-        row = await _correction_row(event, family, rows, facts, today=today)
+        row = _correction_row(event, family, rows, facts, today=today)
     else:
         check_fact(event, family, facts, today=today)
         row = LifeEvent(**event_row(event, family).values())
@@ -122,22 +131,25 @@ async def record_event(
     return row
 
 
-async def _correction_row(
-    event: Correction, family: Family, rows: list[LifeEvent], facts: list[Fact], *, today: date
-) -> LifeEvent:
+def _correction_row(event: Correction, family: Any, rows: list[LifeEvent], facts: list[Fact], *, today: date) -> LifeEvent:
     target = next((r for r in rows if r.id == event.corrects_event_id), None)
+    number = event.corrects_event_id
     if target is None:
-        raise invalid("corrects_event_id", f"event {event.corrects_event_id} is not an event of this family")
+        raise _wrong("corrects_event_id", "event-not-in-family", f"事件 {number} 不是这户家庭的事件",
+                     f"event {number} is not an event of this family")
     if target.kind == "correction":
-        raise invalid("corrects_event_id", "correct the original event, not a correction")
+        raise _wrong("corrects_event_id", "correcting-a-correction", "请更正原来的事件，而不是更正记录",
+                     "correct the original event, not a correction")
     if all(f.event_id != target.id for f in facts):
-        raise invalid("corrects_event_id", f"event {target.id} was already voided")
+        raise _wrong("corrects_event_id", "event-already-voided", f"事件 {target.id} 已被作废",
+                     f"event {target.id} was already voided")
     details: dict = {"reason": event.reason, "replacement": None}
     certificate_no = None
     occurred_on = today
     if event.replacement is not None:
         if event.replacement.kind != target.kind:
-            raise invalid("replacement.kind", f"a correction keeps the kind ({target.kind})")
+            raise _wrong("replacement.kind", "correction-changes-kind", f"更正不能改变事件类型（{target.kind}）",
+                         f"a correction keeps the kind ({target.kind})")
         others = [f for f in facts if f.event_id != target.id]
         check_fact(event.replacement, family, others, today=today, prefix="replacement.")
         replacement = event.replacement.model_dump(mode="json", exclude={"certificate_no"})

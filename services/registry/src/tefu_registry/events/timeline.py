@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tefu_common.i18n import Text
 from tefu_registry.events.models import LifeEvent
-from tefu_registry.families.schemas import SpecialFamilyStatus, StatusReason
+from tefu_registry.events.schemas import SpecialFamilyStatus, StatusReason
 
 LATER_CHILD_KINDS = ("later_child_born", "later_child_adopted")
 QUALIFYING_LEVELS = (1, 2, 3)
@@ -117,38 +118,43 @@ def status_flag(facts: list[Fact], began: str, ended: str, as_of: date) -> bool:
     return held
 
 
+def _reason(code: str, on: date | None, zh: str, en: str) -> StatusReason:
+    return StatusReason(code=code, on=on, detail=Text(zh, en).render())
+
+
 def special_family_status(
     *, facts: list[Fact], child_joined_on: date | None, parent_roles: list[str], as_of: date
 ) -> SpecialFamilyStatus:
     reasons: list[StatusReason] = []
     basis = None
     if child_joined_on is not None and child_joined_on > as_of:
-        reasons.append(StatusReason(code="child_not_yet_in_family", on=child_joined_on,
-                                    detail="the only child had not yet been born or adopted"))
+        reasons.append(_reason("child_not_yet_in_family", child_joined_on, "独生子女当时尚未出生或尚未被收养",
+                               "the only child had not yet been born or adopted"))
     child = child_state(facts, as_of)
     if child.died_on:
         basis = "child_died"
-        reasons.append(StatusReason(code="child_died", on=child.died_on, detail="the only child died"))
+        reasons.append(_reason("child_died", child.died_on, "独生子女死亡", "the only child died"))
     elif child.level in QUALIFYING_LEVELS and child.recovered_on is None:
         basis = "child_disabled"
-        reasons.append(StatusReason(code="child_disabled", on=child.certified_on,
-                                    detail=f"the only child holds a level {child.level} disability certificate"))
+        reasons.append(_reason("child_disabled", child.certified_on, f"独生子女持有{child.level}级残疾人证",
+                               f"the only child holds a level {child.level} disability certificate"))
     elif child.recovered_on:
-        reasons.append(StatusReason(code="child_recovered", on=child.recovered_on,
-                                    detail="the only child recovered; the disability no longer counts"))
+        reasons.append(_reason("child_recovered", child.recovered_on, "独生子女已康复，残疾不再计入",
+                               "the only child recovered; the disability no longer counts"))
     elif child.level is not None:
-        reasons.append(StatusReason(code="disability_level_4", on=child.certified_on,
-                                    detail="a level 4 disability does not make a special family (levels 1–3 do)"))
+        reasons.append(_reason("disability_level_4", child.certified_on, "四级残疾不构成特殊家庭（一至三级才构成）",
+                               "a level 4 disability does not make a special family (levels 1–3 do)"))
     else:
-        reasons.append(StatusReason(code="no_qualifying_event", on=None,
-                                    detail="the only child has neither died nor been certified disabled at level 1–3"))
+        reasons.append(_reason("no_qualifying_event", None, "独生子女既未死亡，也未被评定为一至三级残疾",
+                               "the only child has neither died nor been certified disabled at level 1–3"))
     later = later_children(facts, as_of)
     for fact in later:
-        what = "born" if fact.kind == "later_child_born" else "adopted"
-        reasons.append(StatusReason(code=fact.kind, on=fact.occurred_on,
-                                    detail=f"another child was {what}; the family no longer qualifies"))
+        born = fact.kind == "later_child_born"
+        reasons.append(_reason(fact.kind, fact.occurred_on,
+                               f"家庭又{'生育' if born else '收养'}了子女，不再符合条件",
+                               f"another child was {'born' if born else 'adopted'}; the family no longer qualifies"))
     living = [role for role in parent_roles if parent_death(facts, role, as_of) is None]
     if not living:
-        reasons.append(StatusReason(code="no_living_parent", on=None, detail="no parent of the family is alive"))
+        reasons.append(_reason("no_living_parent", None, "家庭中已无在世的父母", "no parent of the family is alive"))
     special = basis is not None and not later and bool(living) and not (child_joined_on and child_joined_on > as_of)
     return SpecialFamilyStatus(as_of=as_of, special_family=special, basis=basis if special else None, reasons=reasons)

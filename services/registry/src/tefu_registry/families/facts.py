@@ -17,15 +17,15 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tefu_common.auth import Principal
+from tefu_common.access_log import Reader
 from tefu_common.money import MoneyDecimal
-from tefu_common.regions import region_prefix
 from tefu_common.request_context import current_request_id
-from tefu_registry.access_log.service import log_chunk_read
+from tefu_common.scoping import region_clause
+from tefu_registry.access_log.models import ACCESS_LOG
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.timeline import (
     Fact,
@@ -36,7 +36,7 @@ from tefu_registry.events.timeline import (
     region_on,
     status_flag,
 )
-from tefu_registry.families.facts_sql import CHUNK_END, CHUNK_SETTINGS, FACTS
+from tefu_registry.families.facts_sql import CHUNK_SETTINGS, statements_for
 from tefu_registry.families.models import PARENT_ROLES, Family, Member
 
 
@@ -80,6 +80,21 @@ class FamilyFactsBody(BaseModel):
 
 class FamilyFacts(BaseModel):
     """``{"as_of", "family"}`` is the body of ``POST /v1/evaluate``; ``family_id`` names the family."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "family_id": 17, "as_of": "2026-11-23",
+        "family": {
+            "region_code": "370306", "hukou_type": "rural", "honor_certificate": True, "assistance_certificate": False,
+            "low_income": False, "extreme_poverty": False,
+            "parents": [{"id": 51, "role": "mother", "birth_date": "1965-03-02", "death_date": None,
+                         "in_resident_pension": True, "monthly_basic_pension": "150.00"},
+                        {"id": 52, "role": "father", "birth_date": "1963-07-09", "death_date": None,
+                         "in_resident_pension": False, "monthly_basic_pension": None}],
+            "child": {"id": 53, "birth_date": "1990-05-01", "adopted": False, "adopted_on": None, "status": "deceased",
+                      "event_date": "2019-03-10", "disability_level": None, "recovered_on": None},
+            "later_children": [],
+        },
+    }]})
 
     family_id: int
     as_of: date
@@ -152,50 +167,44 @@ EVENT_COLUMNS = (
 )
 
 
-def _chunk_filter(query: Any, family_id: Any, region_column: Any, *, after: int, last: int, prefix: str) -> Any:
+def _chunk_filter(query: Any, family_id: Any, *, after: int, last: int, region: str) -> Any:
     query = query.where(family_id > after, family_id <= last, Family.id > after, Family.id <= last)
-    return query.where(region_column.startswith(prefix, autoescape=True)) if prefix else query
+    return query.where(region_clause(Family.region_code, region))
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-async def _read_chunk_generic(session: AsyncSession, prefix: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
+async def _read_chunk_generic(session: AsyncSession, region: str, after: int, chunk_size: int) -> tuple[list, dict, dict]:
     # Plain Core rows: no ORM bookkeeping for hundreds of thousands of rows.
     connection = await session.connection()
-    query = select(*FAMILY_COLUMNS, Family.region_code).where(Family.id > after).order_by(Family.id).limit(chunk_size)
-    if prefix:
-        query = query.where(Family.region_code.startswith(prefix, autoescape=True))
+    query = (select(*FAMILY_COLUMNS, Family.region_code).where(Family.id > after, region_clause(Family.region_code, region))
+             .order_by(Family.id).limit(chunk_size))
     families = (await connection.execute(query)).all()
     if not families:
         return [], {}, {}
     last = families[-1].id
     members: dict[int, list[Any]] = defaultdict(list)
     member_query = select(*MEMBER_COLUMNS).join(Family, Family.id == Member.family_id).order_by(Member.family_id, Member.id)
-    for row in await connection.execute(_chunk_filter(member_query, Member.family_id, Family.region_code,
-                                                      after=after, last=last, prefix=prefix)):
+    for row in await connection.execute(_chunk_filter(member_query, Member.family_id, after=after, last=last, region=region)):
         members[row.family_id].append(row)
     events: dict[int, list[Any]] = defaultdict(list)
     event_query = select(*EVENT_COLUMNS).join(Family, Family.id == LifeEvent.family_id)
-    for row in await connection.execute(_chunk_filter(event_query, LifeEvent.family_id, Family.region_code,
-                                                      after=after, last=last, prefix=prefix)):
+    for row in await connection.execute(_chunk_filter(event_query, LifeEvent.family_id, after=after, last=last, region=region)):
         events[row.family_id].append(row)
     return families, members, events
 
 
 async def _read_chunk(
-    sessionmaker: async_sessionmaker[AsyncSession], caller: Principal, prefix: str, after: int, chunk_size: int
+    sessionmaker: async_sessionmaker[AsyncSession], reader: Reader, region: str, after: int, chunk_size: int
 ) -> tuple[list[Any], dict[int, list[Any]], dict[int, list[Any]]]:
     """One chunk of families with their members and events, and the access-log rows for it.
 
     The reads are logged with one INSERT ... SELECT: no per-family round trips or parameters.
     """
     async with sessionmaker() as session:
-        families, members, events = await _read_chunk_generic(session, prefix, after, chunk_size)
+        families, members, events = await _read_chunk_generic(session, region, after, chunk_size)
         if families:
-            await log_chunk_read(session, caller=caller, after=after, last=families[-1].id, prefix=prefix,
-                                 endpoint="GET /v1/facts")
+            read = (select(Family.id.label("family_id"), Family.region_code.label("region_code"))
+                    .where(Family.id > after, Family.id <= families[-1].id, region_clause(Family.region_code, region)))
+            await ACCESS_LOG.record_from(session, reader, read, ["family_id", "region_code"])
             await session.commit()
     return families, members, events
 
@@ -211,35 +220,36 @@ POSTGRESQL_PARALLEL = 3
 async def stream_region_facts(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
-    caller: Principal,
+    reader: Reader,
     region: str,
     as_of: date,
     chunk_size: int | None = None,
 ) -> AsyncIterator[bytes]:
-    """NDJSON: one facts document a line, every family under ``region`` in id order."""
+    """NDJSON: one facts document a line, every family under ``region`` in id order, each read
+    logged for ``reader`` (the caller must cover ``region``: see ``repository.RegionFacts``)."""
     async with sessionmaker() as session:
-        dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        stream = _stream_postgresql(sessionmaker, caller=caller, prefix=region_prefix(region), as_of=as_of,
+        dialect = session.bind.dialect
+    if dialect.name == "postgresql":
+        stream = _stream_postgresql(sessionmaker, reader=reader, region=region, dialect=dialect, as_of=as_of,
                                     chunk_size=chunk_size or POSTGRESQL_CHUNK_SIZE, parallel=POSTGRESQL_PARALLEL)
     else:
-        stream = _stream_generic(sessionmaker, caller=caller, prefix=region_prefix(region), as_of=as_of,
+        stream = _stream_generic(sessionmaker, reader=reader, region=region, as_of=as_of,
                                  chunk_size=chunk_size or GENERIC_CHUNK_SIZE)
     async for chunk in stream:
         yield chunk
 
 
 async def _stream_generic(
-    sessionmaker: async_sessionmaker[AsyncSession], *, caller: Principal, prefix: str, as_of: date, chunk_size: int
+    sessionmaker: async_sessionmaker[AsyncSession], *, reader: Reader, region: str, as_of: date, chunk_size: int
 ) -> AsyncIterator[bytes]:
     """Facts built in Python from plain rows; the next chunk is read while this one is serialised."""
-    pending = asyncio.create_task(_read_chunk(sessionmaker, caller, prefix, 0, chunk_size))
+    pending = asyncio.create_task(_read_chunk(sessionmaker, reader, region, 0, chunk_size))
     try:
         while True:
             families, members, events = await pending
             if not families:
                 return
-            pending = asyncio.create_task(_read_chunk(sessionmaker, caller, prefix, families[-1].id, chunk_size))
+            pending = asyncio.create_task(_read_chunk(sessionmaker, reader, region, families[-1].id, chunk_size))
             yield b"".join(
                 orjson.dumps(facts_document(f, members[f.id], effective_facts(events[f.id]), as_of), option=orjson.OPT_APPEND_NEWLINE)
                 for f in families
@@ -250,36 +260,36 @@ async def _stream_generic(
 
 
 async def _postgresql_chunk(
-    sessionmaker: async_sessionmaker[AsyncSession], caller: Principal, prefix: str, after: int, last: int, as_of: date
+    sessionmaker: async_sessionmaker[AsyncSession], facts: Any, reader: Reader, after: int, last: int, as_of: date
 ) -> bytes:
     async with sessionmaker() as session:
         connection = await session.connection()
         await connection.execute(CHUNK_SETTINGS)
-        documents = (await connection.execute(FACTS, {
-            "after": after, "last": last, "pattern": _like_prefix(prefix), "as_of": as_of, "as_of_text": as_of.isoformat(),
-            "read_at": datetime.now(timezone.utc), "subject": caller.subject, "role": caller.role.value,
-            "endpoint": "GET /v1/facts", "request_id": current_request_id(),
+        documents = (await connection.execute(facts, {
+            "after": after, "last": last, "as_of": as_of, "as_of_text": as_of.isoformat(),
+            "read_at": datetime.now(timezone.utc), "subject": reader.subject, "role": reader.role,
+            "institution": reader.institution, "endpoint": reader.endpoint, "request_id": current_request_id(),
         })).scalars().all()
         await session.commit()
     return ("\n".join(documents) + "\n").encode()
 
 
 async def _stream_postgresql(
-    sessionmaker: async_sessionmaker[AsyncSession], *, caller: Principal, prefix: str, as_of: date, chunk_size: int,
-    parallel: int,
+    sessionmaker: async_sessionmaker[AsyncSession], *, reader: Reader, region: str, dialect: Any, as_of: date,
+    chunk_size: int, parallel: int,
 ) -> AsyncIterator[bytes]:
     """Facts computed by PostgreSQL (facts_sql.py), ``parallel`` chunks at a time, yielded in id order."""
+    chunk_end, facts = statements_for(region, dialect)
     in_flight: deque[asyncio.Task[bytes]] = deque()
     after = 0
     try:
         async with sessionmaker() as session:
             while True:
                 while len(in_flight) < parallel:
-                    last = (await session.execute(
-                        CHUNK_END, {"after": after, "pattern": _like_prefix(prefix), "limit": chunk_size})).scalar()
+                    last = (await session.execute(chunk_end, {"after": after, "limit": chunk_size})).scalar()
                     if last is None:
                         break
-                    in_flight.append(asyncio.create_task(_postgresql_chunk(sessionmaker, caller, prefix, after, last, as_of)))
+                    in_flight.append(asyncio.create_task(_postgresql_chunk(sessionmaker, facts, reader, after, last, as_of)))
                     after = last
                 if not in_flight:
                     return

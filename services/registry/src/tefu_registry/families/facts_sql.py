@@ -26,7 +26,13 @@ The stream is bound by PostgreSQL's CPU time per family, so the statement is wri
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import functools
+from typing import Any
+
+from sqlalchemy import String, literal_column, text
+from sqlalchemy.sql.elements import TextClause
+
+from tefu_common.scoping import region_clause
 
 # For the chunk's transaction only. The driver prepares statements, and after a few runs PostgreSQL
 # may switch to a generic plan that ignores the id range (scanning every family): plan each chunk
@@ -37,25 +43,25 @@ CHUNK_SETTINGS = text(
     " set_config('datestyle', 'ISO, YMD', true)"
 )
 
-CHUNK_END = text("""
+CHUNK_END = """
 SELECT max(id) FROM (
-  SELECT id FROM family WHERE id > :after AND region_code LIKE :pattern ORDER BY id LIMIT :limit
+  SELECT id FROM family WHERE id > :after AND {in_region} ORDER BY id LIMIT :limit
 ) AS chunk
-""")
+"""
 
 # Events and members are read by family id range (an index range, not a scan of every row) and
 # joined to the chunk's families before they are aggregated, so that a region spread thinly over
 # the ids costs no aggregation for the families of other regions.
-FACTS = text(r"""
+FACTS = r"""
 WITH fam AS (
   SELECT f.id, f.region_code, f.registered_region_code, f.hukou_type, f.honor_certificate_no,
          f.honor_certificate_date, f.assistance_certificate_no, f.assistance_certificate_date
-  FROM family f WHERE f.id > :after AND f.id <= :last AND f.region_code LIKE :pattern
+  FROM family f WHERE f.id > :after AND f.id <= :last AND {in_region}
 ),
-logged AS (  -- the access log of this read, in the same statement (see access_log.service.log_reads)
-  INSERT INTO access_log (at, subject, role, family_id, region_code, endpoint, request_id)
-  SELECT CAST(:read_at AS timestamptz), CAST(:subject AS text), CAST(:role AS text), fam.id, fam.region_code,
-         CAST(:endpoint AS text), CAST(:request_id AS text)
+logged AS (  -- the access log of this read, in the same statement (the rows AccessLog.record_from writes)
+  INSERT INTO access_log (at, subject, role, institution, family_id, region_code, endpoint, request_id)
+  SELECT CAST(:read_at AS timestamptz), CAST(:subject AS text), CAST(:role AS text), CAST(:institution AS text),
+         fam.id, fam.region_code, CAST(:endpoint AS text), CAST(:request_id AS text)
   FROM fam
 ),
 recorded AS (
@@ -149,4 +155,24 @@ SELECT '{"family_id":' || fam.id || ',"as_of":"' || CAST(:as_of_text AS text) ||
 FROM fam LEFT JOIN state s ON s.family_id = fam.id LEFT JOIN people p ON p.family_id = fam.id
   LEFT JOIN moved mv ON mv.family_id = fam.id LEFT JOIN later l ON l.family_id = fam.id
 ORDER BY fam.id
-""")
+"""
+
+
+@functools.lru_cache(maxsize=256)
+def _statements(in_family: str, in_fam: str) -> tuple[TextClause, TextClause]:
+    # str.replace, not str.format: the statement's JSON text is full of braces.
+    return text(CHUNK_END.replace("{in_region}", in_family)), text(FACTS.replace("{in_region}", in_fam))
+
+
+def statements_for(region: str, dialect: Any) -> tuple[TextClause, TextClause]:
+    """CHUNK_END and FACTS for the families under ``region``.
+
+    The region condition is the scoping helper's own, written into the statement as SQL (the
+    region code is a validated string of digits), so that these two hand-written statements scope
+    exactly as every other query does.
+    """
+    def condition(column: str) -> str:
+        clause = region_clause(literal_column(column, String), region)
+        return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+    return _statements(condition("region_code"), condition("f.region_code"))

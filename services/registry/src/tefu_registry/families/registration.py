@@ -17,19 +17,28 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, Forbidden, ValidationFailed
+from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed
+from tefu_common.i18n import Text
 from tefu_common.regions import region_table
-from tefu_common.resident_id import ResidentId, ResidentIdError
+from tefu_common.resident_id import ResidentId
+from tefu_common.scoping import covers, require_within
 from tefu_registry.changes.service import record_changes
+from tefu_registry.drafts import Draft
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.schemas import Correction, ParentDied
-from tefu_registry.events.service import check_fact, event_change, event_row, fact_of, invalid
-from tefu_registry.drafts import Draft
+from tefu_registry.events.service import check_fact, event_change, event_row, fact_of
 from tefu_registry.events.timeline import Fact
 from tefu_registry.families.derived import refresh_derived
-from tefu_registry.families.models import PARENT_ROLES, Family, Member
 from tefu_registry.families.indexes import id_number_index, name_index
+from tefu_registry.families.models import PARENT_ROLES, Family, Member
 from tefu_registry.families.schemas import ChildIn, FamilyCreate, PersonIn
+
+ROLE_ZH = {"mother": "母亲", "father": "父亲"}
+SEX_ZH = {"male": "男性", "female": "女性"}
+
+
+def _wrong(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return Invalid(code, zh, en).at(field)
 
 
 @dataclass
@@ -45,22 +54,30 @@ class PreparedFamily:
 def check_region(code: str, caller: Principal) -> None:
     table = region_table()
     if len(code) == 6 and table.level(code) != "county":
-        raise invalid("region_code", f"{code} ({table.name(code)}) is not a county-level code; families are registered in a county or finer")
+        name = table.name(code)
+        raise _wrong("region_code", "region-not-county",
+                     f"{code}（{name}）不是县级区划代码；家庭登记在县级或更细的区划",
+                     f"{code} ({name}) is not a county-level code; families are registered in a county or finer")
     if not table.is_current(code[:6]):
-        raise invalid("region_code", f"{code} is a retired region code; use the current one")
-    if not caller.covers_region(code):
-        raise Forbidden(f"your region {caller.region} does not cover {code}")
+        raise _wrong("region_code", "region-retired", f"{code} 是已停用的区划代码，请使用现行代码",
+                     f"{code} is a retired region code; use the current one")
+    require_within(caller, code, field="region_code")
 
 
 def parent_member(role: str, person: PersonIn) -> Draft:
     resident = ResidentId.parse(person.id_number)
     expected_sex = "female" if role == "mother" else "male"
     if resident.sex != expected_sex:
-        raise invalid(f"{role}.id_number", f"the ID number is a {resident.sex}'s, not a {role}'s")
+        raise _wrong(f"{role}.id_number", "id-number-wrong-sex",
+                     f"这是{SEX_ZH[resident.sex]}的身份证号，不能是{ROLE_ZH[role]}的",
+                     f"the ID number is a {resident.sex}'s, not a {role}'s")
     if person.birth_date and person.birth_date != resident.birth_date:
-        raise invalid(f"{role}.birth_date", f"{person.birth_date} differs from the ID number's {resident.birth_date}")
+        raise _wrong(f"{role}.birth_date", "birth-date-differs-from-id",
+                     f"{person.birth_date} 与身份证号中的出生日期 {resident.birth_date} 不一致",
+                     f"{person.birth_date} differs from the ID number's {resident.birth_date}")
     if person.sex and person.sex != resident.sex:
-        raise invalid(f"{role}.sex", f"{person.sex} differs from the ID number's {resident.sex}")
+        raise _wrong(f"{role}.sex", "sex-differs-from-id", f"性别与身份证号不一致（身份证号为{SEX_ZH[resident.sex]}）",
+                     f"{person.sex} differs from the ID number's {resident.sex}")
     account = person.bank_account
     return Draft(
         role=role, name=person.name, name_index=name_index(person.name), id_number=resident.value,
@@ -75,25 +92,29 @@ def parent_member(role: str, person: PersonIn) -> Draft:
 def child_member(child: ChildIn, mother_birth: date | None, today: date) -> Draft:
     birth, sex, resident = child.birth_date, child.sex, None
     if child.id_number:
-        try:
-            resident = ResidentId.parse(child.id_number)
-        except ResidentIdError as exc:  # already validated by the schema; kept for safety
-            raise invalid("child.id_number", str(exc)) from None
+        resident = ResidentId.parse(child.id_number)  # already validated by the schema
         if birth and birth != resident.birth_date:
-            raise invalid("child.birth_date", f"{birth} differs from the ID number's {resident.birth_date}")
+            raise _wrong("child.birth_date", "birth-date-differs-from-id",
+                         f"{birth} 与身份证号中的出生日期 {resident.birth_date} 不一致",
+                         f"{birth} differs from the ID number's {resident.birth_date}")
         if sex and sex != resident.sex:
-            raise invalid("child.sex", f"{sex} differs from the ID number's {resident.sex}")
+            raise _wrong("child.sex", "sex-differs-from-id", f"性别与身份证号不一致（身份证号为{SEX_ZH[resident.sex]}）",
+                         f"{sex} differs from the ID number's {resident.sex}")
         birth, sex = resident.birth_date, resident.sex
     if birth is None:
-        raise invalid("child.birth_date", "the child's birth date is needed when there is no ID number")
+        raise _wrong("child.birth_date", "child-birth-date-missing", "子女没有身份证号时，必须填写出生日期",
+                     "the child's birth date is needed when there is no ID number")
     if birth > today:
-        raise invalid("child.birth_date", f"{birth} is in the future")
+        raise _wrong("child.birth_date", "date-in-future", f"{birth} 是将来的日期", f"{birth} is in the future")
     if mother_birth and birth <= mother_birth:
-        raise invalid("child.birth_date", f"{birth} is not after the mother's birth ({mother_birth})")
+        raise _wrong("child.birth_date", "child-born-before-mother", f"{birth} 不晚于母亲的出生日期（{mother_birth}）",
+                     f"{birth} is not after the mother's birth ({mother_birth})")
     if child.adopted and child.adopted_on is None:
-        raise invalid("child.adopted_on", "an adopted child needs the adoption date")
+        raise _wrong("child.adopted_on", "adoption-date-missing", "收养子女需要填写收养日期",
+                     "an adopted child needs the adoption date")
     if child.adopted_on and child.adopted_on < birth:
-        raise invalid("child.adopted_on", f"{child.adopted_on} is before the child's birth ({birth})")
+        raise _wrong("child.adopted_on", "adopted-before-birth", f"收养日期 {child.adopted_on} 早于子女出生（{birth}）",
+                     f"{child.adopted_on} is before the child's birth ({birth})")
     return Draft(
         role="child", name=child.name, name_index=name_index(child.name),
         id_number=resident.value if resident else None,
@@ -106,12 +127,13 @@ def child_member(child: ChildIn, mother_birth: date | None, today: date) -> Draf
 
 
 def prepare_family(data: FamilyCreate, *, caller: Principal, today: date) -> PreparedFamily:
-    """Check a registration completely and build its rows; raises ValidationFailed / Forbidden."""
+    """Check a registration completely and build its rows; raises ValidationFailed."""
     check_region(data.region_code, caller)
     if data.mother is None and data.father is None:
-        raise invalid("mother", "a family needs at least one parent")
+        raise _wrong("mother", "parent-missing", "一户家庭至少要登记一位父母", "a family needs at least one parent")
     if data.mother and data.father and data.mother.id_number == data.father.id_number:
-        raise invalid("father.id_number", "the father's ID number is the mother's")
+        raise _wrong("father.id_number", "father-id-is-mothers", "父亲的身份证号与母亲的相同",
+                     "the father's ID number is the mother's")
     parents = [parent_member(role, person) for role, person in (("mother", data.mother), ("father", data.father)) if person]
     mother_birth = next((p.birth_date for p in parents if p.role == "mother"), None)
     child = child_member(data.child, mother_birth, today)
@@ -132,15 +154,17 @@ def prepare_family(data: FamilyCreate, *, caller: Principal, today: date) -> Pre
     facts: list[Fact] = []
     for index, event in [(None, d) for d in deaths] + sorted(enumerate(data.events), key=lambda e: e[1].occurred_on
                                                               if not isinstance(e[1], Correction) else today):
-        prefix = f"events.{index}." if index is not None else f"{event.member}.death_date:"
         if isinstance(event, Correction):
-            raise invalid(f"events.{index}.kind", "a correction fixes a recorded event; at registration send the right one")
+            raise _wrong(f"events.{index}.kind", "correction-at-registration",
+                         "更正用于修正已登记的事件；登记时请直接填写正确的事件",
+                         "a correction fixes a recorded event; at registration send the right one")
         try:
-            check_fact(event, family, facts, today=today)
+            check_fact(event, family, facts, today=today,
+                       prefix=f"events.{index}." if index is not None else f"{event.member}.death_date.")
         except ValidationFailed as exc:
-            for error in exc.extensions["errors"]:
-                error["field"] = (f"body.{event.member}.death_date" if index is None
-                                  else error["field"].replace("body.", f"body.{prefix}", 1))
+            if index is None:  # a parent's death date, sent as a field of the parent
+                raise ValidationFailed([FieldError(f"body.{event.member}.death_date", e.code, e.message)
+                                        for e in exc.errors]) from None
             raise
         row = event_row(event, family)
         row.recorded_at, row.recorded_by = now, caller.subject
@@ -172,11 +196,17 @@ async def find_external_refs(session: AsyncSession, batch: list[PreparedFamily])
     return {ref: family_id for ref, family_id in rows}
 
 
+def registered_in(family_id: int) -> Conflict:
+    return Conflict(Text(f"这位父母已在家庭 {family_id} 中登记", f"this parent is already registered in family {family_id}"),
+                    code="parent-registered", existing_family_id=family_id)
+
+
 def duplicate_parent(family_id: int, region: str, caller: Principal) -> Conflict:
-    if caller.covers_region(region):
-        return Conflict(f"this parent is already registered in family {family_id}", existing_family_id=family_id)
+    if covers(caller, region):
+        return registered_in(family_id)
     # Outside the caller's region the family's existence is not theirs to know beyond "elsewhere".
-    return Conflict("this parent is already registered in another region", existing_family_id=None)
+    return Conflict(Text("这位父母已在其他辖区登记", "this parent is already registered in another region"),
+                    code="parent-registered-elsewhere", existing_family_id=None)
 
 
 @dataclass(frozen=True)
@@ -204,7 +234,8 @@ async def persist_families(
         if hit is not None:
             results.append(duplicate_parent(*hit, caller))
         elif ref and ref in refs:
-            results.append(Conflict(f"external_ref {ref!r} is already family {refs[ref]}", existing_family_id=refs[ref]))
+            results.append(Conflict(Text(f"外部编号 {ref} 已用于家庭 {refs[ref]}", f"external_ref {ref!r} is already family {refs[ref]}"),
+                                    code="external-ref-registered", existing_family_id=refs[ref]))
         elif earlier is not None:
             results.append(_SameAs(earlier))
         else:
@@ -214,8 +245,7 @@ async def persist_families(
     if accepted:
         await _write(session, accepted, results, caller)
     return [
-        Conflict(f"this parent is already registered in family {results[r.position]}", existing_family_id=results[r.position])
-        if isinstance(r, _SameAs) else r
+        registered_in(results[r.position]) if isinstance(r, _SameAs) else r
         for r in results
     ]
 

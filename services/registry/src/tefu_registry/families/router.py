@@ -3,161 +3,161 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import StreamingResponse
 
-from tefu_common.auth import Principal, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
-from tefu_common.regions import RegionCodeStr
 from tefu_common import calendar
-from tefu_registry.access_log.service import log_reads
-from tefu_registry.events.schemas import EventIn, EventKind, EventOut
-from tefu_registry.events.service import family_events, invalid
-from tefu_registry.events.timeline import effective_facts, special_family_status
+from tefu_common.openapi import problems
+from tefu_common.paging import CountedPage, Page, PageParams
+from tefu_common.regions import RegionCodeStr
+from tefu_registry.changes.schemas import HistoryEntry
+from tefu_registry.events.schemas import EVENT_EXAMPLES, EventIn, EventKind, EventOut, SpecialFamilyStatus
 from tefu_registry.families import service
-from tefu_registry.families.disclosure import family_out, family_summary, sees_identity
-from tefu_registry.families.facts import FamilyFacts, facts_document, stream_region_facts
-from tefu_registry.families.schemas import FamilyCreate, FamilyOut, FamilyPage, FamilyPatch, SpecialFamilyStatus
-from tefu_common.masking import mask_id_number
+from tefu_registry.families.dependencies import Families, FactsReader, FamilyWriter
+from tefu_registry.families.facts import FamilyFacts
+from tefu_registry.families.schemas import FamilyCreate, FamilyOut, FamilyPatch, FamilySummary
 
-Reader = Annotated[Principal, Depends(require(Scope.families_read))]
-Writer = Annotated[Principal, Depends(require(Scope.families_write))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM}
-
-router = APIRouter(prefix="/v1", tags=["families"], responses=ERRORS)
-
-
-def _as_of(value: date | None) -> date:
-    day = value or calendar.today()
-    if day.year < 1950:
-        raise invalid("as_of", f"{day} is before 1950", location="query")
-    return day
-
-
-async def _family_view(session, family, caller: Principal, endpoint: str) -> FamilyOut:
-    facts = effective_facts(await family_events(session, family.id))
-    await log_reads(session, caller=caller, families=[(family.id, family.region_code)], endpoint=endpoint)
-    return family_out(family, facts, caller, today=calendar.today())
+router = APIRouter(prefix="/v1", tags=["families"])
+NOT_FOUND = problems(**{"404": "没有这户家庭，或不在你的辖区（No such family, or not in your region）"})
+AsOf = Annotated[date | None, Query(description="The day to answer for (YYYY-MM-DD, 1950 or later); today if omitted.")]
 
 
 @router.post(
     "/families",
     response_model=FamilyOut,
     status_code=201,
-    summary="Register a family",
+    summary="登记一户家庭",
     description=(
-        "Validates every ID number (check character, birth date, region), checks the birth date and sex typed "
-        "against the ID number, and refuses (409, naming the existing family when you may see it) a parent "
-        "already registered. Known events (the child's death, a disability certificate, a parent's death) can be "
-        "sent along in `events` and are recorded in the same transaction."
+        "登记一户计划生育特殊家庭：父母、独生子女、证书，以及已知的事件（子女死亡、残疾、父母去世）。\n\n"
+        "Clerks and admins (`families:write`) of the family's region. Every ID number is validated (check "
+        "character, birth date, region; 15-digit numbers converted); a birth date or sex typed beside an ID "
+        "number must agree with it; the region must be a current county-level code (or finer) within yours "
+        "(422 `region-outside-scope` otherwise). A parent already registered is refused with 409 "
+        "`parent-registered`, naming `existing_family_id` when that family is in your region "
+        "(`parent-registered-elsewhere` otherwise); a second family with the same `external_ref` is 409 "
+        "`external-ref-registered`. `events` are checked against the family as it builds up and recorded in "
+        "the same transaction. The answer is the family as you may see it; the read is logged."
     ),
-    responses={409: PROBLEM},
+    responses=problems(**{"409": "这位父母已登记，或外部编号已使用（A parent or the external_ref is already registered）"}),
 )
-async def create_family(data: FamilyCreate, session: DbSession, caller: Writer) -> FamilyOut:
-    family = await service.create_family(session, data=data, caller=caller, today=calendar.today())
-    return await _family_view(session, family, caller, "POST /v1/families")
+async def create_family(data: FamilyCreate, families: FamilyWriter) -> FamilyOut:
+    return await service.create_family(families, data, today=calendar.today())
 
 
 @router.get(
     "/families",
-    response_model=FamilyPage,
-    summary="Search families in your region",
+    response_model=CountedPage[FamilySummary],
+    summary="查询本辖区的家庭",
     description=(
-        "Filters combine. `name` and `id_number` match exactly (they are encrypted; the search uses a keyed "
-        "blind index). Names and ID numbers are masked in the list. Pages go by `cursor`."
+        "按姓名或身份证号（精确匹配）、区划、是否特殊家庭、事件类型查询本辖区的家庭，条件可以组合；列表中的姓名和身份证号"
+        "一律打码。\n\nAny token with `families:read`; only families of your region are listed. `name` and "
+        "`id_number` match exactly (they are encrypted; the search uses a keyed blind index); a malformed "
+        "`id_number` is 422 with its `resident-id-…` code. Pages by `cursor`/`limit`, in family id order; "
+        "`total` counts every match. Each family listed is logged as a read."
     ),
 )
 async def search_families(
-    session: DbSession,
-    caller: Reader,
-    name: str | None = Query(None, max_length=32),
-    id_number: str | None = Query(None, max_length=18),
+    families: Families,
+    page: PageParams,
+    name: str | None = Query(None, max_length=32, description="A member's full name, exactly."),
+    id_number: str | None = Query(None, max_length=18, description="A member's ID number (18 or 15 characters)."),
     region: RegionCodeStr | None = Query(None, description="A GB/T 2260 code; families under it."),
     special_family: bool | None = Query(None, description="Special family as of today."),
     event_kind: EventKind | None = Query(None, description="Families with at least one event of this kind."),
-    cursor: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=500),
-) -> FamilyPage:
-    families = await service.search(
-        session, caller=caller, name=name, id_number=id_number, region=region, special_family=special_family,
-        event_kind=event_kind.value if event_kind else None, after=cursor, limit=limit,
+) -> CountedPage[FamilySummary]:
+    items, next_cursor, total = await service.search(
+        families, name=name, id_number=id_number, region=region, special_family=special_family,
+        event_kind=event_kind.value if event_kind else None, page=page,
     )
-    await log_reads(session, caller=caller, families=[(f.id, f.region_code) for f in families], endpoint="GET /v1/families")
-    return FamilyPage(
-        items=[family_summary(f) for f in families],
-        next_cursor=str(families[-1].id) if len(families) == limit else None,
-    )
+    return CountedPage[FamilySummary](items=items, next_cursor=next_cursor, total=total)
 
 
-@router.get("/families/{family_id}", response_model=FamilyOut, summary="One family, with its status today")
-async def get_family(family_id: int, session: DbSession, caller: Reader) -> FamilyOut:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    return await _family_view(session, family, caller, "GET /v1/families/{id}")
+@router.get(
+    "/families/{family_id}",
+    response_model=FamilyOut,
+    summary="一户家庭的详细信息及今天的状态",
+    description=(
+        "家庭、成员、证书及今天是否为特殊家庭。\n\nAny token with `families:read`. Clerks and admins see names, ID "
+        "numbers, phones and the address in full; the payments service (role `service`) also sees bank account "
+        "numbers; everyone else sees them masked. 404 `family-not-found` for a family that does not exist or "
+        "lies outside your region (the same answer). The read is logged."
+    ),
+    responses=NOT_FOUND,
+)
+async def get_family(family_id: int, families: Families) -> FamilyOut:
+    return await service.family_view(families, family_id, today=calendar.today())
 
 
 @router.patch(
     "/families/{family_id}",
     response_model=FamilyOut,
-    summary="Change plain fields",
-    description="Address, hukou type, certificates, a parent's phone, bank account and pension. Facts that "
-    "decide eligibility (deaths, disability, later children, hukou moves) change only through events.",
+    summary="修改家庭的一般信息",
+    description=(
+        "修改住址、户口性质、证书，以及父母的电话、银行账户和养老金。\n\nClerks and admins (`families:write`) of "
+        "the family's region. Facts that decide eligibility (deaths, disability, later children, hukou moves) "
+        "change only through events; sending them here is 422. Every change is kept in the history with "
+        "personal data masked; 422 `member-not-in-family` for a parent the family does not have."
+    ),
+    responses=NOT_FOUND,
 )
-async def patch_family(family_id: int, patch: FamilyPatch, session: DbSession, caller: Writer) -> FamilyOut:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    await service.update_family(session, family=family, patch=patch, caller=caller)
-    return await _family_view(session, family, caller, "PATCH /v1/families/{id}")
+async def patch_family(family_id: int, patch: FamilyPatch, families: FamilyWriter) -> FamilyOut:
+    return await service.update_family(families, family_id, patch, today=calendar.today())
 
 
 @router.get(
     "/families/{family_id}/status",
     response_model=SpecialFamilyStatus,
-    summary="Was this a special family on a date, and why",
+    summary="某日是否为特殊家庭，以及原因",
+    description=(
+        "按国家规定判断这户家庭在 `as_of` 当天是否为计划生育特殊家庭，并列出起决定作用的事实。\n\nAny token with "
+        "`families:read`. The national rule: the only child died, or holds a disability certificate of level 1–3 "
+        "and has not recovered; no later child; at least one parent alive. 422 `date-before-1950` for an "
+        "earlier `as_of`; 404 for a family outside your region. Shows no personal data."
+    ),
+    responses=NOT_FOUND,
 )
-async def family_status(
-    family_id: int, session: DbSession, caller: Reader, as_of: date | None = Query(None)
-) -> SpecialFamilyStatus:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    facts = effective_facts(await family_events(session, family.id))
-    child = next((m for m in family.members if m.role == "child"), None)
-    return special_family_status(
-        facts=facts, child_joined_on=child.joined_on if child else None,
-        parent_roles=[m.role for m in family.members if m.role in ("mother", "father")], as_of=_as_of(as_of),
-    )
+async def family_status(family_id: int, families: Families, as_of: AsOf = None) -> SpecialFamilyStatus:
+    return await service.family_status(families, family_id, as_of, today=calendar.today())
 
 
 @router.get(
     "/families/{family_id}/facts",
     response_model=FamilyFacts,
-    summary="The family's facts on a date, as POST /v1/evaluate takes them",
+    summary="家庭在某日的事实（资格评估服务使用）",
+    description=(
+        "家庭在 `as_of` 当天的事实，正是资格评估服务 `POST /v1/evaluate` 所接受的格式（`as_of` 与 `family`）。\n\n"
+        "Any token with `families:read`. Facts carry no names, ID numbers, phones or accounts: dates, the "
+        "child's fate, certificates, pension membership. 404 for a family outside your region; 422 "
+        "`date-before-1950`. The read is logged."
+    ),
+    responses=NOT_FOUND,
 )
-async def family_facts(family_id: int, session: DbSession, caller: Reader, as_of: date | None = Query(None)) -> dict:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    facts = effective_facts(await family_events(session, family.id))
-    await log_reads(session, caller=caller, families=[(family.id, family.region_code)], endpoint="GET /v1/families/{id}/facts")
-    return facts_document(family, family.members, facts, _as_of(as_of))
+async def family_facts(family_id: int, families: Families, as_of: AsOf = None) -> dict[str, Any]:
+    return await service.family_facts(families, family_id, as_of, today=calendar.today())
 
 
 @router.get(
     "/facts",
-    summary="Facts of every family under a region (NDJSON stream)",
+    summary="一个区划下所有家庭的事实（NDJSON 流）",
     description=(
-        "One `FamilyFacts` JSON document a line (`application/x-ndjson`), every family whose hukou is under "
-        "`region` (which must lie within yours), in family id order. Streamed in constant memory: read it "
-        "line by line."
+        "逐行输出 `region` 下每户家庭的事实（每行一个 `FamilyFacts` JSON 文档，`application/x-ndjson`），按家庭编号排序。"
+        "\n\nAny token with `families:read`; `region` must lie within yours (422 `region-outside-scope`). "
+        "Streamed in constant memory, chunk by chunk: read it line by line. Every family streamed is logged as "
+        "a read."
     ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={200: {"content": {"application/x-ndjson": {"example": (
+        '{"family_id":17,"as_of":"2026-11-23","family":{"region_code":"370306","hukou_type":"rural",'
+        '"honor_certificate":true,"assistance_certificate":false,"low_income":false,"extreme_poverty":false,'
+        '"parents":[],"child":null,"later_children":[]}}\n')}}}},
 )
 async def region_facts(
-    request: Request, caller: Reader, region: RegionCodeStr = Query(...), as_of: date | None = Query(None)
+    facts: FactsReader, region: RegionCodeStr = Query(..., description="A GB/T 2260 code within your region."),
+    as_of: AsOf = None,
 ) -> StreamingResponse:
-    if not caller.covers_region(region):
-        raise invalid("region", f"{region} is outside your region {caller.region}", location="query")
-    stream = stream_region_facts(request.app.state.database.sessionmaker, caller=caller, region=region, as_of=_as_of(as_of))
+    stream = facts.stream(region, service.check_as_of(as_of, calendar.today()))
     return StreamingResponse(stream, media_type="application/x-ndjson")
 
 
@@ -165,33 +165,54 @@ async def region_facts(
     "/families/{family_id}/events",
     response_model=EventOut,
     status_code=201,
-    summary="Record a life event",
+    summary="登记一件生活事件",
     description=(
-        "Append-only. Each kind has its own fields (see the schema). A mistake is fixed with `kind: correction`, "
-        "naming the event and giving the `replacement` (or none, to void it); both stay in the history."
+        "事件只增不改：死亡、残疾评定、再生育或收养、离婚、户口迁移、低保和特困的起止。登记错了，用 `kind: correction` "
+        "更正（给出 `replacement`）或作废（不给），原记录和更正都保留在历史中。\n\nClerks and admins "
+        "(`families:write`) of the family's region. Each kind has its own fields (see the schema). An event that "
+        "cannot be true of the family is 422 on the field at fault, with a code such as `date-in-future`, "
+        "`before-child-joined`, `certificate-number-mismatch`, `death-already-recorded`, "
+        "`event-already-voided`. 404 for a family outside your region."
     ),
+    responses=NOT_FOUND,
 )
-async def add_event(family_id: int, event: EventIn, session: DbSession, caller: Writer) -> EventOut:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    row = await service.add_event(session, family=family, event=event, caller=caller, today=calendar.today())
-    return _event_out(row, caller, in_effect=True)
+async def add_event(
+    family_id: int, families: FamilyWriter, event: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
+) -> EventOut:
+    return await service.add_event(families, family_id, event, today=calendar.today())
 
 
-@router.get("/families/{family_id}/events", response_model=list[EventOut], summary="Every event, corrections included")
-async def list_events(family_id: int, session: DbSession, caller: Reader) -> list[EventOut]:
-    family = await service.scoped_family(session, family_id=family_id, caller=caller)
-    rows = await family_events(session, family.id)
-    effective = {f.event_id for f in effective_facts(rows)}
-    await log_reads(session, caller=caller, families=[(family.id, family.region_code)], endpoint="GET /v1/families/{id}/events")
-    return [_event_out(r, caller, in_effect=r.id in effective or r.kind == "correction") for r in rows]
+@router.get(
+    "/families/{family_id}/events",
+    response_model=Page[EventOut],
+    summary="家庭的全部事件（含更正）",
+    description=(
+        "按登记顺序列出每一件事件，包括更正记录；`in_effect` 表示它现在是否仍然有效。\n\nAny token with "
+        "`families:read`. Certificate numbers are masked unless you are a clerk or admin. Pages by "
+        "`cursor`/`limit`. 404 for a family outside your region. The read is logged."
+    ),
+    responses=NOT_FOUND,
+)
+async def list_events(family_id: int, families: Families, page: PageParams) -> Page[EventOut]:
+    items, next_cursor = await service.list_events(families, family_id, page)
+    return Page[EventOut](items=items, next_cursor=next_cursor)
 
 
-def _event_out(row, caller: Principal, *, in_effect: bool) -> EventOut:
-    certificate = row.certificate_no
-    if certificate and not sees_identity(caller):
-        certificate = mask_id_number(certificate)
-    return EventOut(
-        id=row.id, kind=row.kind, occurred_on=row.occurred_on, member=row.member_role, details=row.details,
-        certificate_no=certificate, corrects_event_id=row.corrects_event_id, note=row.note,
-        recorded_at=row.recorded_at, recorded_by=row.recorded_by, in_effect=in_effect,
+@router.get(
+    "/families/{family_id}/history",
+    response_model=Page[HistoryEntry],
+    summary="家庭的完整历史（一人一档），从早到晚",
+    description=(
+        "这户家庭的每一项变更：登记、修改、事件、联系人安排、走访，谁在何时做的；个人信息以打码形式出现。\n\nAny "
+        "token with `families:read`. Oldest first, pages by `cursor`/`limit`. 404 for a family outside your "
+        "region. The read is logged."
+    ),
+    responses=NOT_FOUND,
+)
+async def history(family_id: int, families: Families, page: PageParams) -> Page[HistoryEntry]:
+    rows, next_cursor = await families.history(family_id, page)
+    return Page[HistoryEntry](
+        items=[HistoryEntry(id=c.id, kind=c.kind, occurred_at=c.occurred_at, actor=c.actor, changes=c.changes)
+               for c in rows],
+        next_cursor=next_cursor,
     )

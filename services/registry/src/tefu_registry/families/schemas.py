@@ -11,9 +11,46 @@ from pydantic import BaseModel, ConfigDict, Field
 from tefu_common.money import MoneyDecimal
 from tefu_common.regions import RegionCodeStr
 from tefu_common.resident_id import ResidentIdStr
-from tefu_registry.events.schemas import EventIn
+from tefu_registry.events.schemas import EventIn, SpecialFamilyStatus, StatusReason
+
+__all__ = ["SpecialFamilyStatus", "StatusReason"]  # defined with the events whose facts they explain
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+
+# A family of Zhoucun (淄博市周村区) whose only child died; the ID numbers are made up but valid
+# (region, birth date, sex digit and check character), so the example registers as it stands.
+MOTHER_ID, FATHER_ID, CHILD_ID = "370306196503020026", "370306196307090019", "370306199005010013"
+REGISTRATION_EXAMPLE = {
+    "region_code": "370306",
+    "hukou_type": "rural",
+    "address": "山东省淄博市周村区南郊镇某村12号",
+    "honor_certificate": {"number": "鲁周字第001234号", "issued_on": "1991-01-05"},
+    "mother": {
+        "name": "李秀英", "id_number": MOTHER_ID, "birth_date": "1965-03-02", "sex": "female", "phone": "13812345678",
+        "bank_account": {"bank": "中国农业银行周村支行", "account_number": "6228480012345678901", "holder": "李秀英"},
+        "in_resident_pension": True, "monthly_basic_pension": "150.00",
+    },
+    "father": {"name": "王建国", "id_number": FATHER_ID, "phone": "13905331234"},
+    "child": {"name": "王小明", "id_number": CHILD_ID, "birth_date": "1990-05-01", "sex": "male"},
+    "events": [{"kind": "child_died", "occurred_on": "2019-03-10", "note": "死亡医学证明 2019-0310"}],
+    "external_ref": "ZC-2026-0001",
+}
+_STATUS_EXAMPLE = {"as_of": "2026-11-23", "special_family": True, "basis": "child_died",
+                   "reasons": [{"code": "child_died", "on": "2019-03-10", "detail": "独生子女死亡"}]}
+_MEMBER_EXAMPLE = {
+    "id": 51, "role": "mother", "name": "李秀英", "id_number": MOTHER_ID, "birth_date": "1965-03-02", "sex": "female",
+    "phone": "13812345678", "death_date": None, "adopted": False, "joined_on": None,
+    "bank_account": {"bank": "中国农业银行周村支行", "account_number": "***************8901", "holder": "李秀英"},
+    "in_resident_pension": True, "monthly_basic_pension": "150.00",
+}
+FAMILY_EXAMPLE = {
+    "id": 17, "region_code": "370306", "region_name": "山东省淄博市周村区", "hukou_type": "rural",
+    "address": "山东省淄博市周村区南郊镇某村12号",
+    "honor_certificate": {"number": "鲁周字第001234号", "issued_on": "1991-01-05"}, "assistance_certificate": None,
+    "members": [_MEMBER_EXAMPLE], "status": _STATUS_EXAMPLE, "external_ref": "ZC-2026-0001",
+    "created_at": "2026-11-23T08:15:02Z", "created_by": "clerk-zhoucun-3", "updated_at": "2026-11-23T08:15:02Z",
+    "version": 1,
+}
 NAME_PATTERN = r"^[\u3400-\u9fff\u00b7·A-Za-z][\u3400-\u9fff\u00b7·A-Za-z .]{0,31}$"
 
 
@@ -59,7 +96,7 @@ class ChildIn(BaseModel):
 
 
 class FamilyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REGISTRATION_EXAMPLE]})
 
     region_code: RegionCodeStr = Field(description="Hukou region, GB/T 2260, county level or finer.")
     hukou_type: HukouType
@@ -89,7 +126,9 @@ class PersonPatch(BaseModel):
 class FamilyPatch(BaseModel):
     """Plain fields only. Facts that decide eligibility change through events."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "address": "山东省淄博市周村区丝绸路18号", "mother": {"phone": "13900001111", "monthly_basic_pension": "180.50"},
+    }]})
 
     hukou_type: HukouType | None = None
     address: str | None = Field(None, max_length=200)
@@ -121,20 +160,9 @@ class MemberOut(BaseModel):
     monthly_basic_pension: MoneyDecimal | None
 
 
-class StatusReason(BaseModel):
-    code: str
-    on: date | None
-    detail: str
-
-
-class SpecialFamilyStatus(BaseModel):
-    as_of: date
-    special_family: bool
-    basis: Literal["child_died", "child_disabled"] | None
-    reasons: list[StatusReason] = Field(description="The facts that made the family a special family or not.")
-
-
 class FamilyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [FAMILY_EXAMPLE]})
+
     id: int
     region_code: str
     region_name: str | None
@@ -154,6 +182,13 @@ class FamilyOut(BaseModel):
 class FamilySummary(BaseModel):
     """A list entry: names and ID numbers always masked."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 17, "region_code": "370306", "hukou_type": "rural", "special_family": True,
+        "parents": [{"role": "mother", "name": "李*英", "id_number": "**************0026"},
+                    {"role": "father", "name": "王*国", "id_number": "**************0019"}],
+        "updated_at": "2026-11-23T08:15:02Z",
+    }]})
+
     id: int
     region_code: str
     hukou_type: HukouType
@@ -162,16 +197,13 @@ class FamilySummary(BaseModel):
     updated_at: datetime
 
 
-class FamilyPage(BaseModel):
-    items: list[FamilySummary]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
 class FamilyConflict(BaseModel):
     existing_family_id: int | None
 
 
 class MemberIds(BaseModel):
-    """A services' request about several members at once."""
+    """A service's request about several members at once."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"member_ids": [51, 52, 53]}]})
 
     member_ids: list[int] = Field(min_length=1, max_length=5000, description="At most 5,000 a call.")

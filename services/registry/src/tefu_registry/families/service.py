@@ -1,83 +1,134 @@
-"""Business rules of the register: registering a family, reading it, changing its plain fields."""
+"""Business rules of the register: registering a family, showing it, changing its plain fields,
+recording its events. Queries go through ``repository.FamilyRepository`` (scoped and logged)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from tefu_common.auth import Principal
-from tefu_common.errors import Conflict, NotFound
-from tefu_common.masking import mask_account, mask_phone
-from tefu_common.regions import region_prefix
+from tefu_common.errors import Conflict, Invalid
+from tefu_common.i18n import Text
+from tefu_common.masking import mask_account, mask_id_number, mask_phone
+from tefu_common.paging import PageRequest, page_of
 from tefu_common.resident_id import ResidentId, ResidentIdError
 from tefu_registry.changes.service import record_change
 from tefu_registry.events.models import LifeEvent
-from tefu_registry.events.service import family_events, invalid, record_event
-from tefu_registry.events.timeline import Fact, effective_facts
-from tefu_registry.families.models import PARENT_ROLES, Family, Member
+from tefu_registry.events.schemas import EventIn, EventOut, SpecialFamilyStatus
+from tefu_registry.events.service import record_event
+from tefu_registry.events.timeline import effective_facts, special_family_status
 from tefu_registry.families.derived import refresh_derived
-from tefu_registry.families.indexes import id_number_index, name_index
+from tefu_registry.families.disclosure import family_out, family_summary, sees_identity
+from tefu_registry.families.facts import facts_document
+from tefu_registry.families.models import PARENT_ROLES, Family
 from tefu_registry.families.registration import persist_families, prepare_family
-from tefu_registry.families.schemas import FamilyCreate, FamilyPatch
+from tefu_registry.families.repository import FamilyRepository, FamilySearch
+from tefu_registry.families.schemas import FamilyCreate, FamilyOut, FamilyPatch, FamilySummary
+
+ROLE_ZH = {"mother": "母亲", "father": "父亲"}
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def in_region(query: Any, caller: Principal) -> Any:
-    prefix = region_prefix(caller.region)
-    return query.where(Family.region_code.startswith(prefix, autoescape=True)) if prefix else query
+def check_as_of(value: date | None, today: date) -> date:
+    day = value or today
+    if day.year < 1950:
+        raise Invalid("date-before-1950", f"{day} 早于 1950 年", f"{day} is before 1950").at("as_of", location="query")
+    return day
 
 
-async def members_by_id(session: AsyncSession, *, member_ids: list[int], caller: Principal) -> list[tuple[Member, str]]:
-    """(member, family region) for each of the ids that exists in the caller's region."""
-    query = select(Member, Family.region_code).join(Family, Family.id == Member.family_id).where(Member.id.in_(member_ids))
-    return [(member, region) for member, region in (await session.execute(in_region(query, caller))).all()]
+async def show(families: FamilyRepository, family: Family, *, today: date) -> FamilyOut:
+    """The family as the caller may see it (the read is logged)."""
+    events = await families.detail_of(family)
+    return family_out(family, effective_facts(events), families.caller, today=today)
 
 
-async def scoped_family(session: AsyncSession, *, family_id: int, caller: Principal) -> Family:
-    """The family with its members, or 404 if it does not exist or lies outside the caller's region."""
-    query = in_region(select(Family).where(Family.id == family_id), caller).options(selectinload(Family.members))
-    family = (await session.scalars(query)).one_or_none()
-    if family is None:
-        raise NotFound(f"no family {family_id}")
-    return family
+async def family_view(families: FamilyRepository, family_id: int, *, today: date) -> FamilyOut:
+    family = await families.for_update(family_id)
+    return await show(families, family, today=today)
 
 
-async def family_facts(session: AsyncSession, family_id: int) -> list[Fact]:
-    return effective_facts(await family_events(session, family_id))
-
-
-async def create_family(session: AsyncSession, *, data: FamilyCreate, caller: Principal, today: date) -> Family:
+async def create_family(families: FamilyRepository, data: FamilyCreate, *, today: date) -> FamilyOut:
     """Register one family (a batch of one: see registration.py)."""
-    prepared = prepare_family(data, caller=caller, today=today)
+    prepared = prepare_family(data, caller=families.caller, today=today)
     try:
-        [result] = await persist_families(session, [prepared], caller=caller)
+        [result] = await persist_families(families.session, [prepared], caller=families.caller)
     except IntegrityError:
         # Another request registered the same parent a moment ago; the unique index caught it.
-        raise Conflict("this parent was registered by another request just now; search for the family") from None
+        raise Conflict(Text("另一个请求刚刚登记了这位父母，请先查询这户家庭",
+                            "this parent was registered by another request just now; search for the family"),
+                       code="parent-registered") from None
     if isinstance(result, Conflict):
         raise result
-    return await scoped_family(session, family_id=result, caller=caller)
+    return await family_view(families, result, today=today)
 
 
-async def add_event(session: AsyncSession, *, family: Family, event: Any, caller: Principal, today: date) -> LifeEvent:
-    row = await record_event(session, family=family, event=event, caller=caller, today=today)
-    refresh_derived(family, await family_facts(session, family.id), today=today)
+async def family_status(families: FamilyRepository, family_id: int, as_of: date | None, *, today: date) -> SpecialFamilyStatus:
+    family, events = await families.status_of(family_id)
+    child = next((m for m in family.members if m.role == "child"), None)
+    return special_family_status(
+        facts=effective_facts(events), child_joined_on=child.joined_on if child else None,
+        parent_roles=[m.role for m in family.members if m.role in PARENT_ROLES], as_of=check_as_of(as_of, today),
+    )
+
+
+async def family_facts(families: FamilyRepository, family_id: int, as_of: date | None, *, today: date) -> dict[str, Any]:
+    day = check_as_of(as_of, today)
+    family, events = await families.detail(family_id)
+    return facts_document(family, family.members, effective_facts(events), day)
+
+
+async def add_event(families: FamilyRepository, family_id: int, event: EventIn, *, today: date) -> EventOut:
+    family = await families.for_update(family_id)
+    row = await record_event(families.session, family=family, event=event, caller=families.caller, today=today)
+    refresh_derived(family, effective_facts(await families.events_for_update(family)), today=today)
     family.updated_at, family.version = _now(), family.version + 1
-    await session.flush()
-    return row
+    await families.session.flush()
+    return event_out(row, families, in_effect=True)
+
+
+async def list_events(families: FamilyRepository, family_id: int, page: PageRequest) -> tuple[list[EventOut], str | None]:
+    _family, rows = await families.detail(family_id)
+    effective = {f.event_id for f in effective_facts(rows)}
+    shown, next_cursor = page_of(rows, key=lambda r: (r.id,), page=page)
+    return [event_out(r, families, in_effect=r.id in effective or r.kind == "correction") for r in shown], next_cursor
+
+
+def event_out(row: LifeEvent, families: FamilyRepository, *, in_effect: bool) -> EventOut:
+    certificate = row.certificate_no
+    if certificate and not sees_identity(families.caller):
+        certificate = mask_id_number(certificate)
+    return EventOut(
+        id=row.id, kind=row.kind, occurred_on=row.occurred_on, member=row.member_role, details=row.details,
+        certificate_no=certificate, corrects_event_id=row.corrects_event_id, note=row.note,
+        recorded_at=row.recorded_at, recorded_by=row.recorded_by, in_effect=in_effect,
+    )
+
+
+async def search(
+    families: FamilyRepository, *, name: str | None, id_number: str | None, region: str | None,
+    special_family: bool | None, event_kind: str | None, page: PageRequest,
+) -> tuple[list[FamilySummary], str | None, int]:
+    number = None
+    if id_number:
+        try:
+            number = ResidentId.parse(id_number).value
+        except ResidentIdError as exc:
+            raise exc.at("id_number", location="query") from None
+    found, next_cursor, total = await families.search(FamilySearch(
+        name=name.strip() if name else None, id_number=number, region=region, special_family=special_family,
+        event_kind=event_kind), page)
+    return [family_summary(f) for f in found], next_cursor, total
 
 
 SENSITIVE = {"address": lambda v: "***" if v else None, "phone": mask_phone, "bank_account": mask_account}
 
 
-async def update_family(session: AsyncSession, *, family: Family, patch: FamilyPatch, caller: Principal) -> Family:
+async def update_family(families: FamilyRepository, family_id: int, patch: FamilyPatch, *, today: date) -> FamilyOut:
+    family = await families.for_update(family_id)
     changes: list[dict[str, Any]] = []
 
     def assign(target: Any, attribute: str, value: Any, label: str, shown: str | None = None) -> None:
@@ -104,7 +155,8 @@ async def update_family(session: AsyncSession, *, family: Family, patch: FamilyP
             continue
         member = next((m for m in family.members if m.role == role), None)
         if member is None:
-            raise invalid(role, f"the family has no {role} on record")
+            raise Invalid("member-not-in-family", f"这户家庭没有登记{ROLE_ZH[role]}",
+                          f"the family has no {role} on record").at(role)
         for name in person.model_fields_set:
             if name == "bank_account":
                 account = person.bank_account
@@ -116,43 +168,12 @@ async def update_family(session: AsyncSession, *, family: Family, patch: FamilyP
                 assign(member, name, value, f"{role}.{name}", name if name == "phone" else None)
     if changes:
         family.updated_at, family.version = _now(), family.version + 1
-        await record_change(session, family_id=family.id, region_code=family.region_code, kind="family_updated",
-                            actor=caller.subject, changes=[_jsonable(c) for c in changes])
-        await session.flush()
-    return family
+        await record_change(families.session, family_id=family.id, region_code=family.region_code, kind="family_updated",
+                            actor=families.caller.subject, changes=[_jsonable(c) for c in changes])
+        await families.session.flush()
+    return await show(families, family, today=today)
 
 
 def _jsonable(change: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else str(v) if v is not None and not isinstance(v, (str, bool, int)) else v)
             for k, v in change.items()}
-
-
-async def search(
-    session: AsyncSession,
-    *,
-    caller: Principal,
-    name: str | None,
-    id_number: str | None,
-    region: str | None,
-    special_family: bool | None,
-    event_kind: str | None,
-    after: int,
-    limit: int,
-) -> list[Family]:
-    query = in_region(select(Family), caller).where(Family.id > after).order_by(Family.id).limit(limit)
-    if region:
-        query = query.where(Family.region_code.startswith(region_prefix(region), autoescape=True))
-    if special_family is not None:
-        query = query.where(Family.special_family.is_(special_family))
-    if name:
-        query = query.where(exists().where(Member.family_id == Family.id, Member.name_index == name_index(name.strip())))
-    if id_number:
-        try:
-            value = ResidentId.parse(id_number).value
-        except ResidentIdError as exc:
-            raise invalid("id_number", str(exc), location="query") from None
-        query = query.where(exists().where(Member.family_id == Family.id, Member.id_number_index == id_number_index(value)))
-    if event_kind:
-        query = query.where(exists().where(LifeEvent.family_id == Family.id, LifeEvent.kind == event_kind))
-    return list((await session.scalars(query.options(selectinload(Family.members)))).all())
-

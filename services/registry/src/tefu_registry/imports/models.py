@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.field_crypto import EncryptedString
 from tefu_common.db import UtcDateTime
-from tefu_registry.models import Base
+from tefu_registry.database import Base
 
 
 class ImportJob(Base):
@@ -46,8 +47,11 @@ class ImportRowIssue(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(12))  # rejected | duplicate
-    column: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text)
+    column: Mapped[str | None] = mapped_column(String(64))  # the first column at fault
+    code: Mapped[str] = mapped_column(String(64))  # the first problem's stable code
+    reason: Mapped[str] = mapped_column(Text)  # every problem in Chinese, as the rejected-rows file says it
+    # [{"column", "code", "zh", "en"}]: every problem, to answer in the language of the request.
+    problems: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     existing_family_id: Mapped[int | None] = mapped_column(Integer)
     # The row as uploaded (JSON), encrypted: it is personal data, kept so it can be fixed and re-sent.
     raw_row: Mapped[str] = mapped_column(EncryptedString("import_row_issue.raw_row"))

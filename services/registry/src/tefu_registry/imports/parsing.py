@@ -32,6 +32,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from tefu_common.errors import Invalid
 from tefu_registry.imports.rows import (
     OVERFLOW_KEY, RowError, cell_text, clean_text, header_for_field, parse_date, row_to_family,
 )
@@ -53,8 +54,8 @@ _ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ImportFileError(ValueError):
-    """The file cannot be imported at all; the message is for the clerk."""
+class ImportFileError(Invalid):
+    """The file cannot be imported at all: a stable code and the reason, for the clerk (a 422 on ``file``)."""
 
 
 # --- the file ---------------------------------------------------------------------------
@@ -64,9 +65,11 @@ def detect_format(filename: str | None, content_type: str | None, data: bytes) -
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError("不支持 Excel 97-2003 (.xls) 文件, 请在 Excel 中另存为 .xlsx 或 CSV 后上传")
+        raise ImportFileError("file-xls-unsupported", "不支持 Excel 97-2003（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后上传",
+                              "Excel 97-2003 (.xls) files are not supported; save the file as .xlsx or CSV in Excel")
     if (filename or "").lower().endswith(".xlsx") or "spreadsheetml" in (content_type or ""):
-        raise ImportFileError("文件名或类型表明是 XLSX, 但内容不是 XLSX 文件, 可能已损坏")
+        raise ImportFileError("file-not-xlsx", "文件名或类型表明是 XLSX，但内容不是 XLSX 文件，可能已损坏",
+                              "the name or type says XLSX but the content is not an XLSX file; it may be damaged")
     return "csv"
 
 
@@ -79,7 +82,8 @@ def decode_csv(data: bytes, declared: str | None) -> tuple[str, str]:
     bytes are plain GBK.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError("文件是 UTF-16 编码(Excel 的“Unicode 文本”), 请另存为“CSV UTF-8(逗号分隔)”")
+        raise ImportFileError("file-utf16", "文件是 UTF-16 编码（Excel 的“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”",
+                              "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (comma delimited)\"")
     if declared:
         return _decode_declared(data, declared)
     if data.startswith(_UTF8_BOM):
@@ -87,21 +91,24 @@ def decode_csv(data: bytes, declared: str | None) -> tuple[str, str]:
     if _decodes(data, "utf-8"):
         return data.decode("utf-8"), "utf-8"
     if not _decodes(data, "gb18030"):
-        raise ImportFileError("无法识别文件编码: 既不是 UTF-8 也不是 GBK, 请另存为“CSV UTF-8(逗号分隔)”")
+        raise ImportFileError("file-encoding-unknown", "无法识别文件编码：既不是 UTF-8 也不是 GBK，请另存为“CSV UTF-8（逗号分隔）”",
+                              "the encoding is neither UTF-8 nor GBK; save the file as \"CSV UTF-8 (comma delimited)\"")
     return data.decode("gb18030"), "gbk" if _decodes(data, "gbk") else "gb18030"
 
 
 def _decode_declared(data: bytes, declared: str) -> tuple[str, str]:
     encoding = _ENCODINGS.get(declared.strip().lower().replace("_", "-"))
     if encoding is None:
-        raise ImportFileError(f"不支持的编码 {declared!r}, 可选 utf-8、gbk、gb18030")
+        raise ImportFileError("encoding-unsupported", f"不支持的编码“{declared}”，可选 utf-8、gbk、gb18030",
+                              f"encoding {declared!r} is not supported; use utf-8, gbk or gb18030")
     if encoding == "utf-8" and data.startswith(_UTF8_BOM):
         encoding = "utf-8-sig"
     # UTF-8 Chinese text often also decodes as GBK, into plausible-looking garbage that
     # would be registered as names. Real GBK text is practically never valid UTF-8, so
     # such a file is refused instead of read the declared way.
     if encoding in ("gbk", "gb18030") and not data.isascii() and _decodes(data, "utf-8"):
-        raise ImportFileError(f"声明的编码是 {declared}, 但文件实际是 UTF-8 编码; 请选择 UTF-8 或不指定编码")
+        raise ImportFileError("encoding-mismatch", f"声明的编码是 {declared}，但文件实际是 UTF-8 编码；请选择 UTF-8 或不指定编码",
+                              f"the declared encoding is {declared} but the file is UTF-8; choose UTF-8 or declare none")
     return _decode(data, encoding), encoding
 
 
@@ -119,7 +126,9 @@ def _decode(data: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
-            f"文件不是有效的 {encoding} 编码: 第 {exc.start} 字节 (0x{data[exc.start]:02X}, 约第 {line} 行) 无法解码"
+            "file-undecodable",
+            f"文件不是有效的 {encoding} 编码：第 {exc.start} 字节（0x{data[exc.start]:02X}，约第 {line} 行）无法解码",
+            f"the file is not valid {encoding}: byte {exc.start} (0x{data[exc.start]:02X}, about line {line}) cannot be decoded",
         ) from None
 
 
@@ -191,14 +200,16 @@ def _csv_records(text: str) -> Generator[tuple[int, list[str]], None, None]:
         for number, record in enumerate(reader, start=1):
             yield number, [clean_text(v) for v in record]
     except csv.Error as exc:
-        raise ImportFileError(f"第 {number + 1} 行不是有效的 CSV: {exc}") from None
+        raise ImportFileError("csv-invalid", f"第 {number + 1} 行不是有效的 CSV（{exc}）",
+                              f"line {number + 1} is not valid CSV ({exc})") from None
 
 
 def _xlsx_records(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(f"无法读取 XLSX 文件 ({exc.__class__.__name__}), 请确认是 Excel 2007 及以上格式") from None
+        raise ImportFileError("xlsx-unreadable", f"无法读取 XLSX 文件（{exc.__class__.__name__}），请确认是 Excel 2007 及以上格式",
+                              f"the XLSX file cannot be read ({exc.__class__.__name__}); is it Excel 2007 or later?") from None
     try:
         sheet = workbook.worksheets[0]
         # Some programs write a wrong sheet size; read what is really there instead.
@@ -216,7 +227,7 @@ def _layout_from(records: Iterator[tuple[int, list[str]]]) -> list[str]:
             headers = [normalise_header(h) for h in cells]
             _check_headers(headers)
             return headers
-    raise ImportFileError("文件中没有内容: 第一行应为表头")
+    raise ImportFileError("file-no-header", "文件中没有内容：第一行应为表头", "the file is empty: its first row should be the header")
 
 
 def normalise_header(text: str) -> str:
@@ -227,7 +238,8 @@ def _check_headers(headers: list[str]) -> None:
     named = [h for h in headers if h]
     repeated = sorted({h for h in named if named.count(h) > 1})
     if repeated:
-        raise ImportFileError(f"表头中有重复的列: {'、'.join(repeated)}")
+        raise ImportFileError("columns-repeated", f"表头中有重复的列：{'、'.join(repeated)}",
+                              f"columns appear twice in the header: {', '.join(repeated)}")
     present = set(named)
     missing = [c.header_zh for c in COLUMNS if c.required and c.header_zh not in present]
     # A parent's columns are optional together, but a parent without name or ID column
@@ -238,7 +250,8 @@ def _check_headers(headers: list[str]) -> None:
             missing += [column(f"{role}_{k}").header_zh for k in ("name", "id_number")
                         if column(f"{role}_{k}").header_zh not in present]
     if missing:
-        raise ImportFileError(f"缺少必填列: {'、'.join(missing)}")
+        raise ImportFileError("columns-missing", f"缺少必填列：{'、'.join(missing)}",
+                              f"required columns are missing: {', '.join(missing)}")
 
 
 # --- the rejected rows, to fix and upload again -----------------------------------------

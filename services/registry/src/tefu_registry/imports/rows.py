@@ -7,11 +7,14 @@ enough; pydantic's error locations are translated back to the Chinese column hea
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from tefu_common.errors import Invalid, pydantic_field_error
+from tefu_common.i18n import Text
 from tefu_registry.families.schemas import FamilyCreate
 from tefu_registry.imports.template import COLUMNS, column
 
@@ -21,18 +24,43 @@ OVERFLOW_KEY = "(表头之外的单元格)"
 _INVISIBLE = "\ufeff\u200b\u200c\u200d"
 
 
-class RowError(ValueError):
-    """A row that cannot become a family: ``problems`` lists (column header, reason)."""
+@dataclass(frozen=True)
+class RowProblem:
+    """One wrong column of a row: its header, a stable code, and why (Chinese and English)."""
 
-    def __init__(self, column: str, reason: str, problems: list[tuple[str, str]] | None = None) -> None:
-        self.problems = problems or [(column, reason)]
-        self.column, self.reason = self.problems[0]
-        super().__init__(self.summary)
+    column: str
+    code: str
+    message: Text
+
+
+def summary(problems: list[RowProblem]) -> Text:
+    """Every problem of a row in one line, each column named once (the 错误原因 column)."""
+    return Text("；".join(f"{p.column}：{p.message.zh}" for p in problems),
+                "; ".join(f"{p.column}: {p.message.en}" for p in problems))
+
+
+class RowError(ValueError):
+    """A row that cannot become a family: ``problems`` lists every wrong column, in column order."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        self.column, self.code, self.message = first.column, first.code, first.message
+        super().__init__(summary(problems).en)
+
+    @property
+    def reason(self) -> str:
+        """The first problem, in Chinese."""
+        return self.message.zh
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """(column, Chinese reason) of every problem."""
+        return [(p.column, p.message.zh) for p in self.problems]
 
     @property
     def summary(self) -> str:
-        """All problems in one line, as written to the 错误原因 column."""
-        return "; ".join(f"{col}: {reason}" for col, reason in self.problems)
+        return summary(self.problems).zh
 
 
 # --- cell values ------------------------------------------------------------------------
@@ -77,15 +105,16 @@ _LEVELS = {name: digit for digit, zh in enumerate("一二三四", 1)
 
 
 def parse_date(text: str) -> date:
-    """A date in any of the ways clerks write one; ``ValueError`` with a message otherwise."""
+    """A date in any of the ways clerks write one; :class:`Invalid` otherwise."""
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
         if match:
             try:
                 return date(*(int(part) for part in match.groups()))
             except ValueError:
-                raise ValueError(f"{text} 不是有效的日期") from None
-    raise ValueError(f"无法识别的日期 {text!r}, 请写成 YYYY-MM-DD, 如 2019-03-10")
+                raise Invalid("date-invalid", f"{text} 不是有效的日期", f"{text} is not a valid date") from None
+    raise Invalid("date-unreadable", f"无法识别的日期“{text}”，请写成 YYYY-MM-DD，如 2019-03-10",
+                  f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-03-10")
 
 
 class _Row:
@@ -93,13 +122,18 @@ class _Row:
 
     def __init__(self, row: dict[str, str]) -> None:
         self.cells = {c.key: row.get(c.header_zh, "") for c in COLUMNS}
-        self.problems: dict[str, str] = {}
+        self.problems: dict[str, RowProblem] = {}
         if row.get(OVERFLOW_KEY):
-            self.problems[OVERFLOW_KEY] = (
-                f"这些值没有对应的表头: {row[OVERFLOW_KEY]}; 可能某个值中含有未加引号的逗号")
+            self.problem(OVERFLOW_KEY, "cells-outside-header",
+                         f"这些值没有对应的表头：{row[OVERFLOW_KEY]}；可能某个值中含有未加引号的逗号",
+                         f"these values stand under no header: {row[OVERFLOW_KEY]}; a value may hold an unquoted comma")
 
-    def fail(self, key: str, reason: str) -> None:
-        self.problems.setdefault(column(key).header_zh, reason)
+    def problem(self, header: str, code: str, zh: str, en: str) -> None:
+        """The first problem found in a column is the one reported."""
+        self.problems.setdefault(header, RowProblem(header, code, Text(zh, en)))
+
+    def fail(self, key: str, code: str, zh: str, en: str) -> None:
+        self.problem(column(key).header_zh, code, zh, en)
 
     def any(self, prefix: str) -> bool:
         return any(v for k, v in self.cells.items() if k.startswith(prefix))
@@ -118,13 +152,13 @@ class _Row:
         def yes_no(text: str) -> bool:
             if text.lower() in _YES | _NO:
                 return text.lower() in _YES
-            raise ValueError(f"应为 是 或 否, 不是 {text!r}")
+            raise Invalid("yes-no-expected", f"应为“是”或“否”，而不是“{text}”", f"should be 是 or 否, not {text!r}")
         return self._convert(key, yes_no)
 
-    def choice(self, key: str, choices: dict[str, Any], expected: str) -> Any:
+    def choice(self, key: str, choices: dict[str, Any], expected: Text) -> Any:
         def pick(text: str) -> Any:
             if text.lower() not in choices:
-                raise ValueError(f"应为 {expected}, 不是 {text!r}")
+                raise Invalid("choice-unknown", f"应为{expected.zh}，而不是“{text}”", f"should be {expected.en}, not {text!r}")
             return choices[text.lower()]
         return self._convert(key, pick)
 
@@ -134,8 +168,8 @@ class _Row:
             return None
         try:
             return convert(text)
-        except ValueError as exc:
-            self.fail(key, str(exc))
+        except Invalid as exc:
+            self.fail(key, exc.code, exc.message.zh, exc.message.en)
             return None
 
 
@@ -151,7 +185,7 @@ def row_to_family(row: dict[str, str]) -> FamilyCreate:
     cells = _Row(row)
     body = _drop_empty({
         "region_code": cells.text("region_code"),
-        "hukou_type": cells.choice("hukou_type", _HUKOU, "城镇 或 农村"),
+        "hukou_type": cells.choice("hukou_type", _HUKOU, Text("“城镇”或“农村”", "城镇 (urban) or 农村 (rural)")),
         "address": cells.text("address"),
         "honor_certificate": _certificate(cells, "honor_certificate"),
         "assistance_certificate": _certificate(cells, "assistance_certificate"),
@@ -166,11 +200,11 @@ def row_to_family(row: dict[str, str]) -> FamilyCreate:
         family = FamilyCreate.model_validate(body)
     except ValidationError as exc:
         for error in exc.errors():
-            cells.problems.setdefault(_header_of(error["loc"], body), _reason(error))
+            code, message = _reason(error)
+            cells.problem(_header_of(error["loc"], body), code, message.zh, message.en)
     if cells.problems:
         order = {c.header_zh: i for i, c in enumerate(COLUMNS)}
-        problems = sorted(cells.problems.items(), key=lambda p: order.get(p[0], -1))
-        raise RowError(*problems[0], problems=problems)
+        raise RowError(sorted(cells.problems.values(), key=lambda p: order.get(p.column, -1)))
     assert family is not None
     return family
 
@@ -206,10 +240,12 @@ def _person(cells: _Row, role: str) -> dict[str, Any] | None:
 def _child(cells: _Row) -> dict[str, Any]:
     adopted, adopted_on = cells.flag("child_adopted"), cells.date("child_adopted_on")
     if adopted_on and adopted is False:
-        cells.fail("child_adopted_on", "子女是否收养为 否, 不应填写收养日期")
+        cells.fail("child_adopted_on", "adoption-date-without-adoption", "“子女是否收养”为“否”，不应填写收养日期",
+                   "the child is not adopted (子女是否收养 is 否), so there is no adoption date")
     id_number, birth_date = cells.compact("child_id_number"), cells.date("child_birth_date")
     if not id_number and not cells.cells["child_birth_date"]:
-        cells.fail("child_birth_date", "子女没有身份证号时必填")
+        cells.fail("child_birth_date", "child-birth-date-missing", "子女没有身份证号时必填",
+                   "required when the child has no ID number")
     return _drop_empty({
         "name": cells.text("child_name"), "id_number": id_number, "birth_date": birth_date,
         "adopted": adopted or bool(adopted_on), "adopted_on": adopted_on,
@@ -225,8 +261,9 @@ def _disability(cells: _Row) -> dict[str, Any] | None:
     if not cells.any("disability_"):
         return None
     number = cells.compact("disability_certificate_no")
-    category = cells.choice("disability_category", _CATEGORIES, "1-7 或 视力/听力/言语/肢体/智力/精神/多重")
-    level = cells.choice("disability_level", _LEVELS, "1-4 或 一级至四级")
+    category = cells.choice("disability_category", _CATEGORIES,
+                            Text("1-7 或 视力/听力/言语/肢体/智力/精神/多重", "1-7 or 视力/听力/言语/肢体/智力/精神/多重"))
+    level = cells.choice("disability_level", _LEVELS, Text("1-4 或 一级至四级", "1-4 or 一级 to 四级"))
     # The certificate number ends in the category and level digits: fill in a blank
     # category or level from it, and refuse a row where they disagree.
     if number and re.fullmatch(r"\d{17}[\dXx]\d{2}", number):
@@ -240,9 +277,12 @@ def _disability(cells: _Row) -> dict[str, Any] | None:
 
 def _agree(cells: _Row, key: str, given: Any, in_number: Any, position: int) -> Any:
     if in_number is None:
-        cells.fail("disability_certificate_no", f"第 {position} 位不是有效的{column(key).header_zh}")
+        cells.fail("disability_certificate_no", "certificate-digit-invalid",
+                   f"第 {position} 位不是有效的{column(key).header_zh}",
+                   f"character {position} is not a valid {'category' if position == 19 else 'level'}")
     elif given is not None and given != in_number:
-        cells.fail(key, f"与残疾证号第 {position} 位 ({in_number}) 不一致")
+        cells.fail(key, "certificate-digit-mismatch", f"与残疾证号第 {position} 位（{in_number}）不一致",
+                   f"differs from character {position} of the certificate number ({in_number})")
     elif not cells.cells[key]:
         return in_number
     return given
@@ -281,25 +321,26 @@ def header_for_field(field: str, body: dict[str, Any]) -> str:
     return _header_of(tuple(parts), body)
 
 
+_NAME_HINT = Text("姓名只能由汉字、字母、间隔号和空格组成，最多 32 个字",
+                  "a name is Chinese characters, letters, middle dots and spaces, at most 32")
 _PATTERN_HINTS = {
-    "name": "姓名只能由汉字、字母、间隔号和空格组成, 最多 32 个字",
-    "holder": "姓名只能由汉字、字母、间隔号和空格组成, 最多 32 个字",
-    "phone": "应为 11 位手机号或带区号的固定电话",
-    "account_number": "银行账号应为 12-30 位数字",
-    "certificate_no": "残疾证号应为 20 位: 18 位身份证号 + 残疾类别 + 残疾等级",
+    "name": _NAME_HINT,
+    "holder": _NAME_HINT,
+    "phone": Text("应为 11 位手机号或带区号的固定电话", "should be an 11-digit mobile number or a landline with its area code"),
+    "account_number": Text("银行账号应为 12-30 位数字", "a bank account number is 12-30 digits"),
+    "certificate_no": Text("残疾证号应为 20 位：18 位身份证号 + 残疾类别 + 残疾等级",
+                           "a disability certificate number is 20 characters: the ID number, the category, the level"),
 }
 
 
-def _reason(error: Any) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
+def _reason(error: Any) -> tuple[str, Text]:
+    """A pydantic error as (code, reason): our validators keep their own, pydantic's get Chinese."""
+    found = pydantic_field_error(error, location="")
+    kind = error["type"]
     if kind == "missing":
-        return "必填"
-    if kind == "value_error" and "error" in ctx:
-        return str(ctx["error"])  # our validators' own messages, e.g. ResidentIdError
+        return found.code, Text("必填", "required")
     if kind == "string_pattern_mismatch":
-        return _PATTERN_HINTS.get(str(error["loc"][-1]), "格式不正确")
+        return found.code, _PATTERN_HINTS.get(str(error["loc"][-1]), Text("格式不正确", "wrong format"))
     if kind == "string_too_long":
-        return f"最多 {ctx['max_length']} 个字"
-    if kind == "string_too_short":
-        return f"至少 {ctx['min_length']} 个字"
-    return str(error["msg"])
+        return found.code, Text(f"最多 {error['ctx']['max_length']} 个字", f"at most {error['ctx']['max_length']} characters")
+    return found.code, found.message

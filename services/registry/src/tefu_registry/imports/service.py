@@ -3,7 +3,7 @@
 - The file as a whole is checked before a job exists (encoding, format, required columns): a
   file that cannot be read is refused at once with the reason, and nothing is imported.
 - Rows are then registered one by one, each in a savepoint, committed in chunks: a bad row is
-  reported (row number, column, reason) and never costs a good neighbour its place.
+  reported (row number, column, code, the reason in Chinese) and never costs a good neighbour its place.
 - A row whose parent is already in the register is reported as a duplicate, not an error, so a
   corrected file can be uploaded again without creating anything twice; the same file uploaded
   twice (same SHA-256, same region) is the same job.
@@ -16,37 +16,36 @@ import hashlib
 import itertools
 import json
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tefu_common import calendar
 from tefu_common.auth import Principal
 from tefu_common.db import Database
-from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from tefu_common import calendar
+from tefu_common.errors import BadRequest, Conflict, PayloadTooLarge
+from tefu_common.i18n import Text
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
-from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES, forget, prepare_chunk, worker_pool
 from tefu_registry.imports.parsing import (
     ImportFileError,
-    RowError,
     detect_format,
-    header_for_field,
     read_rows,
     rejected_rows_csv,
     rejected_rows_xlsx,
     row_to_family,
 )
+from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES, Issue, forget, prepare_chunk, worker_pool
+from tefu_registry.imports.repository import ImportRepository
+from tefu_registry.imports.rows import RowProblem
 
 log = logging.getLogger("tefu.imports")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 STALLED_AFTER = timedelta(minutes=5)
 CHUNK_ROWS = 1000
-PARENT_ID_HEADERS = ("母亲身份证号", "父亲身份证号")
 
 
 def _now() -> datetime:
@@ -54,18 +53,18 @@ def _now() -> datetime:
 
 
 async def start_import(
-    session: AsyncSession, *, data: bytes, filename: str, content_type: str | None, encoding: str | None,
-    caller: Principal,
+    imports: ImportRepository, *, data: bytes, filename: str, content_type: str | None, encoding: str | None,
 ) -> tuple[ImportJob, bool]:
     """Check the file and create its job; returns (job, created). An identical earlier upload is reused."""
+    caller, session = imports.caller, imports.session
     if not data:
-        raise BadRequest("the file is empty")
+        raise BadRequest(Text("文件是空的", "the file is empty"), code="file-empty")
     if len(data) > MAX_FILE_BYTES:
-        raise BadRequest(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it")
+        size = MAX_FILE_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(Text(f"文件超过 {size} MB，请拆分后分别上传", f"the file is larger than {size} MB; split it"),
+                              code="file-too-large")
     digest = hashlib.sha256(data).hexdigest()
-    existing = await session.scalar(
-        select(ImportJob).where(ImportJob.region_code == caller.region, ImportJob.file_sha256 == digest)
-    )
+    existing = await imports.same_file(digest)
     if existing is not None and not is_stalled(existing) and existing.status != "failed":
         return existing, False
     try:
@@ -73,7 +72,7 @@ async def start_import(
         with read_rows(data, fmt, encoding) as rows:  # reads the header row: required columns checked here
             detected_encoding = rows.encoding
     except ImportFileError as exc:
-        raise ValidationFailed(str(exc), errors=[{"field": "body.file", "message": str(exc), "type": "value_error"}]) from None
+        raise exc.at("file") from None
     if existing is not None:  # a failed or interrupted job of the same file is restarted in place
         job = existing
         job.status, job.error, job.finished_at, job.heartbeat_at = "queued", None, None, _now()
@@ -93,13 +92,6 @@ def is_stalled(job: ImportJob) -> bool:
     return _now() - job.heartbeat_at > STALLED_AFTER
 
 
-async def scoped_job(session: AsyncSession, *, job_id: int, caller: Principal) -> ImportJob:
-    job = await session.get(ImportJob, job_id)
-    if job is None or not caller.covers_region(job.region_code):
-        raise NotFound(f"no import {job_id}")
-    return job
-
-
 async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal) -> None:
     """Register every row of the file (in the background, after the upload request answered)."""
     async with database.sessionmaker() as session:
@@ -113,21 +105,10 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
         log.exception("import %s failed", job_id)
         async with database.sessionmaker() as session:
             await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                status="failed", error=f"stopped after an unexpected error ({type(exc).__name__}); upload the file again to resume",
+                # Read by the clerk who uploaded the file, in the job's report.
+                status="failed", error=f"导入因意外错误（{type(exc).__name__}）中断；已导入的行保留，请重新上传同一文件以继续",
                 finished_at=_now()))
             await session.commit()
-
-
-@dataclass
-class _Issue:
-    """A row that will not be registered, and why."""
-
-    number: int
-    row: dict[str, str]
-    outcome: str  # rejected | duplicate
-    column: str | None
-    reason: str
-    existing_family_id: int | None = None
 
 
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
@@ -177,34 +158,9 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def prepare_row(number: int, row: dict[str, str], seen: dict[str, int], *, caller: Principal,
-                 today: Any) -> PreparedFamily | _Issue:
-    try:
-        family = row_to_family(row)
-    except RowError as exc:
-        return _Issue(number, row, "rejected", exc.column, exc.summary)
-    for header in PARENT_ID_HEADERS:
-        value = (row.get(header) or "").strip().upper()
-        if value and value in seen:
-            return _Issue(number, row, "rejected", header, f"与第 {seen[value]} 行重复 (同一父母身份证号)")
-    try:
-        prepared = prepare_family(family, caller=caller, today=today)
-    except ValidationFailed as exc:
-        body = family.model_dump(mode="json")
-        problems = [(header_for_field(e["field"], body), e["message"]) for e in exc.extensions["errors"]]
-        return _Issue(number, row, "rejected", problems[0][0], "; ".join(f"{h}: {m}" for h, m in problems))
-    except Forbidden as exc:
-        return _Issue(number, row, "rejected", "户籍地区划代码", exc.detail or "不在本辖区")
-    for header in PARENT_ID_HEADERS:
-        value = (row.get(header) or "").strip().upper()
-        if value:
-            seen[value] = number
-    return prepared
-
-
-async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, str], PreparedFamily | _Issue]], *,
+async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, str], PreparedFamily | Issue]], *,
                        caller: Principal, today: Any, job_id: int) -> list[str]:
-    issues = [item for _, _, item in chunk if isinstance(item, _Issue)]
+    issues = [item for _, _, item in chunk if isinstance(item, Issue)]
     batch = [(n, row, item) for n, row, item in chunk if isinstance(item, PreparedFamily)]
     if batch:
         try:
@@ -217,13 +173,17 @@ async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, s
             # prepared rows (the rolled-back ones carry ids that no longer exist).
             results = [await _persist_one(session, row, caller, today) for _, row, _ in batch]
         issues += [
-            _Issue(n, row, "duplicate", None, f"已登记: {result.detail}", result.extensions.get("existing_family_id"))
+            Issue(n, row, "duplicate", [RowProblem("", result.code, _as_text(result.detail))],
+                  result.extensions.get("existing_family_id"))
             for (n, row, _), result in zip(batch, results) if isinstance(result, Conflict)
         ]
     if issues:
         await session.execute(insert(ImportRowIssue), [
-            {"job_id": job_id, "row_number": i.number, "outcome": i.outcome, "column": i.column, "reason": i.reason,
-             "existing_family_id": i.existing_family_id, "raw_row": json.dumps(i.row, ensure_ascii=False)}
+            {"job_id": job_id, "row_number": i.number, "outcome": i.outcome, "column": i.column, "code": i.code,
+             "reason": i.reason.zh, "existing_family_id": i.existing_family_id,
+             "problems": [{"column": p.column or None, "code": p.code, "zh": p.message.zh, "en": p.message.en}
+                          for p in i.problems],
+             "raw_row": json.dumps(i.row, ensure_ascii=False)}
             for i in issues
         ])
     outcomes = {i.number: i.outcome for i in issues}
@@ -237,21 +197,25 @@ async def _persist_one(session: AsyncSession, row: dict[str, str], caller: Princ
             [result] = await persist_families(session, [prepared], caller=caller)
         return result
     except IntegrityError:
-        return Conflict("registered by another request during the import")
+        return Conflict(Text("导入期间，这位父母已由另一个请求登记", "registered by another request during the import"),
+                        code="parent-registered")
 
 
-async def row_issues(session: AsyncSession, *, job: ImportJob, outcome: str | None = None, after: int = 0,
-                     limit: int = 1000) -> list[ImportRowIssue]:
-    query = select(ImportRowIssue).where(ImportRowIssue.job_id == job.id, ImportRowIssue.id > after)
-    if outcome:
-        query = query.where(ImportRowIssue.outcome == outcome)
-    return list((await session.scalars(query.order_by(ImportRowIssue.row_number).limit(limit))).all())
+def _as_text(detail: Text | str | None) -> Text:
+    return detail if isinstance(detail, Text) else Text(detail or "", detail or "")
 
 
-async def rejected_file(session: AsyncSession, *, job: ImportJob, fmt: str) -> bytes:
-    """The rejected rows in the uploaded shape, with row number and reason, to fix and upload again."""
-    issues = await row_issues(session, job=job, outcome="rejected", limit=10**7)
-    rows = [(i.row_number, json.loads(i.raw_row), f"{i.column or ''}: {i.reason}" if i.column else i.reason) for i in issues]
+def issue_problems(issue: ImportRowIssue) -> list[RowProblem]:
+    """The problems of a stored issue (a row reported before problems were stored has its reason only)."""
+    if issue.problems is None:
+        return [RowProblem(issue.column or "", issue.code, Text(issue.reason, issue.reason))]
+    return [RowProblem(p["column"] or "", p["code"], Text(p["zh"], p["en"])) for p in issue.problems]
+
+
+async def rejected_file(imports: ImportRepository, *, job: ImportJob, fmt: str) -> bytes:
+    """The rejected rows in the uploaded shape, with row number and reason (in Chinese, each column
+    named once), to fix and upload again."""
+    rows = [(i.row_number, json.loads(i.raw_row), i.reason) for i in await imports.rejected(job)]
     headers: list[str] = []
     for _, row, _ in rows:
         headers += [h for h in row if h not in headers]

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from tefu_common.auth import Principal, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
-from tefu_common.masking import mask_name, mask_phone
 from tefu_common import calendar
-from tefu_registry.access_log.service import log_reads
+from tefu_common.auth import Principal, Scope, require
+from tefu_common.masking import mask_name, mask_phone
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams
+
 from tefu_registry.families.disclosure import sees_identity
-from tefu_registry.families.service import scoped_family
 from tefu_registry.liaisons import service
-from tefu_registry.liaisons.schemas import ContactIn, ContactOut, LiaisonOut, LiaisonsAssign
+from tefu_registry.liaisons.models import Liaison
+from tefu_registry.liaisons.repository import LiaisonRepository
+from tefu_registry.liaisons.schemas import ContactIn, ContactOut, LiaisonOut, LiaisonsAssign, LiaisonsAssigned
 
-Reader = Annotated[Principal, Depends(require(Scope.families_read))]
-Writer = Annotated[Principal, Depends(require(Scope.families_write))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(prefix="/v1/families/{family_id}", tags=["liaisons and contacts"],
-                   responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM})
+Liaisons = Annotated[LiaisonRepository, LiaisonRepository.dependency(require(Scope.families_read))]
+LiaisonWriter = Annotated[LiaisonRepository, LiaisonRepository.dependency(require(Scope.families_write))]
+router = APIRouter(prefix="/v1/families/{family_id}", tags=["liaisons and contacts"])
+NOT_FOUND = problems(**{"404": "没有这户家庭，或不在你的辖区（No such family, or not in your region）"})
 
 
-def _liaison_out(liaison, caller: Principal) -> LiaisonOut:
+def _liaison_out(liaison: Liaison, caller: Principal) -> LiaisonOut:
     # Liaisons are officials, but their phones are still personal data outside the region's clerks.
     return LiaisonOut(
         id=liaison.id, post=liaison.post, name=liaison.name if sees_identity(caller) else mask_name(liaison.name),
@@ -35,33 +35,65 @@ def _liaison_out(liaison, caller: Principal) -> LiaisonOut:
 
 @router.put(
     "/liaisons",
-    response_model=list[LiaisonOut],
-    summary="Assign or replace the family's liaisons",
-    description="Every family has a township (街镇) and a village (村/居委会) liaison. Naming a post that is held "
-    "hands it over: the previous liaison's period ends the day before, and stays in the list.",
+    response_model=LiaisonsAssigned,
+    summary="安排或更换家庭的联系人",
+    description=(
+        "每户家庭有街镇和村（居）两位联系人（双岗联系人）。指定一个已有人担任的岗位即为交接：原联系人的任期在新任前一天结束，"
+        "仍保留在列表中。\n\nClerks and admins (`families:write`) of the family's region. 422 `date-in-future` or "
+        "`before-current-liaison` on `liaisons.N.assigned_on`; 422 `post-repeated` if a post is named twice. "
+        "The answer lists every liaison of the family, current and past."
+    ),
+    responses=NOT_FOUND,
 )
-async def assign_liaisons(family_id: int, data: LiaisonsAssign, session: DbSession, caller: Writer) -> list[LiaisonOut]:
-    family = await scoped_family(session, family_id=family_id, caller=caller)
-    rows = await service.assign(session, family=family, data=data, caller=caller, today=calendar.today())
-    return [_liaison_out(r, caller) for r in rows]
+async def assign_liaisons(family_id: int, data: LiaisonsAssign, liaisons: LiaisonWriter) -> LiaisonsAssigned:
+    rows = await service.assign(liaisons, family_id, data, today=calendar.today())
+    return LiaisonsAssigned(liaisons=[_liaison_out(r, liaisons.caller) for r in rows])
 
 
-@router.get("/liaisons", response_model=list[LiaisonOut], summary="Liaisons, current and past")
-async def list_liaisons(family_id: int, session: DbSession, caller: Reader) -> list[LiaisonOut]:
-    family = await scoped_family(session, family_id=family_id, caller=caller)
-    return [_liaison_out(r, caller) for r in await service.liaisons_of(session, family.id)]
+@router.get(
+    "/liaisons",
+    response_model=Page[LiaisonOut],
+    summary="家庭的联系人（现任和历任）",
+    description=(
+        "按任职日期列出这户家庭的每一位联系人。\n\nAny token with `families:read`; names and phones are masked unless "
+        "you are a clerk or admin. Pages by `cursor`/`limit`. 404 for a family outside your region. The read is "
+        "logged."
+    ),
+    responses=NOT_FOUND,
+)
+async def list_liaisons(family_id: int, liaisons: Liaisons, page: PageParams) -> Page[LiaisonOut]:
+    rows, next_cursor = await liaisons.liaisons_page(family_id, page)
+    return Page[LiaisonOut](items=[_liaison_out(r, liaisons.caller) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("/contacts", response_model=ContactOut, status_code=201, summary="Record a contact with the family")
-async def add_contact(family_id: int, data: ContactIn, session: DbSession, caller: Writer) -> ContactOut:
-    family = await scoped_family(session, family_id=family_id, caller=caller)
-    contact = await service.record_contact(session, family=family, data=data, caller=caller, today=calendar.today())
+@router.post(
+    "/contacts",
+    response_model=ContactOut,
+    status_code=201,
+    summary="记录一次与家庭的联系",
+    description=(
+        "记录上门走访、电话、线上联系或节日慰问，以及发现的情况和给予的帮助。\n\nClerks and admins "
+        "(`families:write`) of the family's region. A festival visit names its festival (422 `festival-mismatch`); "
+        "422 `date-in-future`; 422 `liaison-not-of-family` for a liaison of another family."
+    ),
+    responses=NOT_FOUND,
+)
+async def add_contact(family_id: int, data: ContactIn, liaisons: LiaisonWriter) -> ContactOut:
+    contact = await service.record_contact(liaisons, family_id, data, today=calendar.today())
     return ContactOut.model_validate(contact, from_attributes=True)
 
 
-@router.get("/contacts", response_model=list[ContactOut], summary="The family's contact log, oldest first")
-async def list_contacts(family_id: int, session: DbSession, caller: Reader) -> list[ContactOut]:
-    family = await scoped_family(session, family_id=family_id, caller=caller)
-    await log_reads(session, caller=caller, families=[(family.id, family.region_code)],
-                    endpoint="GET /v1/families/{id}/contacts")
-    return [ContactOut.model_validate(c, from_attributes=True) for c in await service.contacts_of(session, family.id)]
+@router.get(
+    "/contacts",
+    response_model=Page[ContactOut],
+    summary="家庭的联系记录，从早到晚",
+    description=(
+        "按联系日期列出与这户家庭的每一次联系。\n\nAny token with `families:read`. Pages by `cursor`/`limit`. 404 for "
+        "a family outside your region. The read is logged (findings are personal data)."
+    ),
+    responses=NOT_FOUND,
+)
+async def list_contacts(family_id: int, liaisons: Liaisons, page: PageParams) -> Page[ContactOut]:
+    rows, next_cursor = await liaisons.contacts_page(family_id, page)
+    return Page[ContactOut](items=[ContactOut.model_validate(c, from_attributes=True) for c in rows],
+                            next_cursor=next_cursor)

@@ -4,47 +4,40 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tefu_common.auth import Principal
+from tefu_common.errors import Invalid
 from tefu_common.masking import mask_phone
 from tefu_registry.changes.service import record_change
-from tefu_registry.events.service import invalid
-from tefu_registry.families.models import Family
 from tefu_registry.liaisons.models import Contact, Liaison
+from tefu_registry.liaisons.repository import LiaisonRepository
 from tefu_registry.liaisons.schemas import ContactIn, LiaisonsAssign
+
+POST_ZH = {"township": "街镇", "village": "村（居）"}
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def liaisons_of(session: AsyncSession, family_id: int, *, current_only: bool = False) -> list[Liaison]:
-    query = select(Liaison).where(Liaison.family_id == family_id).order_by(Liaison.assigned_on, Liaison.id)
-    if current_only:
-        query = query.where(Liaison.ended_on.is_(None))
-    return list((await session.scalars(query)).all())
-
-
-async def assign(
-    session: AsyncSession, *, family: Family, data: LiaisonsAssign, caller: Principal, today: date
-) -> list[Liaison]:
+async def assign(liaisons: LiaisonRepository, family_id: int, data: LiaisonsAssign, *, today: date) -> list[Liaison]:
     """Give each named post to the new liaison; the previous holder's period ends the day before."""
-    current = {l.post: l for l in await liaisons_of(session, family.id, current_only=True)}
+    family = await liaisons.for_update(family_id)
+    caller = liaisons.caller
+    current = {l.post: l for l in await liaisons.liaisons_of(family, current_only=True)}
     changes = []
     for index, new in enumerate(data.liaisons):
+        field = f"liaisons.{index}.assigned_on"
         if new.assigned_on > today:
-            raise invalid(f"liaisons.{index}.assigned_on", f"{new.assigned_on} is in the future")
+            raise Invalid("date-in-future", f"{new.assigned_on} 是将来的日期", f"{new.assigned_on} is in the future").at(field)
         previous = current.get(new.post.value)
         if previous is not None:
             if new.assigned_on <= previous.assigned_on:
-                raise invalid(
-                    f"liaisons.{index}.assigned_on",
+                raise Invalid(
+                    "before-current-liaison",
+                    f"现任{POST_ZH[new.post.value]}联系人自 {previous.assigned_on} 起任职，交接日期应在此之后",
                     f"the current {new.post.value} liaison has served since {previous.assigned_on}",
-                )
+                ).at(field)
             previous.ended_on = new.assigned_on - timedelta(days=1)
-        session.add(Liaison(
+        liaisons.session.add(Liaison(
             family_id=family.id, post=new.post.value, name=new.name, phone=new.phone, unit=new.unit,
             assigned_on=new.assigned_on, assigned_by=caller.subject, assigned_at=_now(),
         ))
@@ -54,37 +47,34 @@ async def assign(
             "new": {"name": new.name, "phone": mask_phone(new.phone), "unit": new.unit,
                     "assigned_on": new.assigned_on.isoformat()},
         })
-    await session.flush()
-    await record_change(session, family_id=family.id, region_code=family.region_code, kind="liaison_assigned",
+    await liaisons.session.flush()
+    await record_change(liaisons.session, family_id=family.id, region_code=family.region_code, kind="liaison_assigned",
                         actor=caller.subject, changes=changes)
-    return await liaisons_of(session, family.id)
+    return await liaisons.shown_liaisons(family)
 
 
-async def record_contact(
-    session: AsyncSession, *, family: Family, data: ContactIn, caller: Principal, today: date
-) -> Contact:
+async def record_contact(liaisons: LiaisonRepository, family_id: int, data: ContactIn, *, today: date) -> Contact:
+    family = await liaisons.for_update(family_id)
     if data.contacted_on > today:
-        raise invalid("contacted_on", f"{data.contacted_on} is in the future")
+        raise Invalid("date-in-future", f"{data.contacted_on} 是将来的日期",
+                      f"{data.contacted_on} is in the future").at("contacted_on")
     if data.liaison_id is not None:
-        liaison = await session.get(Liaison, data.liaison_id)
+        liaison = await liaisons.liaison(data.liaison_id)
         if liaison is None or liaison.family_id != family.id:
-            raise invalid("liaison_id", f"liaison {data.liaison_id} is not a liaison of this family")
+            raise Invalid("liaison-not-of-family", f"联系人 {data.liaison_id} 不是这户家庭的联系人",
+                          f"liaison {data.liaison_id} is not a liaison of this family").at("liaison_id")
     contact = Contact(
         family_id=family.id, kind=data.kind.value, festival=data.festival, contacted_on=data.contacted_on,
         contacted_by=data.contacted_by, liaison_id=data.liaison_id, findings=data.findings,
-        help_given=data.help_given, recorded_by=caller.subject, recorded_at=_now(),
+        help_given=data.help_given, recorded_by=liaisons.caller.subject, recorded_at=_now(),
     )
-    session.add(contact)
-    await session.flush()
+    liaisons.session.add(contact)
+    await liaisons.session.flush()
     await record_change(
-        session, family_id=family.id, region_code=family.region_code, kind="contact_recorded", actor=caller.subject,
+        liaisons.session, family_id=family.id, region_code=family.region_code, kind="contact_recorded",
+        actor=liaisons.caller.subject,
         changes=[{"field": "contact", "old": None,
                   "new": {"id": contact.id, "kind": contact.kind, "festival": contact.festival,
                           "contacted_on": contact.contacted_on.isoformat(), "contacted_by": contact.contacted_by}}],
     )
     return contact
-
-
-async def contacts_of(session: AsyncSession, family_id: int) -> list[Contact]:
-    query = select(Contact).where(Contact.family_id == family_id).order_by(Contact.contacted_on, Contact.id)
-    return list((await session.scalars(query)).all())

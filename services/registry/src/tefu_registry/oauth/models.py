@@ -8,7 +8,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
-from tefu_registry.models import Base
+from tefu_registry.database import Base
 
 
 class OAuthClient(Base):

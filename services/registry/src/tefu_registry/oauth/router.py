@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON, BadRequest, Unauthorized
+from tefu_common.errors import BadRequest, Unauthorized
+from tefu_common.i18n import Text
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams
 from tefu_registry.oauth import service
 from tefu_registry.oauth.models import OAuthClient
 from tefu_registry.oauth.schemas import ClientCreate, ClientOut, ClientWithSecret, RevocationList, TokenResponse
 
 ClientAdmin = Annotated[Principal, Depends(require(Scope.clients_manage, roles={Role.admin}))]
 
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
 router = APIRouter(tags=["auth"])
+CLIENT_NOT_FOUND = problems(**{"404": "没有这个客户端，或不在你的辖区（No such client, or not in your region）"})
+JWKS_EXAMPLE = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                          "kid": "2026-11-issuer", "alg": "EdDSA", "use": "sig"}]}
 
 
 def _client_out(client: OAuthClient) -> ClientOut:
@@ -45,21 +50,23 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         client_id, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("malformed HTTP Basic credentials", challenge=service.CLIENT_CHALLENGE, error="invalid_client") from None
+        raise Unauthorized(Text("HTTP Basic 凭据格式不正确", "malformed HTTP Basic credentials"),
+                           challenge=service.CLIENT_CHALLENGE, code="credentials-malformed", error="invalid_client") from None
     return client_id, secret
 
 
 @router.post(
     "/oauth/token",
     response_model=TokenResponse,
-    summary="OAuth2 client credentials grant",
+    summary="OAuth2 客户端凭据授权：换取访问令牌",
     description=(
-        "Exchange a client id and secret (HTTP Basic, or `client_id`/`client_secret` form fields) for a "
-        "bearer token bound to the client's role, scopes, region and institution. `scope` may narrow the "
-        "scopes, `audience` may pick one service. Errors are problem+json that also carry the OAuth2 "
-        "`error` code."
+        "用客户端编号和密钥（HTTP Basic，或表单字段 `client_id`/`client_secret`）换取访问令牌，令牌绑定客户端的角色、"
+        "权限范围、地区和机构。\n\nAnyone holding a client's credentials. `scope` may narrow the scopes, `audience` "
+        "may pick one service. Errors are problem+json that also carry the OAuth2 `error` code: 400 "
+        "`unsupported_grant_type`, `invalid_scope` or `invalid_target`; 401 `invalid_client` (wrong or unknown "
+        "credentials look the same, so client ids cannot be probed; a revoked client is told so)."
     ),
-    responses={400: PROBLEM, 401: PROBLEM},
+    responses=problems(400, 401),
 )
 async def token(
     request: Request,
@@ -71,10 +78,13 @@ async def token(
     audience: Annotated[str | None, Form()] = None,
 ) -> TokenResponse:
     if grant_type != "client_credentials":
-        raise BadRequest(f"grant_type {grant_type!r} is not supported; use client_credentials", error="unsupported_grant_type")
+        raise BadRequest(Text(f"不支持 grant_type “{grant_type}”，请使用 client_credentials",
+                              f"grant_type {grant_type!r} is not supported; use client_credentials"),
+                         code="grant-type-unsupported", error="unsupported_grant_type")
     credentials = _basic_credentials(request) or (client_id, client_secret)
     if not credentials[0] or not credentials[1]:
-        raise Unauthorized("client credentials are required", challenge=service.CLIENT_CHALLENGE, error="invalid_client")
+        raise Unauthorized(Text("需要客户端凭据", "client credentials are required"), challenge=service.CLIENT_CHALLENGE,
+                           code="credentials-missing", error="invalid_client")
     return await service.issue_token(
         session,
         request.app.state.token_issuer,
@@ -88,9 +98,13 @@ async def token(
 @router.post(
     "/oauth/revoke",
     status_code=200,
-    summary="Revoke one token (RFC 7009)",
-    description="Admins only. Every service refuses the token from its next revocation-list refresh.",
-    responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM},
+    summary="吊销一个令牌（RFC 7009）",
+    description=(
+        "在令牌到期前将其作废。\n\nAdmins only (`clients:manage`), for tokens of their region (403 "
+        "`region-outside-scope` otherwise); 422 `token-not-ours` for a token this issuer did not sign. Every "
+        "service refuses the token from its next revocation-list refresh. Revoking an expired token does nothing."
+    ),
+    responses={200: {"content": {"application/json": {"example": {"status": "revoked"}}}}},
 )
 async def revoke(
     request: Request, session: DbSession, caller: ClientAdmin, token: Annotated[str, Form()]
@@ -102,15 +116,27 @@ async def revoke(
 @router.get(
     "/oauth/revocations",
     response_model=RevocationList,
-    summary="Revoked tokens and clients, for verifiers",
-    description="Polled by every service. Holds only opaque token ids and client ids.",
+    summary="已吊销的令牌和客户端（供各服务核验）",
+    description=(
+        "各服务定期拉取此列表，拒绝其中的令牌。\n\nPublic (no token): it holds only opaque token ids and client ids. "
+        "A token is listed until it would have expired anyway; a client's tokens issued at or before `revoked_at` "
+        "are revoked."
+    ),
 )
 async def revocations(session: DbSession) -> RevocationList:
     return await service.revocation_list(session)
 
 
-@router.get("/.well-known/jwks.json", summary="Public keys of the token issuer (JWKS)")
-async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
+@router.get(
+    "/.well-known/jwks.json",
+    summary="签发方的公钥（JWKS）",
+    description=(
+        "验证令牌签名所用的公钥。\n\nPublic (no token). Every service verifies tokens with these keys; only public "
+        "keys are published (the private key stays with the registry)."
+    ),
+    responses={200: {"content": {"application/json": {"example": JWKS_EXAMPLE}}}},
+)
+async def jwks(request: Request) -> dict[str, Any]:
     return request.app.state.published_jwks
 
 
@@ -118,22 +144,40 @@ async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
     "/v1/oauth-clients",
     response_model=ClientWithSecret,
     status_code=201,
-    summary="Register a machine client",
-    description="Admins only, within their region. The secret is in this response and nowhere else.",
-    responses={401: PROBLEM, 403: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+    summary="注册一个机器客户端",
+    description=(
+        "为医院 HIS、代发银行或其他服务注册客户端；密钥只在这次答复中出现，之后无法再查看。\n\nAdmins only "
+        "(`clients:manage`), for a region within theirs (422 `region-outside-scope`). A hospital client names its "
+        "`hospital`, an agency client its `agency` (422 `institution-missing`); `scopes` must be the role's (422 "
+        "`scope-not-allowed`); 409 `client-exists` for a client id already taken."
+    ),
+    responses=problems(**{"409": "客户端编号已被使用（The client id is taken）"}),
 )
 async def create_client(data: ClientCreate, session: DbSession, caller: ClientAdmin) -> ClientWithSecret:
     client, secret = await service.create_client(session, data=data, caller=caller)
     return ClientWithSecret(**_client_out(client).model_dump(), client_secret=secret)
 
 
-@router.get("/v1/oauth-clients", response_model=list[ClientOut], summary="List machine clients in your region")
-async def list_clients(session: DbSession, caller: ClientAdmin) -> list[ClientOut]:
-    return [_client_out(c) for c in await service.list_clients(session, caller=caller)]
+@router.get(
+    "/v1/oauth-clients",
+    response_model=Page[ClientOut],
+    summary="本辖区的机器客户端",
+    description=(
+        "列出本辖区内注册的机器客户端（不含密钥）。\n\nAdmins only (`clients:manage`). By client id, pages by "
+        "`cursor`/`limit`."
+    ),
+)
+async def list_clients(session: DbSession, caller: ClientAdmin, page: PageParams) -> Page[ClientOut]:
+    clients, next_cursor = await service.list_clients(session, caller=caller, page=page)
+    return Page[ClientOut](items=[_client_out(c) for c in clients], next_cursor=next_cursor)
 
 
 @router.get(
-    "/v1/oauth-clients/{client_id}", response_model=ClientOut, summary="One machine client", responses={404: PROBLEM}
+    "/v1/oauth-clients/{client_id}",
+    response_model=ClientOut,
+    summary="一个机器客户端",
+    description="一个客户端的角色、权限范围、地区和机构。\n\nAdmins only; 404 `client-not-found` for a client outside your region.",
+    responses=CLIENT_NOT_FOUND,
 )
 async def get_client(client_id: str, session: DbSession, caller: ClientAdmin) -> ClientOut:
     return _client_out(await service.get_client(session, client_id=client_id, caller=caller))
@@ -142,8 +186,12 @@ async def get_client(client_id: str, session: DbSession, caller: ClientAdmin) ->
 @router.post(
     "/v1/oauth-clients/{client_id}/revoke",
     response_model=ClientOut,
-    summary="Revoke a machine client and every token it holds",
-    responses={404: PROBLEM},
+    summary="吊销客户端及其持有的全部令牌",
+    description=(
+        "吊销后客户端不能再换取令牌，已签发的令牌也一并失效。\n\nAdmins only; 404 for a client outside your region. "
+        "Revoking a revoked client changes nothing."
+    ),
+    responses=CLIENT_NOT_FOUND,
 )
 async def revoke_client(client_id: str, session: DbSession, caller: ClientAdmin) -> ClientOut:
     return _client_out(await service.revoke_client(session, client_id=client_id, caller=caller))
@@ -152,9 +200,12 @@ async def revoke_client(client_id: str, session: DbSession, caller: ClientAdmin)
 @router.post(
     "/v1/oauth-clients/{client_id}/secret",
     response_model=ClientWithSecret,
-    summary="Replace a client's secret",
-    description="The old secret stops working at once; tokens already issued stay valid until they expire.",
-    responses={404: PROBLEM, 409: PROBLEM},
+    summary="更换客户端密钥",
+    description=(
+        "生成新密钥，旧密钥立即失效；已签发的令牌在到期前仍然有效。\n\nAdmins only; 404 for a client outside your "
+        "region; 409 `client-revoked` for a revoked client."
+    ),
+    responses={**CLIENT_NOT_FOUND, **problems(**{"409": "客户端已吊销（The client is revoked）"})},
 )
 async def rotate_secret(client_id: str, session: DbSession, caller: ClientAdmin) -> ClientWithSecret:
     client, secret = await service.rotate_secret(session, client_id=client_id, caller=caller)

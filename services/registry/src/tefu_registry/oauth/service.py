@@ -18,8 +18,10 @@ from tefu_common.auth import (
     scopes_for,
 )
 from tefu_common.auth.tokens import ALLOWED_ALGORITHMS, KeySet
-from tefu_common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
-from tefu_common.regions import region_prefix
+from tefu_common.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized, ValidationFailed
+from tefu_common.i18n import Text
+from tefu_common.paging import PageRequest, keyset_page
+from tefu_common.scoping import covers, require_within, scoped
 from tefu_registry.oauth.client_secrets import hash_secret, new_secret, verify_secret
 from tefu_registry.oauth.models import OAuthClient, RevokedToken
 from tefu_registry.oauth.schemas import ClientCreate, RevocationList, RevokedClientOut, TokenResponse
@@ -39,31 +41,43 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, errors=[{"field": f"body.{field}", "message": message, "type": "value_error"}])
+def _field_error(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return Invalid(code, zh, en).at(field)
+
+
+KIND_ZH = {"hospital": "医院", "agency": "代发机构"}
+FAILED = Text("客户端认证失败", "client authentication failed")
 
 
 async def create_client(session: AsyncSession, *, data: ClientCreate, caller: Principal) -> tuple[OAuthClient, str]:
     """Register a machine client; returns it with its secret (the only time the secret exists)."""
-    if not caller.covers_region(data.region):
-        raise Forbidden(f"your region {caller.region} does not cover {data.region}")
+    require_within(caller, data.region, field="region")
     expected_kind = INSTITUTION_KIND.get(data.role)
     institution_id = {"hospital": data.hospital, "agency": data.agency}.get(expected_kind or "")
+    role = data.role.value
     if expected_kind and not institution_id:
-        raise _field_error(expected_kind, f"a {data.role.value} client must name its {expected_kind}")
+        raise _field_error(expected_kind, "institution-missing", f"{role} 客户端必须注明所属{KIND_ZH[expected_kind]}",
+                           f"a {role} client must name its {expected_kind}")
     for kind in ("hospital", "agency"):
         if kind != expected_kind and getattr(data, kind):
-            raise _field_error(kind, f"a {data.role.value} client cannot be bound to a {kind}")
+            raise _field_error(kind, "institution-not-allowed", f"{role} 客户端不能绑定{KIND_ZH[kind]}",
+                               f"a {role} client cannot be bound to a {kind}")
+    requested = {s.value for s in data.scopes} if data.scopes else None
     try:
-        scopes = scopes_for(data.role, {s.value for s in data.scopes} if data.scopes else None)
-    except ValueError as exc:
-        raise _field_error("scopes", str(exc)) from None
+        scopes = scopes_for(data.role, requested)
+    except ValueError:
+        excess = ", ".join(sorted(requested - {s.value for s in scopes_for(data.role)})) if requested else ""
+        raise _field_error("scopes", "scope-not-allowed", f"{role} 角色不能持有这些权限范围：{excess}",
+                           f"role {role} may not hold scope(s): {excess}") from None
     audiences = data.audiences or list(DEFAULT_AUDIENCES.get(data.role, SERVICE_AUDIENCES))
     unknown = sorted(set(audiences) - set(SERVICE_AUDIENCES))
     if unknown:
-        raise _field_error("audiences", f"unknown audience(s) {unknown}; known: {list(SERVICE_AUDIENCES)}")
+        known = ", ".join(SERVICE_AUDIENCES)
+        raise _field_error("audiences", "audience-unknown", f"未知的受众：{', '.join(unknown)}；可选：{known}",
+                           f"unknown audience(s) {', '.join(unknown)}; known: {known}")
     if await session.get(OAuthClient, data.client_id) is not None:
-        raise Conflict(f"client {data.client_id!r} already exists")
+        raise Conflict(Text(f"客户端 {data.client_id} 已存在", f"client {data.client_id!r} already exists"),
+                       code="client-exists")
     secret = new_secret()
     client = OAuthClient(
         client_id=data.client_id,
@@ -83,20 +97,18 @@ async def create_client(session: AsyncSession, *, data: ClientCreate, caller: Pr
     return client, secret
 
 
-async def list_clients(session: AsyncSession, *, caller: Principal) -> list[OAuthClient]:
-    """Clients within the caller's region, oldest first."""
-    query = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
-    prefix = region_prefix(caller.region)
-    if prefix:
-        query = query.where(OAuthClient.region.startswith(prefix, autoescape=True))
-    return list((await session.scalars(query)).all())
+async def list_clients(session: AsyncSession, *, caller: Principal, page: PageRequest) -> tuple[list[OAuthClient], str | None]:
+    """A page of the clients within the caller's region, by client id."""
+    return await keyset_page(session, scoped(select(OAuthClient), OAuthClient.region, caller),
+                             key=[OAuthClient.client_id], page=page)
 
 
 async def get_client(session: AsyncSession, *, client_id: str, caller: Principal) -> OAuthClient:
     client = await session.get(OAuthClient, client_id)
     # A client outside the caller's region is reported as absent: its existence is not theirs to know.
-    if client is None or not caller.covers_region(client.region):
-        raise NotFound(f"no client {client_id!r}")
+    if client is None or not covers(caller, client.region):
+        raise NotFound(Text(f"没有客户端 {client_id}（或不在你的辖区）", f"no client {client_id!r} (or not in your region)"),
+                       code="client-not-found")
     return client
 
 
@@ -112,7 +124,7 @@ async def revoke_client(session: AsyncSession, *, client_id: str, caller: Princi
 async def rotate_secret(session: AsyncSession, *, client_id: str, caller: Principal) -> tuple[OAuthClient, str]:
     client = await get_client(session, client_id=client_id, caller=caller)
     if client.revoked_at is not None:
-        raise Conflict(f"client {client_id!r} is revoked")
+        raise Conflict(Text(f"客户端 {client_id} 已吊销", f"client {client_id!r} is revoked"), code="client-revoked")
     secret = new_secret()
     client.secret_hash = hash_secret(secret)
     await session.flush()
@@ -132,19 +144,21 @@ async def issue_token(
     client = await session.get(OAuthClient, client_id)
     # One message for "no such client" and "wrong secret", so ids cannot be probed.
     if client is None or not verify_secret(client_secret, client.secret_hash):
-        raise Unauthorized("client authentication failed", challenge=CLIENT_CHALLENGE, error="invalid_client")
+        raise Unauthorized(FAILED, challenge=CLIENT_CHALLENGE, code="client-authentication-failed", error="invalid_client")
     if client.revoked_at is not None:
-        raise Unauthorized("client has been revoked", challenge=CLIENT_CHALLENGE, error="invalid_client")
+        raise Unauthorized(Text("客户端已被吊销", "client has been revoked"), challenge=CLIENT_CHALLENGE,
+                           code="client-revoked", error="invalid_client")
     granted = set(client.scopes.split())
     scopes = set(scope.split()) if scope else granted
     if not scopes <= granted:
-        raise BadRequest(
-            f"scope(s) not granted to this client: {' '.join(sorted(scopes - granted))}", error="invalid_scope"
-        )
+        lacking = " ".join(sorted(scopes - granted))
+        raise BadRequest(Text(f"这个客户端没有获准这些权限范围：{lacking}", f"scope(s) not granted to this client: {lacking}"),
+                         code="scope-not-granted", error="invalid_scope")
     audiences = set(client.audiences.split())
     if audience:
         if audience not in audiences:
-            raise BadRequest(f"audience {audience!r} not granted to this client", error="invalid_target")
+            raise BadRequest(Text(f"这个客户端没有获准受众 {audience}", f"audience {audience!r} not granted to this client"),
+                             code="audience-not-granted", error="invalid_target")
         audiences = {audience}
     institution = Institution(client.institution_kind, client.institution_id) if client.institution_kind else None
     role = Role(client.role)
@@ -175,14 +189,22 @@ async def revoke_token(session: AsyncSession, keys: KeySet, *, token: str, calle
             token, key, algorithms=list(ALLOWED_ALGORITHMS), options={"verify_exp": False, "verify_aud": False}
         )
     except jwt.PyJWTError:
-        raise _field_error("token", "not a token issued here") from None
-    if not caller.covers_region(str(claims.get("region", ""))):
-        raise Forbidden("the token belongs to a region outside yours")
+        raise _field_error("token", "token-not-ours", "这不是本签发方签发的令牌", "not a token issued here") from None
+    if not _covers_claimed(caller, claims.get("region")):
+        raise Forbidden(Text("这个令牌属于你辖区以外的地区", "the token belongs to a region outside yours"),
+                        code="region-outside-scope")
     expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc)
     if expires_at <= _now() or await session.get(RevokedToken, claims["jti"]) is not None:
         return
     session.add(RevokedToken(token_id=claims["jti"], expires_at=expires_at, revoked_at=_now(), revoked_by=caller.subject))
     await session.flush()
+
+
+def _covers_claimed(caller: Principal, region: object) -> bool:
+    try:
+        return isinstance(region, str) and covers(caller, region)
+    except ValueError:  # not a region code at all
+        return False
 
 
 async def revocation_list(session: AsyncSession) -> RevocationList:

@@ -4,7 +4,7 @@ A hospital checks a priority card against the holder's name and ID number, and t
 holder's sex, birth year and the last four characters of the ID number; the medical-priority
 service keeps those on its cards so that hospital lookups never need the registry. Only the
 ``service`` role may call this, and it returns identity only: no bank accounts, phones or
-addresses (PIPL: the minimum the purpose needs). Every member returned is logged as a read.
+addresses (PIPL: the minimum the purpose needs). Every family shown is logged as a read.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
-from tefu_common.auth import Principal, Role, Scope, require
-from tefu_common.db import DbSession
-from tefu_common.errors import PROBLEM_JSON
-from tefu_registry.access_log.service import log_reads
+from tefu_common.auth import Role, Scope, require
+from tefu_registry.families.repository import FamilyRepository
 from tefu_registry.families.schemas import MemberIds
-from tefu_registry.families.service import members_by_id
 
-Recogniser = Annotated[Principal, Depends(require(Scope.families_read, roles=[Role.service]))]
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
-router = APIRouter(prefix="/v1", tags=["people"], responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
+Recogniser = Annotated[FamilyRepository, FamilyRepository.dependency(require(Scope.families_read, roles=[Role.service]))]
+router = APIRouter(prefix="/v1", tags=["people"])
 
 
 class PersonOut(BaseModel):
@@ -40,19 +36,33 @@ class PersonOut(BaseModel):
 
 
 class PeopleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "people": [{"member_id": 51, "family_id": 17, "role": "mother", "region_code": "370306", "name": "李秀英",
+                    "id_number": "370306196503020026", "sex": "female", "birth_date": "1965-03-02", "death_date": None}],
+        "missing": [999],
+    }]})
+
     people: list[PersonOut]
     missing: list[int] = Field(description="Ids not found in the caller's region.")
 
 
-@router.post("/people", response_model=PeopleOut, summary="Names, ID numbers, sex and dates of members (services only)")
-async def people(body: MemberIds, session: DbSession, caller: Recogniser) -> PeopleOut:
+@router.post(
+    "/people",
+    response_model=PeopleOut,
+    summary="成员的姓名、身份证号、性别和日期（仅限服务调用）",
+    description=(
+        "按成员编号返回身份信息，不含银行账户、电话和住址，供优先就医服务制作和核对优待卡。\n\nServices only (role "
+        "`service` with `families:read`; others get 403). At most 5,000 ids a call (422 on `member_ids` "
+        "otherwise). Ids that do not exist or lie outside the caller's region are listed in `missing`. Every "
+        "family shown is logged as a read."
+    ),
+)
+async def people(body: MemberIds, families: Recogniser) -> PeopleOut:
     wanted = sorted(set(body.member_ids))
     found = [
         PersonOut(member_id=m.id, family_id=m.family_id, role=m.role, region_code=region, name=m.name,
                   id_number=m.id_number, sex=m.sex, birth_date=m.birth_date, death_date=m.death_date)
-        for m, region in await members_by_id(session, member_ids=wanted, caller=caller)
+        for m, region in await families.members(wanted)
     ]
-    await log_reads(session, caller=caller, families=sorted({(p.family_id, p.region_code) for p in found}),
-                    endpoint="POST /v1/people")
     seen = {p.member_id for p in found}
     return PeopleOut(people=found, missing=[i for i in wanted if i not in seen])

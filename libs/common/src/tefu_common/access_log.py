@@ -1,0 +1,282 @@
+"""The access log of personal data (PIPL), one mechanism for every service.
+
+Each service keeps its own table (its model mixes in :class:`AccessLogColumns`, the columns every
+log shares: when, who, for which institution, through which endpoint, the region of the data, the
+request id) and its own policy of what a row names (a family, a card, a batch). What is shared is
+how rows are written and read:
+
+- :meth:`AccessLog.record` writes the rows of one read in the request's own transaction, in one
+  statement however many people the read showed (a payments batch reads thousands at a time), so a
+  read that answered is never missing from the log;
+- :class:`GroupCommit` commits rows of many concurrent requests together, each request waiting for
+  its own row (the hospital desk: no answer leaves before its row is committed);
+- :func:`access_log_router` gives auditors ``GET /v1/access-log`` of their region, in the suite's
+  page shape.
+
+Rows are recorded by repositories (:mod:`tefu_common.repository`), never by routers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Integer, String, insert, literal, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import Select
+
+from tefu_common.auth import Principal, Role, Scope, require
+from tefu_common.db import DbSession, UtcDateTime
+from tefu_common.errors import ServiceUnavailable
+from tefu_common.i18n import Text
+from tefu_common.openapi import problems
+from tefu_common.paging import Page, PageParams, keyset_page
+from tefu_common.request_context import current_request_id
+from tefu_common.scoping import scoped
+
+log = logging.getLogger("tefu.access_log")
+
+SHARED_COLUMNS = ("at", "subject", "role", "institution", "endpoint", "request_id")
+
+
+class AccessLogColumns:
+    """Columns of every access log; a service's model adds what its rows name."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    subject: Mapped[str] = mapped_column(String(128), index=True)  # who read: the token's subject
+    role: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str | None] = mapped_column(String(64), index=True)  # the hospital or agency acted for
+    endpoint: Mapped[str] = mapped_column(String(200))  # "GET /v1/families/{family_id}"
+    # Region of the data read, so auditors see the reads of their own region. None: the read found
+    # nothing that has a region (a card number that matched no card), seen by national auditors.
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads, and through which endpoint: the shared columns of every row a request logs."""
+
+    subject: str
+    role: str
+    institution: str | None
+    endpoint: str
+
+    @classmethod
+    def of(cls, caller: Principal, endpoint: str) -> Reader:
+        return cls(caller.subject, caller.role.value, caller.institution.id if caller.institution else None, endpoint)
+
+    def columns(self) -> dict[str, Any]:
+        return {"at": datetime.now(timezone.utc), "subject": self.subject, "role": self.role,
+                "institution": self.institution, "endpoint": self.endpoint, "request_id": current_request_id()}
+
+
+class AccessLog:
+    """Writes the rows of one service's access-log table."""
+
+    def __init__(self, model: type[AccessLogColumns]) -> None:
+        self.model = model
+        self.table = model.__table__  # type: ignore[attr-defined]
+        self._unnest: dict[tuple[str, ...], Any] = {}
+
+    def row(self, reader: Reader, **own: Any) -> dict[str, Any]:
+        """A complete row: the reader's shared columns and the row's own (for :class:`GroupCommit`)."""
+        return {**reader.columns(), **own}
+
+    async def record(self, session: AsyncSession, reader: Reader, rows: Iterable[dict[str, Any]]) -> int:
+        """Write one row per item of ``rows`` (each naming what was read, with its ``region_code``),
+        in the request's transaction and in one statement. Returns how many rows were written."""
+        items = list(rows)
+        if not items:
+            return 0
+        shared = reader.columns()
+        if len(items) > 1 and session.bind.dialect.name == "postgresql":
+            own = tuple(sorted({key for item in items for key in item}))
+            await session.execute(self._unnest_statement(own), {
+                **shared, **{f"v_{key}": [item.get(key) for item in items] for key in own}})
+        else:
+            await session.execute(insert(self.table), [{**shared, **item} for item in items])
+        return len(items)
+
+    async def record_one(self, session: AsyncSession, reader: Reader, **own: Any) -> int:
+        """Write one row and return its id (for a log whose rows have rows of their own)."""
+        return int(await session.scalar(insert(self.table).values(**reader.columns(), **own).returning(self.table.c.id)))
+
+    async def record_from(self, session: AsyncSession, reader: Reader, source: Select[Any], columns: Sequence[str]) -> None:
+        """Write one row per row of ``source`` (which selects ``columns``), inside the database:
+        for a bulk read, the log rows never travel through the service."""
+        shared = reader.columns()
+        constants = [literal(shared[name], self.table.c[name].type).label(name) for name in SHARED_COLUMNS]
+        statement = select(*constants, *source.subquery().c)
+        await session.execute(insert(self.table).from_select([*SHARED_COLUMNS, *columns], statement))
+
+    def _unnest_statement(self, own: tuple[str, ...]) -> Any:
+        # One INSERT of arrays: an INSERT executed once per row costs PostgreSQL far more than the rows.
+        statement = self._unnest.get(own)
+        if statement is None:
+            dialect = postgresql.dialect()
+            shared = ", ".join(f"CAST(:{name} AS {self.table.c[name].type.compile(dialect)})" for name in SHARED_COLUMNS)
+            arrays = ", ".join(f"CAST(:v_{key} AS {self.table.c[key].type.compile(dialect)}[])" for key in own)
+            statement = self._unnest[own] = text(
+                f"INSERT INTO {self.table.name} ({', '.join((*SHARED_COLUMNS, *own))}) "
+                f"SELECT {shared}, item.* FROM unnest({arrays}) AS item ({', '.join(own)})")
+        return statement
+
+
+# --- group commit ----------------------------------------------------------------------------------
+
+
+class LogSink(Protocol):
+    async def write_log(self, rows: list[dict[str, Any]]) -> None: ...
+
+
+class GroupCommit:
+    """Commits access-log rows of concurrent requests together, each request waiting for its own.
+
+    No answer leaves without its committed row (if the write fails, the request fails with 503).
+    There is no hand-over at low load: a request that finds no write going on writes its row
+    itself (with any that gathered), and requests arriving meanwhile wait for the next write,
+    which a task makes, so the request that wrote can answer at once. Under load each request
+    shares one short commit with its neighbours instead of paying a commit of its own.
+    """
+
+    def __init__(self, sink: LogSink, *, batch_size: int = 500) -> None:
+        self.sink = sink
+        self.batch_size = batch_size
+        self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writing = False
+        self._drain: asyncio.Task[None] | None = None
+
+    async def record(self, row: dict[str, Any]) -> None:
+        """Return once ``row`` is committed; ServiceUnavailable if it could not be."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((row, done))
+        try:
+            if not self._writing:
+                await self._write_until(done)
+            # A client that hangs up cancels only its wait: the row stays queued and is written.
+            await done
+        except Exception:
+            raise ServiceUnavailable(Text("这次查询未能记入访问日志，请稍后重试。",
+                                          "The read could not be recorded in the access log; retry shortly."),
+                                     code="access-log-unavailable", headers={"Retry-After": "2"}) from None
+
+    async def _write_until(self, done: asyncio.Future[None] | None) -> None:
+        """Write groups until ``done`` is (None: until nothing is left), then hand the rest to a task."""
+        self._writing = True
+        group: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        try:
+            while self._pending and (done is None or not done.done()):
+                group, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size:]
+                await self._write(group)
+                group = []
+        finally:
+            # Rows that came meanwhile, or a group cut short by a cancellation (the service
+            # stopping; its rows may then be logged twice, never lost), go to a task.
+            self._pending[:0] = group
+            if self._pending:
+                self._drain = asyncio.get_running_loop().create_task(self._write_until(None))
+            else:
+                self._writing = False
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop."""
+        while self._drain is not None and not self._drain.done():
+            await asyncio.gather(self._drain, return_exceptions=True)
+        if self._pending and not self._writing:
+            await self._write_until(None)
+
+    async def _write(self, group: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
+        try:
+            await self.sink.write_log([row for row, _ in group])
+        except Exception as exc:  # every waiter learns of it; the next write starts afresh
+            log.warning("access log write failed for %d rows: %s", len(group), type(exc).__name__)
+            for _, done in group:
+                if not done.done():
+                    done.set_exception(exc)
+                    done.exception()  # marked retrieved: a waiter that hung up must not warn at exit
+            return
+        for _, done in group:
+            if not done.done():
+                done.set_result(None)
+
+
+# --- auditors' endpoint ----------------------------------------------------------------------------
+
+Auditor = Annotated[Principal, Depends(require(Scope.audit_read, roles=[Role.auditor, Role.admin]))]
+
+
+@dataclass(frozen=True)
+class SharedFilters:
+    subject: str | None
+    institution: str | None
+    since: datetime | None
+    until: datetime | None
+
+
+async def _shared_filters(
+    subject: str | None = Query(None, max_length=128, description="Who read: a token's subject."),
+    institution: str | None = Query(None, max_length=64, description="The hospital or agency a machine client acted for."),
+    since: datetime | None = Query(None, description="From this time on (ISO 8601)."),
+    until: datetime | None = Query(None, description="Before this time (ISO 8601)."),
+) -> SharedFilters:
+    return SharedFilters(subject, institution, since, until)
+
+
+Present = Callable[[AsyncSession, list[Any]], Awaitable[list[Any]]]
+
+
+def access_log_router(
+    *,
+    log: AccessLog,
+    item: type[BaseModel],
+    description: str,
+    filters: Callable[..., Any] | None = None,
+    present: Present | None = None,
+    example: dict[str, Any] | None = None,
+) -> APIRouter:
+    """``GET /v1/access-log`` for auditors (and admins) of a region, oldest first, in pages.
+
+    ``filters`` is a dependency of the service's own query parameters returning the SQL conditions
+    they add; ``present`` turns a page of rows into ``item``s (joining what the rows name), by
+    default field by field.
+    """
+    model = log.model
+    router = APIRouter(prefix="/v1", tags=["access log"])
+    extra = filters or (lambda: [])
+
+    async def default_present(session: AsyncSession, rows: list[Any]) -> list[Any]:
+        return [item.model_validate(row, from_attributes=True) for row in rows]
+
+    shown = present or default_present
+    responses: dict[int | str, dict[str, Any]] = problems(401, 403, 422)
+    if example is not None:
+        responses[200] = {"content": {"application/json": {"example": {"items": [example], "next_cursor": None}}}}
+
+    @router.get("/access-log", response_model=Page[item], summary="个人信息访问日志：谁在何时读了谁的数据",  # type: ignore[valid-type]
+                description=description, responses=responses)
+    async def access_log(session: DbSession, caller: Auditor, page: PageParams,
+                         shared: SharedFilters = Depends(_shared_filters), conditions: list[Any] = Depends(extra)) -> Any:
+        statement = scoped(select(model), model.region_code, caller)
+        for column, value in (("subject", shared.subject), ("institution", shared.institution)):
+            if value:
+                statement = statement.where(getattr(model, column) == value)
+        if shared.since is not None:
+            statement = statement.where(model.at >= shared.since)
+        if shared.until is not None:
+            statement = statement.where(model.at < shared.until)
+        for condition in conditions:
+            statement = statement.where(condition)
+        rows, next_cursor = await keyset_page(session, statement, key=[model.id], page=page)
+        return Page[item](items=await shown(session, rows), next_cursor=next_cursor)  # type: ignore[valid-type]
+
+    return router

@@ -1,0 +1,133 @@
+"""Calls to another service end in one of two problems: unavailable (503, retry) or refused (502).
+
+The peer is a real HTTP server on a loopback port (a small FastAPI app under uvicorn), so the
+client's pool, timeouts and retries run as they do between services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from tefu_common.errors import ValidationFailed
+from tefu_common.i18n import Text
+from tefu_common.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
+
+
+def peer() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/busy")
+    async def busy() -> JSONResponse:
+        return JSONResponse({"detail": "busy"}, status_code=503, headers={"Retry-After": "0"})
+
+    @app.get("/forbidden")
+    async def forbidden() -> JSONResponse:
+        return JSONResponse({"code": "role-not-allowed", "detail": "角色 service 不能调用此接口"}, status_code=403,
+                            media_type="application/problem+json")
+
+    @app.post("/refuse")
+    async def refuse() -> JSONResponse:
+        return JSONResponse({"code": "region-outside-scope", "detail": "x", "errors": [
+            {"field": "body.region", "code": "region-outside-scope", "detail": "420102 不在你的辖区 370306 之内"}]},
+            status_code=422, media_type="application/problem+json")
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict:
+        return {"authorization": request.headers.get("authorization"), "request_id": request.headers.get("x-request-id")}
+
+    @app.get("/lines")
+    async def lines() -> StreamingResponse:
+        async def body():
+            for i in range(3):
+                yield b'{"n": %d}\n' % i
+        return StreamingResponse(body(), media_type="application/x-ndjson")
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def peer_url():
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(peer(), host="127.0.0.1", port=port, log_level="error"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+def registry(url: str) -> Upstream:
+    return Upstream("registry", Text("登记服务", "the registry"), url, retries=1)
+
+
+async def test_the_callers_token_and_request_id_travel_with_the_call(peer_url):
+    from tefu_common.request_context import set_request_id
+
+    upstream = registry(peer_url)
+    set_request_id("req-42")
+    try:
+        body = await upstream.as_caller("Bearer abc").json("GET", "/whoami")
+    finally:
+        set_request_id(None)
+        await upstream.aclose()
+    assert body == {"authorization": "Bearer abc", "request_id": "req-42"}
+
+
+async def test_busy_or_unreachable_is_unavailable_and_says_when_to_retry(peer_url):
+    upstream = registry(peer_url)
+    with pytest.raises(UpstreamUnavailable) as busy:
+        await upstream.as_caller("Bearer x").request("GET", "/busy")
+    await upstream.aclose()
+    gone = registry(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(UpstreamUnavailable) as unreachable:
+        await gone.as_caller("Bearer x").request("GET", "/anything")
+    await gone.aclose()
+    for error in (busy.value, unreachable.value):
+        problem = error.to_problem()
+        assert (error.status, problem["code"], error.headers["Retry-After"]) == (503, "upstream-unavailable", "10")
+        assert "登记服务" in problem["detail"]
+
+
+async def test_a_refusal_is_a_502_naming_the_upstream_status_and_code(peer_url):
+    upstream = registry(peer_url)
+    with pytest.raises(UpstreamRefused) as refused:
+        await upstream.as_caller("Bearer x").request("GET", "/forbidden")
+    problem = refused.value.to_problem()
+    assert (refused.value.status, problem["code"], problem["upstream_status"], problem["upstream_code"]) == (
+        502, "upstream-refused", 403, "role-not-allowed")
+    with pytest.raises(ValidationFailed) as invalid:
+        await upstream.as_caller("Bearer x").request("POST", "/refuse", pass_validation=True)
+    assert invalid.value.to_problem()["errors"][0]["field"] == "body.region"
+    allowed = await upstream.as_caller("Bearer x").request("GET", "/forbidden", allow=(403,))
+    assert allowed.status_code == 403
+    await upstream.aclose()
+
+
+async def test_streams_are_checked_before_the_first_byte(peer_url):
+    upstream = registry(peer_url)
+    async with upstream.as_caller("Bearer x").stream("GET", "/lines") as response:
+        lines = [line async for line in response.aiter_lines()]
+    assert lines == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+    with pytest.raises(UpstreamUnavailable):
+        async with upstream.as_caller("Bearer x").stream("GET", "/busy"):
+            pass
+    await upstream.aclose()
+
+
+async def test_no_service_credentials_is_a_503_naming_the_settings():
+    with pytest.raises(UpstreamUnavailable) as missing:
+        registry("http://127.0.0.1:1").as_service()
+    assert "AUTH__CLIENT_ID" in missing.value.to_problem()["detail"]

@@ -1,0 +1,58 @@
+"""The calling hospital as a desk lookup needs it, kept a short while so a lookup reads one row."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tefu_common.auth import Principal
+from tefu_common.errors import Forbidden
+from tefu_common.i18n import Text
+from tefu_medical_priority.hospitals.models import Hospital
+
+
+@dataclass(frozen=True)
+class DeskHospital:
+    code: str
+    active: bool
+    designated: bool
+    fee_waivers: tuple[str, ...]
+
+
+class HospitalDirectory:
+    """A change to the directory reaches lookups within ``ttl`` seconds on every replica (at once
+    on the replica that made it)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], ttl: float = 30.0) -> None:
+        self.sessionmaker = sessionmaker
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, DeskHospital | None]] = {}
+
+    async def get(self, code: str) -> DeskHospital | None:
+        cached = self._entries.get(code)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        async with self.sessionmaker() as session:
+            hospital = await session.get(Hospital, code)
+        found = None if hospital is None else DeskHospital(hospital.code, hospital.active, hospital.designated,
+                                                           tuple(hospital.fee_waivers))
+        self._entries[code] = (time.monotonic() + self.ttl, found)
+        return found
+
+    async def calling(self, caller: Principal) -> DeskHospital:
+        """The hospital the caller's token names; 403 if it is not in the directory or inactive."""
+        code = caller.institution.id if caller.institution else ""
+        hospital = await self.get(code)
+        if hospital is None or not hospital.active:
+            raise Forbidden(Text(f"医院 {code} 不在医院目录中或已停用；请管理员用 PUT /v1/hospitals/{code} 登记或启用",
+                                 f"hospital {code} is not in the directory or is inactive; an administrator registers "
+                                 f"it with PUT /v1/hospitals/{code}"), code="hospital-not-registered")
+        return hospital
+
+    def forget(self, code: str) -> None:
+        self._entries.pop(code, None)
+
+    def forget_all(self) -> None:
+        self._entries.clear()

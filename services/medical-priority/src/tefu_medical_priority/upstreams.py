@@ -1,0 +1,74 @@
+"""The registry and the eligibility service, as this service calls them.
+
+The change feed and identities are read with this service's own client credentials (role
+``service``): the follower acts for no user. A clerk's hand issue evaluates the family with the
+clerk's own token (``caller_upstream``), so the eligibility service and the registry apply the
+clerk's region and log the read under the clerk. Both clients sit on the suite's shared upstream
+client (``tefu_common.upstream``): its pool, timeouts, retries and its two errors, 503 when a
+service cannot be reached and 502 when it refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends
+
+from tefu_common.i18n import Text
+from tefu_common.upstream import UpstreamCalls, caller_upstream
+
+REGISTRY = "registry"
+ELIGIBILITY = "eligibility"
+LABELS = {REGISTRY: Text("登记服务", "the registry"), ELIGIBILITY: Text("资格服务", "the eligibility service")}
+PEOPLE_PER_CALL = 5000
+
+
+class RegistryClient:
+    """The registry's change feed and the identities of members."""
+
+    def __init__(self, calls: UpstreamCalls) -> None:
+        self.calls = calls
+
+    async def changes(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Changes after position ``after``, and the position to resume from (``next_after``)."""
+        body = await self.calls.json("GET", "/v1/changes", params={"after": after, "limit": limit})
+        return body["items"], int(body["next_after"])
+
+    async def people(self, member_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Name, ID number, sex, dates and family of each member the registry knows, by member id."""
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(member_ids), PEOPLE_PER_CALL):
+            body = await self.calls.json("POST", "/v1/people", json={"member_ids": member_ids[start:start + PEOPLE_PER_CALL]},
+                                         headers={"Idempotency-Key": "read"})  # a read: safe to retry
+            found.update({person["member_id"]: person for person in body["people"]})
+        return found
+
+
+class EligibilityClient:
+    """A family's benefits held on a day, evaluated by the eligibility service."""
+
+    # Answers that mean "no such family for this caller": the family is gone from the register.
+    hidden: tuple[int, ...] = (404,)
+
+    def __init__(self, calls: UpstreamCalls) -> None:
+        self.calls = calls
+
+    async def evaluation(self, family_id: int, on: date) -> dict[str, Any] | None:
+        """The evaluation on the day itself; None if the family is not there (for this caller)."""
+        response = await self.calls.request("GET", f"/v1/families/{family_id}/evaluation", allow=self.hidden,
+                                            params={"as_of": on.isoformat(), "on_the_day": "true"})
+        if response.status_code in self.hidden:
+            return None
+        result: dict[str, Any] = response.json()
+        return result
+
+
+class ClerkEligibility(EligibilityClient):
+    """Evaluations asked with a clerk's own token: a family outside the clerk's region (403 or 404)
+    is, to the clerk, a family that does not exist."""
+
+    hidden = (403, 404)
+
+
+ClerksEligibility = Annotated[ClerkEligibility, Depends(caller_upstream(ELIGIBILITY, ClerkEligibility))]

@@ -1,0 +1,50 @@
+"""``GET /v1/access-log``: the registry's access log, for the auditors (and admins) of a region."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from tefu_common.access_log import access_log_router
+from tefu_registry.access_log.models import ACCESS_LOG, AccessLogEntry
+
+EXAMPLE = {
+    "id": 1024, "at": "2026-11-23T08:15:02.118000Z", "subject": "clerk-zhoucun-3", "role": "clerk",
+    "institution": None, "family_id": 17, "region_code": "370306", "endpoint": "GET /v1/families/{family_id}",
+    "request_id": "5f0c6e0f3c1d4c8e9a4c2b7d1e0f9a3b",
+}
+
+
+class AccessLogOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    id: int
+    at: datetime
+    subject: str = Field(description="Who read: the token's subject (a person, or `client:<id>` for a machine).")
+    role: str
+    institution: str | None = Field(description="The hospital or agency a machine client acted for.")
+    family_id: int = Field(description="The family whose personal data was shown.")
+    region_code: str | None = Field(description="The family's region when it was read.")
+    endpoint: str = Field(description="Method and route template, e.g. `GET /v1/families/{family_id}`.")
+    request_id: str | None
+
+
+async def _family_filter(family_id: int | None = Query(None, description="Only the reads of this family.")) -> list[Any]:
+    return [AccessLogEntry.family_id == family_id] if family_id is not None else []
+
+
+router = access_log_router(
+    log=ACCESS_LOG,
+    item=AccessLogOut,
+    filters=_family_filter,
+    example=EXAMPLE,
+    description=(
+        "审计员和管理员查看本辖区家庭个人信息的每一次读取：谁、何时、代表哪个机构、通过哪个接口、读了哪户家庭。"
+        "Auditors and admins only (others get 403); only reads of families in the caller's region appear. "
+        "Filters combine: `family_id`, `subject`, `institution`, `since`/`until`. Oldest first, in pages "
+        "(`cursor`, `limit`)."
+    ),
+)
