@@ -219,7 +219,6 @@ def create_service_app(
     app.state.token_verifier = token_verifier or token_verifier_from_settings(settings)
 
     install_error_handlers(app)
-    install_docs(app)
     install_openapi(app)
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     # The service's own routes first: a request is matched against routes in order.
@@ -227,6 +226,7 @@ def create_service_app(
         app.include_router(router)
     app.include_router(_health_router(migrations_dir))
     app.include_router(_whoami_router())
+    install_docs(app)  # after the service's routes: a request is matched against routes in order
 
     def observe(scope: Scope, status: int, seconds: float) -> None:
         log_request(scope, status, seconds)
