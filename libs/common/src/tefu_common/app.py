@@ -171,7 +171,7 @@ def create_service_app(
     token_verifier: TokenVerifier | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
-    upstreams: Mapping[str, tuple[Text, str]] = {},
+    upstreams: Mapping[str, tuple[Text, str]] | None = None,
     configure_logs: bool = True,
 ) -> FastAPI:
     """``upstreams``: the other services this one calls, by name: (what people call it, base URL)."""
@@ -211,7 +211,7 @@ def create_service_app(
     app.state.upstreams = {
         name: Upstream(name, label, url, service_auth=service_auth, timeout=settings.http_timeout_seconds,
                        retries=settings.http_retries)
-        for name, (label, url) in upstreams.items()
+        for name, (label, url) in (upstreams or {}).items()
     }
     app.state.database = database
     app.state.database_monitor = monitor

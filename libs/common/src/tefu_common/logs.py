@@ -162,7 +162,7 @@ def _for_a_person(record: logging.LogRecord) -> bool:
 
 def configure_logging(service: str, level: str = "INFO", *, log_format: str = "json", log_dir: Path | None = None) -> None:
     """Route the root logger (and uvicorn's) to stdout, as JSON or console lines, and to a file."""
-    global _terminal, _file
+    global _terminal, _file, _installed
     _terminal = BatchedStreamHandler(sys.stdout)
     _terminal.setFormatter(ConsoleFormatter(service) if log_format == "console" else JsonFormatter(service))
     _terminal.setLevel(level.upper())
@@ -178,6 +178,7 @@ def configure_logging(service: str, level: str = "INFO", *, log_format: str = "j
         handlers.append(_file)
     root = logging.getLogger()
     root.handlers[:] = handlers
+    _installed = list(handlers)
     terminal_level = logging.getLevelName(level.upper())
     root.setLevel(min(terminal_level, logging.INFO) if _file else terminal_level)
     for name in ("uvicorn", "uvicorn.error"):
@@ -193,6 +194,7 @@ def configure_logging(service: str, level: str = "INFO", *, log_format: str = "j
 _access = logging.getLogger("tefu.access")
 _terminal: BatchedStreamHandler | None = None  # the handlers configure_logging installed
 _file: BatchedStreamHandler | None = None
+_installed: list[logging.Handler] = []  # both, as configure_logging left them: the direct path's condition
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
@@ -216,8 +218,7 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
         return
     duration_ms = round(seconds * 1000, 2)
     root = logging.getLogger()
-    installed = [h for h in (_terminal, _file) if h is not None]
-    if installed and root.handlers == installed and not _access.handlers and not _access.filters:
+    if _installed and root.handlers == _installed and not _access.handlers and not _access.filters:
         method, path = scope["method"], scope["path"]
         if _file is not None:
             _file.add_line(_file.formatter.access_line(method, path, status, duration_ms))  # type: ignore[union-attr]

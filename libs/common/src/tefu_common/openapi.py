@@ -47,7 +47,7 @@ STANDARD = {
 _NO_DATABASE = ("/healthz", "/.well-known/", "/docs", "/redoc", "/openapi.json", "/metrics")
 
 
-def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+def problem_declaration(status: int, description: str | None = None) -> dict[str, Any]:
     meaning, code, detail = STANDARD.get(status, ("错误（Error）", "error", "出错了"))
     return {
         "description": description or meaning,
@@ -60,9 +60,9 @@ def problem_response(status: int, description: str | None = None) -> dict[str, A
 def problems(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: the problems of its own domain (``problems(404, 409)``), each
     with the standard meaning, or a meaning of its own (``problems(**{"409": "already approved"})``)."""
-    declared: dict[int | str, dict[str, Any]] = {status: problem_response(status) for status in statuses}
+    declared: dict[int | str, dict[str, Any]] = {status: problem_declaration(status) for status in statuses}
     for status, description in described.items():
-        declared[int(status)] = problem_response(int(status), description)
+        declared[int(status)] = problem_declaration(int(status), description)
     return declared
 
 
@@ -106,13 +106,13 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             if not path.startswith(_NO_DATABASE):
                 wanted.add(503)
             for status in wanted:
-                responses.setdefault(str(status), problem_response(status))
+                responses.setdefault(str(status), problem_declaration(status))
             for status, response in list(responses.items()):
                 if status.isdigit() and int(status) >= 400:
                     content = response.get("content") or {}
                     example = next((c.get("example") for c in content.values() if isinstance(c, dict) and "example" in c),
                                    None)
-                    fresh = problem_response(int(status), response.get("description"))
+                    fresh = problem_declaration(int(status), response.get("description"))
                     if example is not None and "type" in example:
                         fresh["content"][PROBLEM_JSON]["example"] = example
                     if response.get("headers"):
