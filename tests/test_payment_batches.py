@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import re
 
 import httpx
 import pytest
@@ -77,6 +78,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert batch["frequency"] == "monthly"  # no schedule set anywhere above 420106: the default
     assert batch["total"] == f"{3 * 13 * 340}.00"  # the national urban standard for a death
     assert batch["skipped"]["no_bank_account"] == 3 * 13
+    _lines_name_what_they_were_computed_from(suite, families, clerk, batch)
 
     again = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
     assert again.status_code == 200
@@ -189,6 +191,33 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
 
     elsewhere = bearer(mint_token(suite.signing_key, role="clerk", region="370306"))
     assert httpx.get(batch_url, headers=elsewhere).status_code == 404
+
+
+def _lines_name_what_they_were_computed_from(suite, families: list[dict], clerk: dict[str, str], batch: dict) -> None:
+    """Every line keeps the rule and the catalogue version eligibility computed its amount by: an
+    audit years later reproduces the payment from the two. They are the ones a family's own
+    evaluation names; the batch counts the lines paid at the national minimum."""
+    lines = every(f"{suite.url('payments')}/v1/batches/{batch['id']}/lines", clerk)
+    evaluation = httpx.get(f"{suite.url('eligibility')}/v1/families/{families[0]['id']}/evaluation",
+                           params={"as_of": "2020-06-15"}, headers=clerk, timeout=60)
+    assert evaluation.status_code == 200, evaluation.text
+    special = next(b for b in evaluation.json()["benefits"] if b["code"] == "special_assistance")
+    june = [line for line in lines if line["month"] == "2020-06"]
+    assert june and {line["rule_id"] for line in june} == {special["rule_id"]}
+    assert all(line["rule_id"] for line in lines)
+    # One catalogue for the whole build (no local value was approved meanwhile).
+    versions = {line["catalogue_version"] for line in lines}
+    assert len(versions) == 1
+    version = versions.pop()
+    assert version is not None and re.fullmatch(r"[0-9a-f]{16}", version), version
+    assert version == evaluation.json()["catalogue_version"]
+    assert {line["amount_status"] for line in lines} <= {"local", "national_minimum"}
+    at_floor = sum(line["amount_status"] == "national_minimum" for line in lines)
+    # Hubei's document only says "按提标后的标准" and no provincial value is configured: every line
+    # is paid at the national floor, and the batch says so.
+    assert at_floor == len(lines) == 39
+    assert batch["national_minimum_lines"] == 39
+    assert batch["notices"] == ["39 项按国家最低标准发放，因为本地区的地方标准尚未配置"]
 
 
 async def test_twenty_parallel_requests_build_one_batchs_worth_of_lines(suite, families):

@@ -30,7 +30,11 @@ def family(
     low_income: bool = False,
     extreme_poverty: bool = False,
     pension: dict[str, str] | None = None,
+    history: list[tuple] | None = None,
+    marriage: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """``history``: the child's entries as (kind, on[, level]) tuples; the single status is then
+    the one the history implies, as the registry sends it."""
     parents = []
     if mother_born is not None:
         parents.append({"id": 1, "role": "mother", "birth_date": mother_born, "death_date": mother_died})
@@ -42,7 +46,7 @@ def family(
             parent["monthly_basic_pension"] = pension[parent["role"]]
     if child_status == "disabled" and level is None:
         level = 2
-    return {
+    facts = {
         "region_code": region, "hukou_type": hukou, "honor_certificate": honor,
         "assistance_certificate": assistance, "low_income": low_income, "extreme_poverty": extreme_poverty,
         "parents": parents,
@@ -51,6 +55,18 @@ def family(
                   "disability_level": level if child_status == "disabled" else None, "recovered_on": recovered_on},
         "later_children": later or [],
     }
+    if history is not None:
+        entries = [{"kind": e[0], "on": e[1], "level": e[2] if len(e) > 2 else None,
+                    "certificate": "4" if e[0] == "disabled" else None} for e in history]
+        died = next((e["on"] for e in entries if e["kind"] == "died"), None)
+        certified = next((e["on"] for e in entries if e["kind"] == "disabled"), None)
+        levels = [e["level"] for e in entries if e["level"] is not None]
+        facts["child"].update(history=entries, status="deceased" if died else "disabled" if certified else "living",
+                              event_date=died or certified, disability_level=levels[-1] if levels else None,
+                              recovered_on=None)
+    if marriage is not None:
+        facts["marriage"] = marriage
+    return facts
 
 
 def run(facts: dict[str, Any], as_of: str, catalogue: Catalogue | None = None, *, on_the_day: bool = False) -> dict[str, Any]:

@@ -116,9 +116,12 @@ async def test_jiading_on_shanghai_on_the_nation(client, auth):
         "issuer": "上海市嘉定区卫生健康委员会等八部门", "clause": "二", "region_code": "310114"}
     carer = rules["hospital_carer_subsidy"]["amount"][0]
     assert carer["value_on_date"] == "24.00" and carer["value_from"]["region_code"] == "310000"
-    # Before the district document only the national rules apply.
+    # Before the district document: the national rules, and the Shanghai measures the document restates
+    # ("按照本市有关规定，落实…"), which were in force before it.
     before = await client.get("/v1/policies/310114", params={"as_of": "2023-07-01"}, headers=headers)
-    assert [rule["code"] for rule in before.json()["rules"]] == ["special_assistance"]
+    assert [rule["code"] for rule in before.json()["rules"]] == [
+        "free_health_check", "one_time_condolence", "one_time_disability_subsidy", "special_assistance"]
+    assert all(rule["standing"] for rule in before.json()["rules"] if rule["code"] != "special_assistance")
 
 
 async def test_the_catalogue_is_one_page_of_every_document(client, auth):
@@ -295,3 +298,25 @@ async def test_a_read_the_registry_refuses_is_a_502(registry_requests, auth):
     assert response.status_code == 502
     problem = response.json()
     assert (problem["code"], problem["upstream_status"]) == ("upstream-refused", 403)
+
+
+async def test_catalogue_health_of_zhoucun_after_its_document_lapsed(client, auth):
+    # 周政发〔2018〕85号 "有效期至2022年1月31日": on 2023-01-01 the district document has lapsed with no successor.
+    headers = auth(role="clerk", region="370306")
+    response = await client.get("/v1/catalogue/health", params={"region": "370306", "on": "2023-01-01"}, headers=headers)
+    assert response.status_code == 200, response.text
+    zhoucun = next(r for r in response.json()["regions"] if r["region_code"] == "370306")
+    lapsed = [item for item in zhoucun["items"] if item["kind"] == "lapsed_document"]
+    assert [item["document"] for item in lapsed] == ["周政发〔2018〕85号"]
+    # An evaluation there the same day: the special assistance amount is unknown, not silently 170.
+    body = {"as_of": "2023-01-01", "family": {
+        "region_code": "370306", "hukou_type": "rural", "honor_certificate": True,
+        "parents": [{"id": 1, "role": "mother", "birth_date": "1965-03-02"}],
+        "child": {"id": 3, "birth_date": "1990-05-01", "status": "deceased", "event_date": "2019-03-10"}}}
+    evaluated = (await client.post("/v1/evaluate", json=body, headers=headers)).json()
+    sa = next(b for b in evaluated["benefits"] if b["code"] == "special_assistance")
+    assert sa["amount"] is None and sa["amount_status"] == "unknown" and sa["amount_floor"] == "170.00"
+    assert evaluated["catalogue_version"] == response.json()["catalogue_version"]
+    bad = await client.get("/v1/catalogue/health", params={"region": "37030X", "on": "1949-01-01"}, headers=headers)
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"query.region", "query.on"}

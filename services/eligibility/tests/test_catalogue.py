@@ -40,7 +40,7 @@ def _catalogue_with(tmp_path: Path, name: str, text: str) -> Catalogue:
 
 HEADER = 'region: "420102"\nregion_name: 江岸区\ndocument: {number: 测试〔2024〕1号, title: 测试, issuer: 测试}\n'
 RULE = ("rules:\n  - {code: %s, name: 测试, kind: cash, basis: person, frequency: monthly, recipients: [mother],"
-        " conditions: %s, clause: 一%s}\n")
+        " conditions: %s, clause: 一, amount_basis: 测试%s}\n")
 
 
 @pytest.mark.parametrize(

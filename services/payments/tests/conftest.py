@@ -34,10 +34,14 @@ async def cut_off(settings, service_under_test):
 
 class FakeUpstreams:
     """The eligibility service and the registry as in-process fakes: a region's families, each
-    mother due 340.00 a month; ``refuse`` makes eligibility answer 422, ``delay`` slows its stream."""
+    mother due 340.00 a month (at the national minimum for those in ``at_national_minimum``);
+    ``refuse`` makes eligibility answer 422, ``delay`` slows its stream."""
+
+    CATALOGUE_VERSION = "5e1f0c9a7b3d2468"
 
     def __init__(self) -> None:
         self.members: list[int] = [70, 71, 72]
+        self.at_national_minimum: set[int] = set()
         self.without_account: set[int] = set()
         self.refuse: dict | None = None
         self.delay = 0.0
@@ -52,7 +56,9 @@ class FakeUpstreams:
         months = _months(body["from_month"], body["month"])
         lines = [{"family_id": member * 10, "member_id": member, "role": "mother", "benefit": "special_assistance",
                   "benefit_name": "计划生育家庭特别扶助金", "month": month, "period": month, "due_on": None,
-                  "amount": "340.00", "rule_id": "sa-urban-death", "citation": "国人口发〔2007〕78号"}
+                  "amount": "340.00", "rule_id": "sa-urban-death", "citation": "国人口发〔2007〕78号",
+                  "catalogue_version": self.CATALOGUE_VERSION,
+                  "amount_status": "national_minimum" if member in self.at_national_minimum else "local"}
                  for member in self.members for month in months]
         if self.delay:
             await asyncio.sleep(self.delay)

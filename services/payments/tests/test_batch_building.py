@@ -46,6 +46,32 @@ async def test_a_batch_holds_every_line_due_and_arrears(served, fakes, agency, c
     assert set(fakes.payee_tokens) == {"Bearer payments-service-token"}
 
 
+async def test_each_line_keeps_what_its_amount_was_computed_from(served, fakes, agency, clerk):
+    fakes.at_national_minimum = {71}
+    batch = (await served.post("/v1/batches", json=BODY, headers=clerk)).json()
+    # The clerk sees how many lines are paid at the national floor, and why.
+    assert batch["national_minimum_lines"] == 13
+    assert batch["notices"] == ["13 项按国家最低标准发放，因为本地区的地方标准尚未配置"]
+    english = (await served.get(f"/v1/batches/{batch['id']}", headers={**clerk, "Accept-Language": "en"})).json()
+    assert english["national_minimum_lines"] == 13
+    assert english["notices"] == ["13 lines are paid at the national minimum because the local standard is not configured"]
+
+    lines, _ = await every(served, f"/v1/batches/{batch['id']}/lines", clerk, limit=100)
+    assert {(line["rule_id"], line["catalogue_version"]) for line in lines} == {
+        ("sa-urban-death", fakes.CATALOGUE_VERSION)}
+    assert {(line["member_id"], line["amount_status"]) for line in lines} == {
+        (70, "local"), (71, "national_minimum"), (72, "local")}
+    history, _ = await every(served, "/v1/people/71/payments", clerk, limit=100)
+    assert len(history) == 13
+    assert {(h["rule_id"], h["catalogue_version"], h["amount_status"]) for h in history} == {
+        ("sa-urban-death", fakes.CATALOGUE_VERSION, "national_minimum")}
+
+
+async def test_a_batch_at_local_standards_has_no_notice(served, agency, clerk):
+    batch = (await served.post("/v1/batches", json=BODY, headers=clerk)).json()
+    assert (batch["national_minimum_lines"], batch["notices"]) == (0, [])
+
+
 async def test_the_same_idempotency_key_returns_the_same_batch(served, agency, clerk):
     headers = {**clerk, "Idempotency-Key": "wc-2020-06"}
     first = await served.post("/v1/batches", json=BODY, headers=headers)

@@ -1,5 +1,6 @@
 """Migrations that move data: 0003 seals the four payee columns of existing lines into one (and back
-on downgrade); 0004 gives batches built before schedules the frequency of their period."""
+on downgrade); 0004 gives batches built before schedules the frequency of their period; 0007 leaves
+the catalogue version of lines built before it null."""
 
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ def test_existing_lines_and_batches_through_upgrade_and_downgrade(tmp_path):
         assert orjson.loads(cipher.decrypt(rows[0][1], context="ledger_line.payee")) == list(PARTS.values())
         frequencies = asyncio.run(_run(url, ("SELECT id, frequency FROM batch ORDER BY id", {})))
         assert frequencies == [(1, "monthly"), (2, "quarterly")]
+        # 0007: what lines written before were computed from was never recorded; it stays unknown.
+        assert asyncio.run(_run(url, ("SELECT catalogue_version, amount_status FROM ledger_line", {}))) == [(None, None)] * 2
 
         command.downgrade(alembic_config(ALEMBIC_INI, url), "0002")
         rows = asyncio.run(_run(url, (f"SELECT {', '.join(PARTS)} FROM ledger_line ORDER BY id", {})))

@@ -25,7 +25,8 @@ def line(number: int, payee: int | None = None, *, batch_id: int = 1) -> dict:
     return {"batch_id": batch_id, "reference": f"{batch_id:06d}{number:07d}", "family_id": payee, "member_id": payee,
             "role": "mother", "payee_key": f"m{payee}", "benefit": "special_assistance",
             "benefit_name": "计划生育家庭特别扶助金", "period_key": "2024-01", "month": "2024-01", "due_on": None,
-            "amount": Decimal("340.00"), "status": "pending", "rule_id": "r", "citation": "c",
+            "amount": Decimal("340.00"), "status": "pending", "rule_id": "r", "catalogue_version": "0123456789abcdef",
+            "amount_status": "national_minimum" if number % 2 else "local", "citation": "c",
             "payee": PayeeSnapshot("王秀英", "440604196503021029", f"6228{payee:015d}", "王秀英"),
             "bank_name": "中国农业银行佛山禅城支行", "created_at": NOW}
 
@@ -66,6 +67,8 @@ async def test_sixteen_thousand_lines_in_chunks_of_two_thousand(session):
     assert await held_keys(session, wanted) == {key(n) for n in range(15_001, 16_001)}
     stored = await session.scalar(select(LedgerLine).where(LedgerLine.reference == "0000010000007"))
     assert stored.payee == PayeeSnapshot("王秀英", "440604196503021029", "6228000000000000007", "王秀英")
+    # What the amount was computed from goes in with the line, on the COPY path as on the other.
+    assert (stored.rule_id, stored.catalogue_version, stored.amount_status) == ("r", "0123456789abcdef", "national_minimum")
 
 
 async def test_a_line_taken_meanwhile_is_skipped_and_the_rest_written(session):
@@ -73,6 +76,10 @@ async def test_a_line_taken_meanwhile_is_skipped_and_the_rest_written(session):
     # Another batch's chunk holding payee 3 again (its check ran before the first was written).
     written = await insert_lines(session, [line(4, payee=3, batch_id=2), line(5, batch_id=2), line(6, batch_id=2)])
     assert len(written) == 2
+    # Written through the temporary table on PostgreSQL: the catalogue version and status with it.
+    assert (await session.execute(select(LedgerLine.catalogue_version, LedgerLine.amount_status)
+                                  .where(LedgerLine.reference == "0000020000005"))).one() == ("0123456789abcdef",
+                                                                                              "national_minimum")
     open_lines = (await session.scalars(select(LedgerLine.reference).where(LedgerLine.payee_key == "m3"))).all()
     assert open_lines == ["0000010000003"]
     assert await session.scalar(select(func.count()).where(LedgerLine.batch_id == 2)) == 2

@@ -87,8 +87,9 @@ async def test_region_facts_stream(client, token):
     first = next(line for line in lines if line["family_id"] == created[0])
     assert first["as_of"] == "2020-01-01"
     assert set(first["family"]) == {"region_code", "hukou_type", "honor_certificate", "assistance_certificate",
-                                    "low_income", "extreme_poverty", "parents", "child", "later_children"}
+                                    "low_income", "extreme_poverty", "parents", "child", "later_children", "marriage"}
     assert first["family"]["child"]["status"] == "deceased"
+    assert first["family"]["child"]["history"] == [{"kind": "died", "on": "2018-08-08", "level": None, "certificate": None}]
     assert "name" not in json.dumps(first) and "id_number" not in json.dumps(first)
     outside = await client.get("/v1/facts", params={"region": "370306"}, headers=foshan)
     assert outside.status_code == 422

@@ -75,6 +75,73 @@ async def test_level_change_and_recovery_stop_qualification(client, token):
     assert (await facts(client, token, family["id"], "2022-01-01"))["family"]["child"]["recovered_on"] == "2021-07-01"
 
 
+async def test_the_childs_history_keeps_the_disability_before_the_death(client, token):
+    # A child certified disabled and later dead: the facts say when it was disabled (at which
+    # level) and when it died, not only that it died.
+    family = await register(client, token)
+    child = next(m for m in family["members"] if m["role"] == "child")
+    await record(client, token, family["id"], {"kind": "disability_certified", "occurred_on": "2015-06-01",
+                                               "category": "4", "level": 2, "certificate_no": f"{child['id_number']}42"})
+    await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2017-03-01", "level": 4})
+    await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2018-03-01", "level": 1})
+    await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2020-08-08"})
+    body = (await facts(client, token, family["id"], "2021-01-01"))["family"]["child"]
+    assert body["history"] == [
+        {"kind": "disabled", "on": "2015-06-01", "level": 2, "certificate": "4"},
+        {"kind": "level_changed", "on": "2017-03-01", "level": 4, "certificate": None},
+        {"kind": "level_changed", "on": "2018-03-01", "level": 1, "certificate": None},
+        {"kind": "died", "on": "2020-08-08", "level": None, "certificate": None},
+    ]
+    assert (body["status"], body["event_date"], body["disability_level"]) == ("deceased", "2020-08-08", 1)  # as before
+    earlier = (await facts(client, token, family["id"], "2017-12-31"))["family"]["child"]
+    assert [entry["kind"] for entry in earlier["history"]] == ["disabled", "level_changed"]
+    assert earlier["status"] == "disabled"
+
+
+async def test_a_death_recorded_late_ends_the_history_on_its_day(client, token):
+    # The death is recorded after a certification dated later (entered in the wrong order): the
+    # history stops at the death; a level change with no certificate held is not part of it.
+    family = await register(client, token)
+    child = next(m for m in family["members"] if m["role"] == "child")
+    await record(client, token, family["id"], {"kind": "disability_certified", "occurred_on": "2015-06-01",
+                                               "category": "1", "level": 3, "certificate_no": f"{child['id_number']}13"})
+    await record(client, token, family["id"], {"kind": "child_recovered", "occurred_on": "2016-06-01"})
+    await record(client, token, family["id"], {"kind": "disability_level_changed", "occurred_on": "2017-01-01", "level": 2})
+    await record(client, token, family["id"], {"kind": "disability_certified", "occurred_on": "2019-06-01",
+                                               "category": "1", "level": 3, "certificate_no": f"{child['id_number']}13"})
+    await record(client, token, family["id"], {"kind": "child_died", "occurred_on": "2018-01-01"})
+    history = (await facts(client, token, family["id"], "2024-01-01"))["family"]["child"]["history"]
+    assert [(entry["kind"], entry["on"]) for entry in history] == [
+        ("disabled", "2015-06-01"), ("recovered", "2016-06-01"), ("died", "2018-01-01")]
+
+
+async def test_divorce_and_remarriage_reach_the_facts(client, token):
+    family = await register(client, token, events=[{"kind": "child_died", "occurred_on": "2012-01-01"}])
+    early = await record(client, token, family["id"], {"kind": "remarried", "occurred_on": "2013-01-01", "member": "mother"},
+                         expect=422)
+    assert (early["code"], early["field"]) == ("parent-not-single", "body.occurred_on")
+    assert "既未离婚也未丧偶" in early["errors"][0]["detail"]
+    await record(client, token, family["id"], {"kind": "divorced", "occurred_on": "2014-01-01"})
+    await record(client, token, family["id"], {"kind": "remarried", "occurred_on": "2016-05-20", "member": "father"})
+    await record(client, token, family["id"], {"kind": "later_child_born", "occurred_on": "2018-09-01", "member": "father"})
+    body = (await facts(client, token, family["id"], "2020-01-01"))["family"]
+    assert body["marriage"] == [{"kind": "divorced", "on": "2014-01-01", "member": None},
+                                {"kind": "remarried", "on": "2016-05-20", "member": "father"}]
+    assert body["later_children"] == [{"kind": "birth", "date": "2018-09-01", "assisted_reproduction": False,
+                                       "parent": "father"}]
+    assert (await facts(client, token, family["id"], "2015-01-01"))["family"]["marriage"] == [
+        {"kind": "divorced", "on": "2014-01-01", "member": None}]
+    missing = await register(client, token, father=False, events=[{"kind": "child_died", "occurred_on": "2012-01-01"}])
+    error = await record(client, token, missing["id"], {"kind": "later_child_adopted", "occurred_on": "2015-01-01",
+                                                        "member": "father"}, expect=422)
+    assert (error["code"], error["field"]) == ("member-not-in-family", "body.member")
+    # A widowed parent remarries without a divorce.
+    await record(client, token, family["id"], {"kind": "parent_died", "occurred_on": "2019-01-01", "member": "mother"})
+    widowed = await register(client, token, events=[{"kind": "child_died", "occurred_on": "2012-01-01"},
+                                                    {"kind": "parent_died", "occurred_on": "2015-01-01", "member": "father"}])
+    await record(client, token, widowed["id"], {"kind": "remarried", "occurred_on": "2017-01-01", "member": "mother"})
+
+
 async def test_certificate_number_must_be_the_childs_id_category_and_level(client, token):
     family = await register(client, token)
     child = next(m for m in family["members"] if m["role"] == "child")
@@ -100,7 +167,7 @@ async def test_a_later_child_ends_qualification_from_its_date(client, token, kin
     assert await special_on(client, token, family["id"], "2021-04-30", "2021-05-01") == [True, False]
     later = (await facts(client, token, family["id"], "2021-06-01"))["family"]["later_children"]
     assert later == [{"kind": "birth" if kind == "later_child_born" else "adoption", "date": "2021-05-01",
-                      "assisted_reproduction": kind == "later_child_born"}]
+                      "assisted_reproduction": kind == "later_child_born", "parent": None}]
     assert (await facts(client, token, family["id"], "2021-04-30"))["family"]["later_children"] == []
 
 

@@ -4,7 +4,8 @@ On PostgreSQL the stream's documents are computed by one SQL statement (facts_sq
 family's by ``facts_document`` in Python: two definitions that must agree. The events are written
 straight to the table, so the histories include what the API refuses or rarely sees: events out
 of date order, several on one day (the event id decides), a status begun twice, repeated
-certifications and recoveries, chains of corrections and voids, a correction of a correction.
+certifications and recoveries, level changes and recoveries with no certificate held, events
+after the child's death, chains of corrections and voids, a correction of a correction.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ KIND_GROUPS = (
     ("low_income_began", "low_income_ended"), ("extreme_poverty_began", "extreme_poverty_ended"),
     ("disability_certified", "disability_level_changed", "child_recovered"), ("child_died", "disability_certified"),
     ("hukou_moved",), ("parent_died",), ("later_child_born", "later_child_adopted"), ("divorced", "child_recovered"),
+    ("divorced", "remarried", "later_child_born"),
+    ("child_died", "disability_certified", "disability_level_changed", "child_recovered"),
 )
 CHILD_KINDS = ("child_died", "disability_certified", "disability_level_changed", "child_recovered")
 # Few distinct days, so that events often share one.
@@ -40,8 +43,10 @@ def random_fact(rng: random.Random, kinds: list[str], day: date) -> dict:
     """Kind, day, member and details of a random event, in the shape a correction's replacement has."""
     kind = rng.choice(kinds)
     fact: dict = {"kind": kind, "occurred_on": day.isoformat()}
-    if kind == "parent_died":
+    if kind in ("parent_died", "remarried"):
         fact["member"] = rng.choice(["mother", "father"])
+    elif kind in ("later_child_born", "later_child_adopted") and rng.random() < 0.5:
+        fact["member"] = rng.choice(["mother", "father"])  # a child of one parent alone
     elif kind in CHILD_KINDS:
         fact["member"] = "child"
     if kind in ("disability_certified", "disability_level_changed"):

@@ -15,3 +15,8 @@ Evaluator = Annotated[Principal, Depends(require(
 
 # Rules are public policy: any caller holding rules:read sees the whole catalogue.
 RulesReader = Annotated[Principal, Depends(require(Scope.rules_read))]
+
+# Overlays set amounts that are paid: only admins holding rules:write, of a region covering the one
+# they set (checked against the path by the overlays service), and never on their own proposal.
+overlay_admin = require(Scope.rules_write, roles=[Role.admin])
+OverlayAdmin = Annotated[Principal, Depends(overlay_admin)]

@@ -11,6 +11,9 @@ from tefu_eligibility import registry
 from tefu_eligibility.catalogue.catalogue import Catalogue, default_catalogue
 from tefu_eligibility.entitlements.router import router as entitlements_router
 from tefu_eligibility.evaluation.router import router as evaluation_router
+from tefu_eligibility.overlays.current import CatalogueInForce
+from tefu_eligibility.overlays.router import router as overlays_router
+from tefu_eligibility.policies.router import catalogue_router
 from tefu_eligibility.policies.router import router as policies_router
 from tefu_eligibility.settings import EligibilitySettings
 
@@ -30,7 +33,21 @@ on a date with the reasons, and bulk entitlements of a region for a period.
   its province left to local decision.
 - **Evaluation** (`POST /v1/evaluate`, `GET /v1/families/{id}/evaluation`): is the family a
   special family on the date, which benefits are due (with amounts, recipients, totals, `due_on`
-  for once-only benefits, citations) and, for every other benefit, why not.
+  for once-only benefits, citations) and, for every other benefit, why not. Every amount carries
+  `amount_status`: `local` (a local standard is configured), `national_minimum` (only the national
+  floor is known: the amount shown is that floor) or `unknown` (`amount: null`, with the reason in
+  Chinese: the document sets no amount, its values start later, or the local document lapsed with no
+  successor). A rule that restates a standing measure says so in `provenance`; drafts (征求意见稿) are
+  listed in `drafts`; every answer names the `catalogue_version` (content hash of the files and the
+  approved overlays) it was computed under.
+- **Catalogue health** (`GET /v1/catalogue/health?region=&on=`): lapsed documents without a successor,
+  amounts unknown or only the national floor, optional measures with no local amount, drafts in use,
+  cash benefits without an amount and values without a cited source, region by region.
+- **Local parameter values** (`/v1/regions/{region}/parameters`): an admin of a region proposes a dated
+  value for a parameter of the rule files (an amount a document left to local decision, a raised
+  standard), citing the document that sets it; another admin approves it (maker-checker), and it is at
+  once the deepest layer for every family within the region. Every proposal and decision is kept:
+  `GET …/parameters/{parameter}/history`.
 - **Bulk entitlements** (`POST /v1/entitlements`): one NDJSON line per (person, benefit, month)
   due in a region, computed over the registry's facts stream without holding either in memory.
 
@@ -55,9 +72,9 @@ def create_app(settings: EligibilitySettings | None = None, *, configure_logs: b
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[policies_router, evaluation_router, entitlements_router],
+        routers=[policies_router, catalogue_router, evaluation_router, entitlements_router, overlays_router],
         upstreams={registry.NAME: (registry.LABEL, settings.registry_url)},
         configure_logs=configure_logs,
     )
-    app.state.catalogue = catalogue
+    app.state.catalogues = CatalogueInForce(catalogue)
     return app

@@ -1,9 +1,9 @@
-"""The eligibility service's declarative base; every table of the service hangs off its metadata."""
+"""Every table of the eligibility service, for Alembic (``migrations/env.py``) and the schema-drift test.
 
-from sqlalchemy.orm import DeclarativeBase
+Domain models import ``Base`` from ``tefu_eligibility.database``.
+"""
 
-from tefu_common.db import new_metadata
+from tefu_eligibility.database import Base
+from tefu_eligibility.overlays.models import OverlayState, ParameterOverlay
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
+__all__ = ["Base", "OverlayState", "ParameterOverlay"]

@@ -64,7 +64,12 @@ def period_for(frequency: Frequency, on: date) -> Period | None:
 
 
 def trigger_day(household: Household, trigger: Trigger) -> int:
-    """The day a once-only benefit arises, NEVER if the event has not happened."""
+    """The day a once-only benefit arises, NEVER if the event has not happened.
+
+    The certification is the first day the child counts as disabled at level 1–3, also for a child
+    who later died: a family can have both, the disability's benefit and the death's.
+    ``child_event`` is whichever came first.
+    """
     if trigger is Trigger.child_death:
         return household.child_death
     if trigger is Trigger.child_certified:

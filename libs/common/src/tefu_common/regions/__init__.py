@@ -45,6 +45,7 @@ __all__ = [
     "RegionCodeStr",
     "RegionLevel",
     "RegionTable",
+    "region_ancestry",
     "region_contains",
     "region_level",
     "region_prefix",
@@ -130,6 +131,21 @@ def region_contains(scope_code: str, code: str) -> bool:
     """Whether a scope at ``scope_code`` covers ``code`` (a region covers itself)."""
     region_level(code)  # reject malformed codes rather than answer by accident
     return code.startswith(region_prefix(scope_code))
+
+
+def region_ancestry(code: str) -> list[str]:
+    """The region and every region above it, nearest first, ending with the whole country (000000):
+    the order in which a setting of a region and of its parents is looked up."""
+    level = region_level(code)
+    chain = [code]
+    if level == "village":
+        chain.append(code[:9])
+    if level in ("village", "township"):
+        chain.append(code[:6])
+    for above in (code[:4] + "00", code[:2] + "0000", COUNTRY_CODE):
+        if above not in chain:
+            chain.append(above)
+    return chain
 
 
 def _latest(periods: tuple[Region, ...]) -> Region:

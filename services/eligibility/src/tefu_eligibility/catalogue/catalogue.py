@@ -14,7 +14,9 @@ naming the file and the place.
 from __future__ import annotations
 
 import functools
+import hashlib
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
@@ -25,43 +27,16 @@ import yaml
 from pydantic import ValidationError
 
 from tefu_common.errors import pydantic_field_error
-from tefu_common.regions import COUNTRY_CODE, region_contains, region_level
+from tefu_common.regions import COUNTRY_CODE, region_contains
+from tefu_eligibility.catalogue.amounts import UNKNOWN, Resolved, change_days, resolve
 from tefu_eligibility.catalogue.conditions import TRUE, Condition, During, Ref, all_of, parse_condition
 from tefu_eligibility.catalogue.errors import CatalogueError
-from tefu_eligibility.catalogue.schema import Formula, Parameter, ParameterValue, Rule, RuleFile
+from tefu_eligibility.catalogue.layer import Layer
+from tefu_eligibility.catalogue.overlay_layers import OverlayValue, fingerprint, overlay_files
+from tefu_eligibility.catalogue.schema import Formula, Parameter, Rule, RuleFile
 from tefu_eligibility.household import BEFORE_ALL, NEVER, day
 
-LEVELS = {"country": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One rule file: one document of one region."""
-
-    name: str
-    file: RuleFile
-
-    @property
-    def region(self) -> str:
-        return self.file.region
-
-    @property
-    def level(self) -> int:
-        return LEVELS[region_level(self.region)]
-
-    @property
-    def start(self) -> int:
-        return day(self.file.document.effective_from, BEFORE_ALL)
-
-    @property
-    def end(self) -> int:
-        return day(self.file.document.effective_to, NEVER)
-
-    def citation(self, clause: str | None) -> dict[str, Any]:
-        document = self.file.document
-        return {"document": document.number, "title": document.title, "issuer": document.issuer,
-                "clause": clause, "region_code": self.region}
 
 
 @dataclass
@@ -90,6 +65,11 @@ class CompiledRule:
     def in_force(self, day_number: int) -> bool:
         return self.start <= day_number <= self.end
 
+    @property
+    def since_unknown(self) -> bool:
+        """A standing measure whose first day the document does not give."""
+        return self.start == BEFORE_ALL and self.rule.standing is not None
+
 
 @dataclass
 class Benefit:
@@ -105,6 +85,17 @@ class Benefit:
         return None
 
 
+@dataclass(frozen=True)
+class Amount:
+    """An amount on a day with its status (see ``amounts.py``); ``resolved`` is the parameter that decided."""
+
+    value: Decimal | None
+    status: str
+    reason: str | None = None
+    floor: Decimal | None = None
+    resolved: Resolved | None = None
+
+
 @dataclass
 class RuleSet:
     """The rules of one region: its chain of files, compiled."""
@@ -114,63 +105,74 @@ class RuleSet:
     special_family: Condition
     benefits: dict[str, Benefit]
     _parameters: dict[str, list[tuple[Layer, Parameter]]] = field(default_factory=dict)
-    _steps: dict[str, tuple[list[int], list[Decimal | None]]] = field(default_factory=dict)
+    _steps: dict[str, tuple[list[int], list[Resolved]]] = field(default_factory=dict)
 
-    def parameter(self, name: str, day_number: int) -> tuple[Decimal, Layer, ParameterValue] | None:
-        """The value in force on the day, from the deepest layer that has one."""
-        for layer, parameter in self._parameters.get(name, []):
-            until = day(parameter.until or layer.file.document.effective_to, NEVER)
-            if day_number > until:
-                continue
-            current = None
-            for value in parameter.values:
-                if _value_start(layer, parameter, value) <= day_number:
-                    current = value
-            if current is not None:
-                return current.value, layer, current
-        return None
+    def parameter_definitions(self, name: str) -> list[tuple[Layer, Parameter]]:
+        """Every layer of the chain that defines the parameter, deepest first."""
+        return list(self._parameters.get(name, []))
 
-    def parameter_steps(self, name: str) -> tuple[list[int], list[Decimal | None]]:
-        """The parameter as a step function of the day, for vectorised lookups (``bisect`` / searchsorted)."""
-        if name in self._steps:
-            return self._steps[name]
-        points = {BEFORE_ALL}
-        for layer, parameter in self._parameters.get(name, []):
-            points.update(_value_start(layer, parameter, v) for v in parameter.values)
-            until = day(parameter.until or layer.file.document.effective_to, NEVER)
-            if until < NEVER:
-                points.add(until + 1)
-        starts = sorted(points)
-        values = [found[0] if (found := self.parameter(name, s)) else None for s in starts]
-        self._steps[name] = (starts, values)
-        return starts, values
+    @property
+    def parameter_names(self) -> list[str]:
+        return sorted(self._parameters)
 
-    def parameter_on(self, name: str, day_number: int) -> Decimal | None:
-        starts, values = self.parameter_steps(name)
+    def resolved(self, name: str, day_number: int) -> Resolved:
+        """The parameter on the day, with its status and the layer that decides it."""
+        starts, values = self.resolved_steps(name)
         return values[bisect_right(starts, day_number) - 1]
 
-    def amount(self, formula: Formula, day_number: int, pension: Decimal | None) -> Decimal | None:
+    def resolved_steps(self, name: str) -> tuple[list[int], list[Resolved]]:
+        """The parameter as a step function of the day, for vectorised lookups (``searchsorted``)."""
+        if name in self._steps:
+            return self._steps[name]
+        chain = self._parameters.get(name, [])
+        starts = change_days(chain)
+        steps = (starts, [resolve(name, chain, s) for s in starts])
+        self._steps[name] = steps
+        return steps
+
+    def parameter_on(self, name: str, day_number: int) -> Decimal | None:
+        return self.resolved(name, day_number).value
+
+    def amount(self, formula: Formula, day_number: int, pension: Decimal | None) -> Amount:
         """The amount of one formula on a day (for a per-day formula, the amount of one day)."""
         if formula.parameter:
-            return self.parameter_on(formula.parameter, day_number)
+            found = self.resolved(formula.parameter, day_number)
+            return Amount(found.value, found.status, found.reason, found.floor, found)
         if formula.percent_of_pension:
-            percent = self.parameter_on(formula.percent_of_pension, day_number)
-            if percent is None or pension is None:
-                return None
-            return (pension * percent / 100).quantize(CENT, ROUND_HALF_UP)
-        wage = self.parameter_on(formula.hourly_wage or "", day_number)
-        return None if wage is None else (wage * (formula.hours or 0)).quantize(CENT, ROUND_HALF_UP)
+            found = self.resolved(formula.percent_of_pension, day_number)
+            return percent_amount(found, pension)
+        found = self.resolved(formula.hourly_wage or "", day_number)
+        return hourly_amount(found, formula.hours or Decimal(0))
 
 
-def _value_start(layer: Layer, parameter: Parameter, value: ParameterValue) -> int:
-    if value.start is not None:
-        return day(value.start)
-    return BEFORE_ALL if parameter.open_start else layer.start
+def percent_amount(found: Resolved, pension: Decimal | None) -> Amount:
+    if found.value is None:
+        return Amount(None, found.status, found.reason, None, found)
+    if pension is None:
+        return Amount(None, UNKNOWN, "登记中没有本人月基础养老金，无法计算", None, found)
+    return Amount((pension * found.value / 100).quantize(CENT, ROUND_HALF_UP), found.status, found.reason, None, found)
+
+
+def hourly_amount(found: Resolved, hours: Decimal) -> Amount:
+    if found.value is None:
+        return Amount(None, found.status, found.reason, None, found)
+    return Amount((found.value * hours).quantize(CENT, ROUND_HALF_UP), found.status, found.reason, None, found)
 
 
 class Catalogue:
-    def __init__(self, layers: list[Layer]) -> None:
+    """Every rule file, validated and layered; optionally with the overlays in force on top.
+
+    ``version`` is a content hash of the files and the overlays: an evaluation answer and every
+    entitlement line carry it, so a payment can be recomputed years later under the same rules.
+    """
+
+    def __init__(self, layers: list[Layer], *, files_digest: str | None = None,
+                 overlays: Sequence[OverlayValue] = ()) -> None:
         self.layers = sorted(layers, key=lambda l: (l.level, l.region, l.start, l.name))
+        self.files_digest = files_digest or _digest_of(l for l in self.layers if not l.overlay)
+        self.overlays = tuple(overlays)
+        self.version = hashlib.sha256(
+            (self.files_digest + "".join(fingerprint(o) for o in self.overlays)).encode()).hexdigest()[:16]
         self._check()
 
     @classmethod
@@ -178,9 +180,12 @@ class Catalogue:
         """Read and validate every ``*.yaml`` under ``directory`` (default: the packaged files)."""
         root = directory or Path(str(resources.files("tefu_eligibility.catalogue") / "files"))
         layers = []
+        digest = hashlib.sha256()
         for path in sorted(root.glob("*.yaml")):
+            raw = path.read_bytes()
+            digest.update(path.name.encode() + b"\0" + raw + b"\0")
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.safe_load(raw.decode("utf-8"))
                 layers.append(Layer(path.stem, RuleFile.model_validate(data)))
             except yaml.YAMLError as exc:
                 raise _not_yaml(path.name, exc) from None
@@ -189,14 +194,23 @@ class Catalogue:
         if not any(layer.region == COUNTRY_CODE for layer in layers):
             raise CatalogueError("national-file-missing", "缺少全国的规则文件（地区 000000）",
                                  "no national rule file (region 000000)")
-        return cls(layers)
+        return cls(layers, files_digest=digest.hexdigest())
+
+    def with_overlays(self, overlays: Sequence[OverlayValue]) -> Catalogue:
+        """The same files with the approved overlays as the deepest layer of their regions."""
+        files = [l for l in self.layers if not l.overlay]
+        return Catalogue(files + [Layer(name, file, overlay=True) for name, file in overlay_files(overlays)], files_digest=self.files_digest, overlays=overlays)
 
     @property
     def regions(self) -> list[str]:
         return sorted({layer.region for layer in self.layers})
 
+    @property
+    def file_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if not layer.overlay]
+
     def chain_region(self, region_code: str) -> str:
-        """The deepest region with rule files that contains ``region_code``."""
+        """The deepest region with rule files (or overlays) that contains ``region_code``."""
         containing = [l for l in self.layers if region_contains(l.region, region_code)]
         return max(containing, key=lambda l: l.level).region
 
@@ -213,51 +227,26 @@ class Catalogue:
             self._rule_set(region)
 
 
+def _digest_of(layers: Any) -> str:
+    digest = hashlib.sha256()
+    for layer in sorted(layers, key=lambda l: l.name):
+        digest.update(layer.name.encode() + b"\0" + layer.file.model_dump_json(by_alias=True).encode() + b"\0")
+    return digest.hexdigest()
+
+
 def _compile(region: str, layers: list[Layer]) -> RuleSet:
-    """Compile the chain of files (national first) for one region."""
-    named: dict[str, tuple[Layer, dict[str, Any]]] = {}
-    for layer in layers:
-        for name, data in layer.file.conditions.items():
-            named[name] = (layer, data)  # a deeper layer's definition replaces one above
+    """Compile the chain of files (national first) for one region.
 
-    resolving: list[str] = []
-
-    @functools.cache
-    def resolve(name: str) -> Condition:
-        if name == "special_family":
-            return special_family
-        if name not in named:
-            raise CatalogueError("condition-not-defined", f"本地区（{region}）逐级的文件中没有定义条件 {name!r}",
-                                 f"condition {name!r} is not defined in this region's chain ({region})")
-        if name in resolving:
-            raise CatalogueError("condition-refers-to-itself", f"条件 {name!r} 引用了自身",
-                                 f"condition {name!r} refers to itself")
-        resolving.append(name)
-        layer, data = named[name]
-        try:
-            return compile_condition(data, f"{layer.name}.yaml: conditions.{name}")
-        finally:
-            resolving.pop()
-
-    def compile_condition(data: dict[str, Any], where: str) -> Condition:
-        condition = parse_condition(data, where)  # its errors name the place already
-        try:
-            _resolve_refs(condition, resolve)
-        except CatalogueError as exc:
-            raise exc.within(where) from None
-        return condition
-
+    A region's own definition of a special family (Hunan's 光荣证, Foshan's one-child cut-off)
+    and its named conditions apply to the rules of its own document and of the levels below it,
+    never to a rule of a level above: Hunan "落实…特别扶助制度" applies the national system as it
+    stands, it does not narrow it. So conditions are resolved per depth of the chain.
+    """
     base = [l for l in layers if l.region == COUNTRY_CODE and l.file.special_family]
     if not base:
         raise CatalogueError("special-family-missing", "全国的规则文件必须定义 special_family（特殊家庭的条件）",
                              "the national file must define special_family")
-    special_parts: list[Condition] = []
-    for layer in layers:
-        if layer.file.special_family:
-            where = f"{layer.name}.yaml: special_family"
-            part = compile_condition(layer.file.special_family, where)
-            special_parts.append(part if layer.region == COUNTRY_CODE else During(layer.start, layer.end, part))
-    special_family = all_of(special_parts)
+    contexts = [_Context(region, layers[: depth + 1]) for depth in range(len(layers))]
 
     parameters: dict[str, list[tuple[Layer, Parameter]]] = {}
     for layer in reversed(layers):  # deepest first
@@ -265,10 +254,11 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             parameters.setdefault(name, []).append((layer, parameter))
 
     benefits: dict[str, Benefit] = {}
-    for layer in layers:
+    for depth, layer in enumerate(layers):
+        context = contexts[depth]
         for index, rule in enumerate(layer.file.rules):
             where = f"{layer.name}.yaml: rules[{index}] ({rule.code})"
-            condition = compile_condition(rule.conditions, f"{where}.conditions")
+            condition = context.compile(rule.conditions, f"{where}.conditions")
             if rule.recipients == "household":
                 personal = [leaf.name for leaf in condition.leaves() if leaf.recipient_level]
                 if personal:
@@ -279,7 +269,7 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             if rule.amount and rule.amount.formula:
                 cases = [(TRUE, rule.amount.formula)]
             elif rule.amount:
-                cases = [(compile_condition(case.when, f"{where}.amount.cases[{i}].when") if case.when else TRUE,
+                cases = [(context.compile(case.when, f"{where}.amount.cases[{i}].when") if case.when else TRUE,
                           case.amount) for i, case in enumerate(rule.amount.cases or [])]
             for name in rule.amount.parameter_names if rule.amount else []:
                 if name not in parameters:
@@ -287,6 +277,8 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
                                          f"parameter {name!r} is not defined in this region's chain ({region})",
                                          where=where)
             start = day(rule.effective_from or layer.file.document.effective_from, BEFORE_ALL)
+            if rule.standing is not None:
+                start = day(rule.standing.since, BEFORE_ALL)
             end = day(rule.effective_to or layer.file.document.effective_to, NEVER)
             compiled = CompiledRule(rule, layer, start, end, condition, cases)
             benefit = benefits.setdefault(rule.code, Benefit(rule.code, []))
@@ -298,7 +290,54 @@ def _compile(region: str, layers: list[Layer]) -> RuleSet:
             benefit.versions.append(compiled)
     for benefit in benefits.values():
         benefit.versions.sort(key=lambda v: (-v.layer.level, -v.start))
-    return RuleSet(region, layers, special_family, benefits, parameters)
+    return RuleSet(region, layers, contexts[-1].special_family, benefits, parameters)
+
+
+class _Context:
+    """Named conditions and the special-family definition as seen from one depth of a chain."""
+
+    def __init__(self, region: str, layers: list[Layer]) -> None:
+        self.region = region
+        self.named: dict[str, tuple[Layer, dict[str, Any]]] = {}
+        for layer in layers:
+            for name, data in layer.file.conditions.items():
+                self.named[name] = (layer, data)  # a deeper layer's definition replaces one above
+        self._resolving: list[str] = []
+        self._resolved: dict[str, Condition] = {}
+        parts: list[Condition] = []
+        for layer in layers:
+            if layer.file.special_family:
+                part = self.compile(layer.file.special_family, f"{layer.name}.yaml: special_family")
+                parts.append(part if layer.region == COUNTRY_CODE else During(layer.start, layer.end, part))
+        self.special_family = all_of(parts)
+
+    def resolve(self, name: str) -> Condition:
+        if name == "special_family":
+            return self.special_family
+        if name in self._resolved:
+            return self._resolved[name]
+        if name not in self.named:
+            raise CatalogueError("condition-not-defined", f"本地区（{self.region}）逐级的文件中没有定义条件 {name!r}",
+                                 f"condition {name!r} is not defined in this region's chain ({self.region})")
+        if name in self._resolving:
+            raise CatalogueError("condition-refers-to-itself", f"条件 {name!r} 引用了自身",
+                                 f"condition {name!r} refers to itself")
+        self._resolving.append(name)
+        layer, data = self.named[name]
+        try:
+            condition = self.compile(data, f"{layer.name}.yaml: conditions.{name}")
+        finally:
+            self._resolving.pop()
+        self._resolved[name] = condition
+        return condition
+
+    def compile(self, data: dict[str, Any], where: str) -> Condition:
+        condition = parse_condition(data, where)  # its errors name the place already
+        try:
+            _resolve_refs(condition, self.resolve)
+        except CatalogueError as exc:
+            raise exc.within(where) from None
+        return condition
 
 
 def _resolve_refs(condition: Condition, resolve: Any) -> None:

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from tefu_eligibility.catalogue.errors import ConditionError
-from tefu_eligibility.household import NEVER, Household, Person, turning
+from tefu_eligibility.household import NEVER, PARENT_ROLES, Household, Person, turning
 
 
 class Rows(Protocol):
@@ -156,38 +156,58 @@ class ChildDisabled(Predicate):
         return value
 
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
-        return (household.child_certified <= day <= household.child_recovered
-                and 1 <= household.child_level <= self.value)
+        # Inside a disability period of a qualifying level (a level change splits periods; a
+        # recovery or the death ends one).
+        return any(p.start <= day <= p.end and 1 <= p.level <= self.value for p in household.child_periods)
 
     def vector(self, rows: Rows, days: np.ndarray) -> np.ndarray:
-        level_ok = ((rows.child_level >= 1) & (rows.child_level <= self.value))[:, None]
-        return level_ok & (rows.child_certified[:, None] <= days) & (days <= rows.child_recovered[:, None])
+        start, end, level = rows.child_period_start, rows.child_period_end, rows.child_period_level
+        result = np.zeros((rows.size, 1), dtype=bool)
+        for k in range(start.shape[1]):
+            level_ok = ((level[:, k] >= 1) & (level[:, k] <= self.value))[:, None]
+            result = result | (level_ok & (start[:, k, None] <= days) & (days <= end[:, k, None]))
+        return result
 
     def describe(self, household: Household, recipient: Person | None) -> str:
-        if household.child_certified == NEVER:
-            return "独生子女无残疾证" if household.child_death == NEVER else "独生子女已死亡"
-        text = f"独生子女于{date.fromordinal(household.child_certified)}被评定为{household.child_level}级残疾"
-        if household.child_level > self.value:
-            text += f"（需{'一二三四'[self.value - 1]}级以上）"
-        if household.child_recovered != NEVER:
-            text += f"，{date.fromordinal(household.child_recovered)}康复"
+        periods = household.child_periods
+        if not periods:
+            return "独生子女无残疾证" if household.child_death == NEVER else "独生子女已死亡（死亡前未持有残疾人证）"
+        parts = []
+        for index, period in enumerate(periods):
+            text = f"{date.fromordinal(period.start)}起为{period.level}级残疾"
+            if period.level > self.value:
+                text += f"（需{'一二三四'[self.value - 1]}级以上）"
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            if period.end != NEVER and (following is None or following.start != period.end + 1):
+                death_next = household.child_death == period.end + 1
+                text += "" if death_next else f"，{date.fromordinal(period.end)}康复"
+            parts.append(text)
+        text = "独生子女" + "；".join(parts)
+        if household.child_death != NEVER:
+            text += f"；{date.fromordinal(household.child_death)}死亡"
         return text
 
 
 class NoLaterChild(Predicate):
     name = "no_later_child"
 
+    """No later child born or adopted: for a parent, none of that parent's own (with a new spouse)
+    or of the couple; for the household, none at all."""
+
     def holds(self, household: Household, recipient: Person | None, day: int) -> bool:
-        return (day <= household.later_child) is self.value
+        return (day <= household.later_child_for(recipient)) is self.value
 
     def vector(self, rows: Rows, days: np.ndarray) -> np.ndarray:
-        none_yet = days <= rows.later_child[:, None]
+        none_yet = days <= rows.recipient_later_child[:, None]
         return none_yet if self.value else ~none_yet
 
     def describe(self, household: Household, recipient: Person | None) -> str:
-        if household.later_child == NEVER:
+        later = household.later_child_for(recipient)
+        if later == NEVER:
+            if household.later_child != NEVER and recipient is not None:
+                return f"{_ROLE_NAMES[recipient.role]}本人未再生育或收养子女（另一方与他人再生育或收养不影响）"
             return "未再生育或收养子女"
-        return f"{date.fromordinal(household.later_child)}再生育或收养子女（此后不再符合）"
+        return f"{date.fromordinal(later)}再生育或收养子女（此后不再符合）"
 
 
 class ChildJoinedOnOrBefore(Predicate):
@@ -250,8 +270,12 @@ class _Age(Predicate):
             return recipient
         if self.whose == "mother":
             return household.mother
-        # The woman's age decides for a couple; a single surviving or divorced father's own age
-        # decides when there is no living mother.
+        # The woman's age decides for a couple; "a single surviving or divorced parent must be 49
+        # himself": after a divorce a parent recipient's own age decides (a remarriage does not
+        # change it: the new spouse is not the only child's parent), and when there is no living
+        # mother, the father's. A household benefit keeps the couple's rule.
+        if recipient is not None and recipient.role in PARENT_ROLES and household.divorced <= day:
+            return recipient
         mother = household.mother
         if mother is not None and mother.alive_on(day):
             return mother
@@ -270,6 +294,10 @@ class _Age(Predicate):
             birthday = np.where(mother_alive, rows.turning("mother", self.value)[:, None],
                                 rows.turning("father", self.value)[:, None])
             known = mother_alive | rows.father_present[:, None]
+            own = rows.recipient_is_parent[:, None] & (rows.divorced[:, None] <= days)
+            if own.any():
+                birthday = np.where(own, rows.turning("recipient", self.value)[:, None], birthday)
+                known = known | own
         else:
             birthday = rows.turning(self.whose, self.value)[:, None]
             known = rows.mother_present[:, None] if self.whose == "mother" else True
@@ -277,10 +305,19 @@ class _Age(Predicate):
         return known & (reached if self.at_least else ~reached & (birthday < NEVER))
 
     def describe(self, household: Household, recipient: Person | None) -> str:
-        person = self._person(household, recipient, NEVER - 1) if self.whose != "woman" else (
+        divorced_parent = (self.whose == "woman" and recipient is not None and recipient.role in PARENT_ROLES
+                           and household.divorced != NEVER)
+        person = self._person(household, recipient, NEVER - 1) if self.whose != "woman" or divorced_parent else (
             household.mother if household.mother is not None else household.father)
+        if divorced_parent and person is not None:
+            since = date.fromordinal(household.divorced)
+            prefix = f"{since}离婚，此后看本人年龄：" if person.birth_date is not None else f"{since}离婚，"
+            return prefix + self._age_text(person)
         if person is None:
             return f"无{'女方' if self.whose != 'recipient' else '领取人'}信息"
+        return self._age_text(person)
+
+    def _age_text(self, person: Person) -> str:
         if person.birth_date is None:
             return f"{_ROLE_NAMES[person.role]}出生日期未知"
         reached = date.fromordinal(turning(person.birth_date, self.value))

@@ -66,8 +66,14 @@ class HospitalService(StrEnum):
     admission = "admission"  # 入院 / 住院
 
 
+class DocumentStatus(StrEnum):
+    final = "final"
+    draft = "draft"  # 征求意见稿: applied, but every answer that uses it says so
+
+
 class Document(Strict):
     number: str = Field(description="Document number, e.g. 周政发〔2018〕85号.")
+    status: DocumentStatus = Field(DocumentStatus.final, description="draft: a 征求意见稿, not yet adopted.")
     title: str
     issuer: str
     issued_on: date | None = None
@@ -84,11 +90,25 @@ class Document(Strict):
 
 
 class ParameterValue(Strict):
-    start: date | None = Field(None, alias="from", description="First day in force; null: since before any record.")
+    start: date | None = Field(None, alias="from", description="First day in force; omitted: the document's first day.")
+    known_from: date | None = Field(
+        None, description="The value's start is unknown: the text shows it in force on this day (a standard the "
+                          "document says it raises). Nothing is assumed before it.")
+    end: date | None = Field(None, alias="to", description="Last day in force, when the value stops before the document.")
     value: Decimal
     clause: str | None = None
     source: str | None = Field(None, description="Citation when the value comes from another document.")
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _dated_once(self) -> ParameterValue:
+        if self.start is not None and self.known_from is not None:
+            raise Invalid("parameter-value-start", "from 与 known_from 只能写一个：known_from 用于起始日期未知的标准",
+                          "give either from or known_from (known_from: the start is unknown)")
+        first = self.start or self.known_from
+        if first is not None and self.end is not None and self.end < first:
+            raise Invalid("parameter-value-dates", "to 早于起始日期", "to is before the value's first day")
+        return self
 
     @field_validator("value", mode="before")
     @classmethod
@@ -103,18 +123,21 @@ class Parameter(Strict):
     description: str
     unit: Literal["yuan", "percent", "yuan_per_hour"]
     values: list[ParameterValue] = Field(
-        default_factory=list, description="Empty: the document leaves the value to local decision.")
+        default_factory=list, description="Empty: the document names the amount but does not set it.")
     until: date | None = Field(None, description="Last day any value of this file applies (defaults to the document's).")
-    open_start: bool = Field(
-        False, description="A value with no start applies before the document too (a standard the document names "
-                           "as the one it replaces); otherwise values apply from the document's first day.")
+    floor_only: bool = Field(
+        False, description="The document defers the standard to another (\"动态调整\", \"按提标后的标准\"): no local "
+                           "value is known, only the national minimum, which answers show as `national_minimum`.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Parameter:
-        starts = [v.start or date.min for v in self.values]
+        starts = [v.start or v.known_from or date.min for v in self.values]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise Invalid("parameter-values-order", "参数值须按起始日期从早到晚排列，每个日期只能有一个值",
                           "values must be in increasing order of their start dates, one value per date")
+        if self.floor_only and self.values:
+            raise Invalid("parameter-floor-only", "floor_only 的参数不能有取值：文件只规定按上级标准调整",
+                          "a floor_only parameter has no values of its own")
         return self
 
 
@@ -134,13 +157,21 @@ class Formula(Strict):
         if len(chosen) != 1:
             raise Invalid("formula-kind", "金额须且只能写 parameter、percent_of_pension、hourly_wage 中的一项",
                           "an amount names exactly one of parameter, percent_of_pension, hourly_wage")
-        if self.hourly_wage and (self.hours is None or self.max_days is None):
-            raise Invalid("formula-hourly-wage", "hourly_wage 须同时写明 hours 和 max_days", "hourly_wage needs hours and max_days")
+        if self.hourly_wage and self.hours is None:
+            raise Invalid("formula-hourly-wage", "hourly_wage 须同时写明 hours", "hourly_wage needs hours")
         return self
 
     @property
     def parameter_names(self) -> list[str]:
         return [n for n in (self.parameter, self.percent_of_pension, self.hourly_wage) if n]
+
+
+class Standing(Strict):
+    """A measure the document restates ("按照本市有关规定，落实…") rather than creates."""
+
+    since: date | None = Field(None, description="In force since; null: since before the document, date unknown.")
+    source: str | None = Field(None, description="The earlier rule, where the document names it.")
+    quote: str = Field(description="The sentence of the document that says the measure is an existing one.")
 
 
 class AmountCase(Strict):
@@ -182,6 +213,21 @@ class Rule(Strict):
     clause: str
     effective_from: date | None = None
     effective_to: date | None = None
+    standing: Standing | None = Field(None, description="A standing measure the document restates.")
+    optional: bool = Field(
+        False, description="\"有条件的地区可发放\": due only where the region has set an amount (a file or an overlay).")
+    arises: Literal["on_trigger", "same_year"] = Field(
+        "on_trigger", description="same_year: a once-only benefit for the families whose event fell in the year "
+                                  "(\"当年失独家庭\"): an event earlier that year, before the document, counts from "
+                                  "its first day.")
+    yearly_share: Literal["whole", "by_month"] = Field(
+        "whole", description="by_month: a yearly amount is shared by the months of the year the recipient holds it.")
+    amount_basis: str | None = Field(
+        None, description="For a cash benefit without a formula: what the amount is, in Chinese (shown as the "
+                          "reason the amount is unknown).")
+    to_verify: list[str] = Field(
+        default_factory=list, description="Conditions of the text the register does not hold, in Chinese: the "
+                                          "clerk checks them before granting.")
     services: tuple[HospitalService, ...] = Field(
         (), description="A green channel's services given first, as the document lists them.")
     note: str | None = None
@@ -200,9 +246,16 @@ class Rule(Strict):
                           "once_per_household is a household benefit")
         hourly = bool(self.amount) and any(
             f.hourly_wage for f in ([self.amount.formula] if self.amount.formula else [c.amount for c in self.amount.cases or []]))
-        if hourly != (self.frequency is Frequency.per_hospital_day):
-            raise Invalid("rule-hourly-wage", "按小时工资计的金额只能用于 frequency: per_hospital_day，反之亦然",
-                          "an hourly_wage amount goes with frequency per_hospital_day, and only it")
+        if hourly and self.frequency is not Frequency.per_hospital_day:
+            raise Invalid("rule-hourly-wage", "按小时工资计的金额只能用于 frequency: per_hospital_day",
+                          "an hourly_wage amount goes with frequency per_hospital_day")
+        if self.kind is Kind.cash and self.amount is None and not self.amount_basis:
+            raise Invalid("rule-amount-basis", "没有金额公式的现金待遇须写明 amount_basis（金额如何确定）",
+                          "a cash benefit without an amount formula needs amount_basis")
+        if self.arises == "same_year" and not self.frequency.once:
+            raise Invalid("rule-arises", "arises: same_year 只能用于一次性待遇", "arises: same_year is for once-only benefits")
+        if self.yearly_share == "by_month" and self.frequency is not Frequency.yearly:
+            raise Invalid("rule-yearly-share", "yearly_share 只能用于按年的待遇", "yearly_share is for yearly benefits")
         if self.services and self.kind is not Kind.service:
             raise Invalid("rule-services", "只有服务类待遇（kind: service）才能列出医院服务项目",
                           "only a service benefit lists hospital services")

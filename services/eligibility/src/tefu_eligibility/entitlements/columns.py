@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tefu_eligibility.household import BEFORE_ALL, NEVER
+from tefu_eligibility.household import BEFORE_ALL, NEVER, PARENT_ROLES, child_timeline, first_qualifying_day
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 FIRST_DAY = np.datetime64("0001-01-01", "D")
@@ -65,13 +65,14 @@ class Columns:
         self.size = n
         self.family_id = [d.get("family_id") for d in documents]
         ints = {name: [NEVER] * n for name in (
-            "child_death", "child_certified", "child_recovered", "child_joined", "later_child", "assisted_rebirth",
+            "child_death", "child_certified", "child_joined", "later_child", "later_child_mother",
+            "later_child_father", "assisted_rebirth", "divorced",
             "mother_death", "father_death", "mother_birth", "father_birth", "child_birth", "parents_born_from")}
         flags = {name: [False] * n for name in (
             "urban", "honor_certificate", "assistance_certificate", "low_income", "extreme_poverty",
             "mother_present", "father_present", "child_present", "mother_in_pension", "father_in_pension",
             "child_in_pension")}
-        level = [0] * n
+        periods: list[tuple] = [()] * n  # the child's disability periods, for families that have any
         self.member_ids: dict[str, list[int | None]] = {"mother": [None] * n, "father": [None] * n, "child": [None] * n}
         # Pensions stay text until a percentage-of-pension amount needs them.
         self.pensions: dict[str, list[str | None]] = {"mother": [None] * n, "father": [None] * n}
@@ -104,28 +105,57 @@ class Columns:
                 ints["child_birth"][i] = _day(child.get("birth_date"))
                 joined = child.get("adopted_on") if child.get("adopted") and child.get("adopted_on") else child.get("birth_date")
                 ints["child_joined"][i] = _day(joined)
-                status = child["status"]
-                if status == "deceased":
-                    ints["child_death"][i] = _day(child.get("event_date"))
-                elif status == "disabled":
-                    ints["child_certified"][i] = _day(child.get("event_date"))
-                    level[i] = child.get("disability_level") or 0
-                    ints["child_recovered"][i] = _day(child.get("recovered_on"))
+                entries = _history_entries(child)
+                if entries:
+                    ints["child_death"][i], periods[i] = child_timeline(entries)
+                    ints["child_certified"][i] = first_qualifying_day(periods[i])
             later = family.get("later_children")
             if later:
                 ints["later_child"][i] = min(_day(c["date"]) for c in later)
+                for role in PARENT_ROLES:  # a parent's own later child, or the couple's
+                    own = [_day(c["date"]) for c in later if c.get("parent") in (None, role)]
+                    if own:
+                        ints[f"later_child_{role}"][i] = min(own)
                 assisted = [_day(c["date"]) for c in later if c["kind"] == "birth" and c.get("assisted_reproduction")]
                 if assisted:
                     ints["assisted_rebirth"][i] = min(assisted)
+            marriage = family.get("marriage")
+            if marriage:
+                ints["divorced"][i] = min((_day(m["on"]) for m in marriage if m["kind"] == "divorced"), default=NEVER)
         for name, values in ints.items():
             setattr(self, name, np.array(values, dtype=np.int64))
         for name, values in flags.items():
             setattr(self, name, np.array(values, dtype=bool))
-        self.child_level = np.array(level, dtype=np.int64)
+        # Disability periods as (families × most periods of the batch) arrays, padded with periods
+        # that hold on no day (first day NEVER, level 0).
+        width = max(map(len, periods), default=0)
+        start = np.full((n, width), NEVER, dtype=np.int64)
+        end = np.full((n, width), NEVER, dtype=np.int64)
+        level = np.zeros((n, width), dtype=np.int64)
+        for i, found in enumerate(periods):
+            for k, period in enumerate(found):
+                start[i, k], end[i, k], level[i, k] = period.start, period.end, period.level
+        self.child_period_start, self.child_period_end, self.child_period_level = start, end, level
         self._births = {role: birth_dates(getattr(self, f"{role}_birth")) for role in ("mother", "father", "child")}
 
     def births(self, role: str) -> np.ndarray:
         return self._births[role]
+
+
+def _history_entries(child: dict[str, Any]) -> list[tuple[str, int, int | None]]:
+    """Dict form of ``evaluation.facts.history_entries`` (the same reading of the same document)."""
+    history = child.get("history")
+    if history is not None:
+        return [(e["kind"], _day(e["on"]), e.get("level")) for e in history]
+    status = child["status"]
+    if status == "deceased":
+        return [("died", _day(child.get("event_date")), None)]
+    if status == "disabled":
+        entries = [("disabled", _day(child.get("event_date")), child.get("disability_level"))]
+        if child.get("recovered_on"):
+            entries.append(("recovered", _day(child["recovered_on"]), None))
+        return entries
+    return []
 
 
 class Rows:
@@ -147,6 +177,9 @@ class Rows:
             self.recipient_in_pension = np.zeros(n, dtype=bool)
             self._recipient_births = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
             self.pensions: list[str | None] = [None] * n
+            # Any later child ends a household benefit.
+            self.recipient_later_child = columns.later_child
+            self.recipient_is_parent = np.zeros(n, dtype=bool)
         else:
             parts = [(role, np.flatnonzero(getattr(columns, f"{role}_present"))) for role in recipients]
             index = np.concatenate([rows for _, rows in parts]) if parts else np.zeros(0, dtype=np.int64)
@@ -160,6 +193,11 @@ class Rows:
             self.recipient_in_pension = np.concatenate([getattr(columns, f"{role}_in_pension")[rows] for role, rows in parts])
             self._recipient_births = np.concatenate([columns.births(role)[rows] for role, rows in parts])
             self.pensions = [columns.pensions[role][i] if role != "child" else None for role, rows in parts for i in rows]
+            # A parent's benefits end with that parent's own later child or the couple's (household.later_child_for).
+            self.recipient_later_child = np.concatenate(
+                [getattr(columns, f"later_child_{role}" if role in PARENT_ROLES else "later_child")[rows]
+                 for role, rows in parts])
+            self.recipient_is_parent = np.concatenate([np.full(len(rows), role in PARENT_ROLES) for role, rows in parts])
         self.index = index.astype(np.int64)
         self.size = len(self.index)
         self._gathered: dict[str, np.ndarray] = {}

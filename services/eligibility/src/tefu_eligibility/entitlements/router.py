@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from tefu_common.openapi import problems
 from tefu_eligibility.access import Evaluator
-from tefu_eligibility.catalogue.dependency import CurrentCatalogue
+from tefu_eligibility.overlays.current import CurrentCatalogue
 from tefu_eligibility.entitlements.schemas import LINE_EXAMPLE, EntitlementsRequest
 from tefu_eligibility.entitlements.service import region_entitlements
 from tefu_eligibility.registry import Registry
@@ -23,8 +23,16 @@ Reads the registry's facts stream for the region as of the month's last day (wit
 token) and streams one line per cash benefit due for the month: `family_id`, `member_id` (for a
 household benefit, the payee: the mother while she lives), `role`, `benefit`, `benefit_name`,
 `month`, `period` (the month for monthly benefits, the year for yearly ones, null for once-only
-ones), `due_on` (once-only), `amount` (a decimal string; null where the rules leave the amount to
-local decision and no value is set), `rule_id`, `citation`, `reason`.
+ones), `due_on` (once-only), `amount` (a decimal string; null where the amount is unknown),
+`amount_status` (`local`: a local standard; `national_minimum`: only the national floor is known and
+`amount` is that floor; `unknown`: no amount, nothing to pay until a value is configured), `rule_id`
+and `catalogue_version` (the content hash of the rule files and overlays it was computed under: with
+both an auditor can recompute the line years later), `citation`, `reason`.
+
+A yearly amount marked `yearly_share: by_month` in its rule is shared by the months of the year
+the recipient holds it. An optional measure ("有条件的地区可发放") appears only where the region set
+an amount. A "当年" once-only benefit (`arises: same_year`) for an event earlier in the year than
+the rule's first day appears in the month of that first day.
 
 A monthly benefit appears in every month with at least one eligible day; a yearly one in the
 month holding the year's first eligible day; a once-only one in the month of its trigger. With

@@ -22,6 +22,7 @@ class EntitlementsRequest(BaseModel):
 LINE_EXAMPLE = (
     '{"family_id":7,"member_id":1,"role":"mother","benefit":"special_assistance","benefit_name":"计划生育家庭特别扶助金",'
     '"month":"2020-06",'
-    '"period":"2020-06","due_on":null,"amount":"610.00","rule_id":"000000/000000-national/special_assistance",'
+    '"period":"2020-06","due_on":null,"amount":"610.00","amount_status":"local",'
+    '"rule_id":"000000/000000-national/special_assistance","catalogue_version":"1a6b575a8f864868",'
     '"citation":"国人口发〔2007〕78号 二、三","reason":"独生子女死亡"}\n'
 )

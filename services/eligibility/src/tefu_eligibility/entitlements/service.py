@@ -75,14 +75,14 @@ def batch_lines(catalogue: Catalogue, documents: list[dict[str, Any]], months: P
                 due = due_in_month(rules, rules.benefits[code], columns, month)
                 if due is None or not len(due.positions):
                     continue
-                out.extend(_lines(columns, due, month))
+                out.extend(_lines(columns, due, month, catalogue.version))
                 counts.by_benefit[code] += len(due.positions)
     counts.families += len(documents)
     counts.lines += len(out)
     return b"".join(out)
 
 
-def _lines(columns: Columns, due: Any, month: Period) -> Iterable[bytes]:
+def _lines(columns: Columns, due: Any, month: Period, catalogue_version: str) -> Iterable[bytes]:
     rows = due.rows
     versions = due.benefit.versions
     rule = versions[0].rule
@@ -93,7 +93,8 @@ def _lines(columns: Columns, due: Any, month: Period) -> Iterable[bytes]:
     for k, position in enumerate(due.positions.tolist()):
         family = rows.index[position]
         version = int(due.version_index[k])
-        amount = due.amounts[k]
+        priced = due.amounts[k]
+        amount = priced.value if priced is not None else None
         yield orjson.dumps({
             "family_id": columns.family_id[family],
             "member_id": rows.member_ids[position],
@@ -104,7 +105,9 @@ def _lines(columns: Columns, due: Any, month: Period) -> Iterable[bytes]:
             "period": period,
             "due_on": to_date(int(due.first_day[k])).isoformat() if once else None,
             "amount": f"{amount:.2f}" if amount is not None else None,
+            "amount_status": priced.status if priced is not None else None,
             "rule_id": versions[version].rule_id,
+            "catalogue_version": catalogue_version,
             "citation": citations[version],
             "reason": CAUSES[bool(deceased[k])],
         }, option=orjson.OPT_APPEND_NEWLINE)

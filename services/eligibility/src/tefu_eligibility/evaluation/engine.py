@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tefu_eligibility.catalogue.catalogue import Benefit, CompiledRule, RuleSet
+from tefu_eligibility.catalogue.amounts import UNKNOWN
+from tefu_eligibility.catalogue.catalogue import CENT, Amount, Benefit, CompiledRule, RuleSet
 from tefu_eligibility.catalogue.conditions import Condition, During, Predicate, _Age
+from tefu_eligibility.catalogue.schema import Frequency, Kind
 from tefu_eligibility.household import NEVER, Household, Person, to_date, turning
-from tefu_eligibility.periods import Period, period_for, trigger_day
+from tefu_eligibility.periods import Period, month_period, period_for, trigger_day
 
 
 @dataclass
@@ -42,9 +44,13 @@ class Grant:
 
     role: str  # mother | father | child | household
     member_id: int | None
-    amount: Decimal | None
+    priced: Amount | None  # None: a service, which has no amount
     first_day: int
     version: CompiledRule
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.priced.value if self.priced else None
 
 
 @dataclass
@@ -73,8 +79,10 @@ def member_of(household: Household, role: str, person: Person | None) -> int | N
 
 def breakpoints(household: Household, rules: RuleSet) -> list[int]:
     """Every day on which some condition of the rule set can change for this household."""
-    days = {household.child_death, household.child_certified, household.child_recovered + 1,
-            household.later_child + 1}
+    days = {household.child_death, household.child_certified, household.later_child + 1,
+            household.later_child_mother + 1, household.later_child_father + 1, household.divorced}
+    for period in household.child_periods:  # a level change, a recovery or the death ends one
+        days.update((period.start, period.end + 1))
     ages = _ages(rules)
     for person in (household.mother, household.father, household.child):
         if person is not None:
@@ -100,10 +108,11 @@ def _all_leaves(rules: RuleSet) -> list[Predicate]:
 
 def _window_days(rules: RuleSet) -> set[int]:
     days: set[int] = set()
+    stack: list[Condition] = [rules.special_family]
     for benefit in rules.benefits.values():
         for version in benefit.versions:
             days.update((version.start, version.end + 1))
-    stack: list[Condition] = [rules.special_family]
+            stack.append(version.condition)  # a region's own special-family window is inside its rules
     while stack:
         node = stack.pop()
         if isinstance(node, During):
@@ -119,12 +128,36 @@ def candidate_days(period: Period, points: list[int]) -> list[int]:
 
 
 def amount_on(rules: RuleSet, version: CompiledRule, household: Household, person: Person | None,
-              day_number: int) -> Decimal | None:
+              day_number: int) -> Amount | None:
+    """The amount of one recipient's grant with its status; None for a service without an amount."""
+    if not version.amount_cases:
+        if version.rule.kind is Kind.cash:
+            return Amount(None, UNKNOWN, version.rule.amount_basis)
+        return None
     for condition, formula in version.amount_cases:
         if condition.holds(household, person, day_number):
             pension = person.monthly_basic_pension if person is not None else None
             return rules.amount(formula, day_number, pension)
-    return None
+    return Amount(None, UNKNOWN, "没有适用的金额情形")
+
+
+def not_adopted(version: CompiledRule, priced: Amount | None) -> bool:
+    """An optional measure ("有条件的地区可发放") the region has not set an amount for."""
+    return version.rule.optional and (priced is None or priced.value is None)
+
+
+NOT_ADOPTED = "本地未设立：文件规定“有条件的地区可发放”，标准由各地自行确定，本地区尚未设置标准"
+
+
+def share_of_year(benefit: Benefit, household: Household, person: Person | None, year: int, points: list[int],
+                  priced: Amount | None) -> Amount | None:
+    """A yearly amount shared by the months of the year the recipient holds it (``yearly_share: by_month``)."""
+    if priced is None or priced.value is None:
+        return priced
+    months = sum(1 for month in range(1, 13)
+                 if first_eligible_day(benefit, household, person, candidate_days(month_period(year, month), points)))
+    value = (priced.value * months / 12).quantize(CENT, ROUND_HALF_UP)
+    return Amount(value, priced.status, priced.reason, priced.floor, priced.resolved)
 
 
 def first_eligible_day(benefit: Benefit, household: Household, person: Person | None, days: list[int]) -> tuple[int, CompiledRule] | None:
@@ -146,13 +179,21 @@ def evaluate_benefit(rules: RuleSet, benefit: Benefit, household: Household, as_
     assert period is not None
     outcome = Outcome(benefit, period)
     days = candidate_days(period, points)
+    refused_optional = False
     for role, person in recipients_of(household, benefit.versions[0].rule.recipients):
         found = first_eligible_day(benefit, household, person, days)
         if found is not None:
             first, version = found
-            outcome.grants.append(Grant(role, member_of(household, role, person),
-                                        amount_on(rules, version, household, person, first), first, version))
-    if not outcome.grants:
+            priced = amount_on(rules, version, household, person, first)
+            if not_adopted(version, priced):
+                refused_optional = True
+                continue
+            if version.rule.yearly_share == "by_month" and frequency is Frequency.yearly and not on_the_day:
+                priced = share_of_year(benefit, household, person, period.first_day.year, points, priced)
+            outcome.grants.append(Grant(role, member_of(household, role, person), priced, first, version))
+    if refused_optional and not outcome.grants:
+        outcome.reasons = [Reason("optional", False, NOT_ADOPTED)]
+    elif not outcome.grants:
         outcome.reasons = why_not(benefit, household, period.start if period.start > as_of.toordinal() else as_of.toordinal(),
                                   recipients_of(household, benefit.versions[0].rule.recipients))
     return outcome
@@ -171,17 +212,40 @@ def _evaluate_once(rules: RuleSet, benefit: Benefit, household: Household, as_of
         return outcome
     version = benefit.version_on(on)
     if version is None:
-        outcome.reasons = [Reason("in_force", False, f"{to_date(on)}（触发日）无有效的规定：{_windows(benefit)}")]
+        on = arising_day(benefit, on)
+        version = benefit.version_on(on) if on < NEVER else None
+    if version is None:
+        outcome.reasons = [Reason("in_force", False, f"{to_date(trigger_day(household, trigger))}（触发日）无有效的规定："
+                                                     f"{_windows(benefit)}")]
         return outcome
+    if on > as_of.toordinal():
+        outcome.reasons = [Reason("in_force", False, f"当年发生，自{to_date(on)}（文件施行之日）起发放")]
+        return outcome
+    refused_optional = False
     for role, person in recipients:
         if version.condition.holds(household, person, on):
-            outcome.grants.append(Grant(role, member_of(household, role, person),
-                                        amount_on(rules, version, household, person, on), on, version))
-    if outcome.grants:
+            priced = amount_on(rules, version, household, person, on)
+            if not_adopted(version, priced):
+                refused_optional = True
+                continue
+            outcome.grants.append(Grant(role, member_of(household, role, person), priced, on, version))
+    if refused_optional and not outcome.grants:
+        outcome.reasons = [Reason("optional", False, NOT_ADOPTED)]
+    elif outcome.grants:
         outcome.due_on = to_date(on)
     else:
         outcome.reasons = why_not(benefit, household, on, recipients)
     return outcome
+
+
+def arising_day(benefit: Benefit, on: int) -> int:
+    """For "当年" benefits (``arises: same_year``): an event earlier in a year, before the rule came
+    into force, counts from the rule's first day that year. NEVER when no such rule."""
+    if on >= NEVER:
+        return NEVER
+    year_end = date(to_date(on).year, 12, 31).toordinal()  # type: ignore[union-attr]
+    starts = [v.start for v in benefit.versions if v.rule.arises == "same_year" and on < v.start <= year_end]
+    return min(starts, default=NEVER)
 
 
 def _windows(benefit: Benefit) -> str:

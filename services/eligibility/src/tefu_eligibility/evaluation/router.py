@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from tefu_common.calendar import today
 from tefu_common.openapi import problems
 from tefu_eligibility.access import Evaluator
-from tefu_eligibility.catalogue.dependency import CurrentCatalogue
+from tefu_eligibility.overlays.current import CurrentCatalogue
 from tefu_eligibility.evaluation.facts import EvaluateRequest
 from tefu_eligibility.evaluation.schemas import EvaluationOut
 from tefu_eligibility.evaluation.service import evaluate_registered_family, evaluate_sent_facts

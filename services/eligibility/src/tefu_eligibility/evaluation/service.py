@@ -12,8 +12,9 @@ from tefu_common.auth import Principal
 from tefu_common.errors import Forbidden, ValidationFailed, pydantic_field_error
 from tefu_common.i18n import Text
 from tefu_common.scoping import covers
-from tefu_eligibility.catalogue.catalogue import Catalogue, CompiledRule, RuleSet
-from tefu_eligibility.evaluation.engine import Outcome, evaluate_household, explain
+from tefu_eligibility.catalogue.amounts import LOCAL, NATIONAL_MINIMUM, UNKNOWN
+from tefu_eligibility.catalogue.catalogue import Catalogue, CompiledRule, Layer, RuleSet
+from tefu_eligibility.evaluation.engine import Grant, Outcome, evaluate_household, explain
 from tefu_eligibility.evaluation.facts import EARLIEST, EvaluateRequest, check_facts, to_household, too_early
 from tefu_eligibility.household import Household, to_date
 from tefu_eligibility.registry import RegistryClient
@@ -54,9 +55,13 @@ def evaluate(catalogue: Catalogue, request: EvaluateRequest, *, checked: bool = 
     rules = catalogue.rule_set(household.region_code)
     as_of_day = request.as_of.toordinal()
     benefits, not_eligible = [], []
+    drafts: dict[str, None] = {layer.file.document.number: None for layer in rules.layers
+                               if layer.draft and layer.file.special_family and layer.start <= as_of_day <= layer.end}
     for outcome in evaluate_household(rules, household, request.as_of, on_the_day=request.on_the_day):
         if outcome.grants:
-            benefits.append(_benefit(rules, household, outcome))
+            benefit = _benefit(rules, household, outcome)
+            benefits.append(benefit)
+            drafts.update(dict.fromkeys(benefit["drafts"]))
         else:
             rule = outcome.benefit.versions[0].rule
             not_eligible.append({"code": rule.code, "name": rule.name, "reasons": [r.as_dict() for r in outcome.reasons]})
@@ -65,6 +70,8 @@ def evaluate(catalogue: Catalogue, request: EvaluateRequest, *, checked: bool = 
         "as_of": request.as_of,
         "region_code": household.region_code,
         "rule_region": rules.region,
+        "catalogue_version": catalogue.version,
+        "drafts": list(drafts),
         "special_family": rules.special_family.holds(household, None, as_of_day),
         "special_family_reasons": [r.as_dict() for r in explain(rules.special_family, household, None, as_of_day)],
         "benefits": benefits,
@@ -84,6 +91,9 @@ def _benefit(rules: RuleSet, household: Household, outcome: Outcome) -> dict[str
     known = [grant.amount for grant in outcome.grants if grant.amount is not None]
     total = sum(known, Decimal("0.00")) if len(known) == len(outcome.grants) else None
     recipient = outcome.grants[0]
+    status, reason, floor = _status(outcome.grants)
+    source = recipient.priced.resolved if recipient.priced else None
+    documents = [version.layer] + ([source.layer] if source is not None and source.layer is not None else [])
     return {
         "code": rule.code,
         "name": benefit_name(version, household),
@@ -91,9 +101,13 @@ def _benefit(rules: RuleSet, household: Household, outcome: Outcome) -> dict[str
         "frequency": rule.frequency.value,
         "basis": rule.basis.value,
         "amount": amounts.pop() if len(amounts) == 1 else None,
+        "amount_status": status,
+        "amount_reason": reason,
+        "amount_floor": floor,
         "recipients": [grant.role for grant in outcome.grants],
         "recipient_details": [
-            {"role": g.role, "member_id": g.member_id, "amount": g.amount, "eligible_from": to_date(g.first_day)}
+            {"role": g.role, "member_id": g.member_id, "amount": g.amount,
+             "amount_status": g.priced.status if g.priced else None, "eligible_from": to_date(g.first_day)}
             for g in outcome.grants
         ],
         "period": outcome.period.label if outcome.period else None,
@@ -102,8 +116,11 @@ def _benefit(rules: RuleSet, household: Household, outcome: Outcome) -> dict[str
         "max_days": _max_days(version),
         "services": list(rule.services),
         "citation": version.citation,
-        "amount_source": _amount_source(rules, version, household, recipient.first_day),
+        "amount_source": _amount_source(version, source),
         "rule_id": version.rule_id,
+        "provenance": _provenance(version),
+        "drafts": list(dict.fromkeys(l.file.document.number for l in documents if l.draft)),
+        "to_verify": list(rule.to_verify),
         "reasons": [r.as_dict() for r in explain(version.condition, household, None if recipient.role == "household" else
                                                  _person(household, recipient.role), recipient.first_day)],
     }
@@ -120,20 +137,34 @@ def _max_days(version: CompiledRule) -> int | None:
     return None
 
 
-def _amount_source(rules: RuleSet, version: CompiledRule, household: Household, day_number: int) -> dict[str, Any] | None:
-    """The file and clause the amount's parameter value comes from, when it is not the rule's own."""
-    person = None
-    for condition, formula in version.amount_cases:
-        if condition.holds(household, person, day_number):
-            for name in formula.parameter_names:
-                found = rules.parameter(name, day_number)
-                if found is not None:
-                    _, layer, value = found
-                    if layer is version.layer and (value.clause in (None, version.rule.clause)) and not value.source:
-                        return None
-                    citation = layer.citation(value.clause)
-                    if value.source:  # a value set by a later document than the file's own
-                        citation.update(document=value.source, title=None, issuer=None, clause=None)
-                    return citation
-            return None
-    return None
+def _amount_source(version: CompiledRule, source: Any) -> dict[str, Any] | None:
+    """The file and clause the amount's value comes from, when it is not the rule's own clause."""
+    if source is None or source.layer is None or source.source is None:
+        return None
+    value = source.source
+    if source.layer is version.layer and value.clause in (None, version.rule.clause) and not value.source:
+        return None
+    return source.citation()
+
+
+# The status shown for a benefit whose recipients' amounts differ in status: the least certain.
+_CERTAINTY = {LOCAL: 0, NATIONAL_MINIMUM: 1, UNKNOWN: 2}
+
+
+def _status(grants: list[Grant]) -> tuple[str | None, str | None, Decimal | None]:
+    priced = [g.priced for g in grants if g.priced is not None]
+    if not priced:
+        return None, None, None
+    worst = max(priced, key=lambda p: _CERTAINTY[p.status])
+    return worst.status, worst.reason, worst.floor
+
+
+def _provenance(version: CompiledRule) -> dict[str, Any]:
+    """Where the rule's force comes from: the document itself, or a standing measure it restates."""
+    standing = version.rule.standing
+    layer: Layer = version.layer
+    if standing is None:
+        return {"standing": False, "in_force_from": to_date(version.start), "since_unknown": False,
+                "source": None, "quote": None}
+    return {"standing": True, "in_force_from": to_date(version.start), "since_unknown": version.since_unknown,
+            "source": standing.source, "quote": standing.quote, "restated_by": layer.file.document.number}

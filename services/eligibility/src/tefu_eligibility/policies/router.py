@@ -11,9 +11,10 @@ from tefu_common.calendar import today
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_eligibility.access import RulesReader
-from tefu_eligibility.catalogue.dependency import CurrentCatalogue
-from tefu_eligibility.policies.schemas import DOCUMENT_EXAMPLE, DocumentOut
-from tefu_eligibility.policies.service import documents_page, rule_set_view
+from tefu_eligibility.overlays.current import CurrentCatalogue
+from tefu_eligibility.policies.health import catalogue_health
+from tefu_eligibility.policies.schemas import DOCUMENT_EXAMPLE, DocumentOut, HealthOut
+from tefu_eligibility.policies.service import check_region_request, documents_page, rule_set_view
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
@@ -71,3 +72,34 @@ async def region_policies(
     as_of: date | None = Query(None, description="Defaults to today (Asia/Shanghai).", examples=["2023-09-01"]),
 ) -> dict[str, Any]:
     return rule_set_view(catalogue, region_code, as_of or today())
+
+
+catalogue_router = APIRouter(prefix="/v1/catalogue", tags=["policies"])
+
+
+@catalogue_router.get(
+    "/health",
+    response_model=HealthOut,
+    summary="目录健康检查：已失效未接续的文件、未知或只有全国最低标准的金额、征求意见稿、无出处的取值",
+    description=(
+        "Any caller with `rules:read`. For the region asked about, every catalogue region at, above or below it "
+        "(its own files and the overlays approved for it), on `on` (default today): `lapsed_document` (a local "
+        "document that has lapsed while nothing configured replaces what it set), `amount_unknown` (an amount "
+        "that is not known that day: evaluations show `amount_status: unknown`), `national_minimum` (only the "
+        "national floor is known: the local standard is missing), `optional_not_set` (an optional measure with "
+        "no local amount, so not granted), `draft_in_use` (a 征求意见稿 applied), `no_amount` (a cash benefit "
+        "whose amount depends on figures outside the register), `value_without_source` (a value that cites no "
+        "clause or document). Each item names the parameter to set as an overlay "
+        "(`PUT /v1/regions/{region}/parameters/{parameter}`). 422 `region-code-*` on `query.region`, "
+        "`date-before-1950` on `query.on`."),
+    responses=problems(422),
+)
+async def health(
+    caller: RulesReader,
+    catalogue: CurrentCatalogue,
+    region: str = Query(description="GB/T 2260 code, 6 digits.", examples=["370306"]),
+    on: date | None = Query(None, description="Defaults to today (Asia/Shanghai).", examples=["2023-01-01"]),
+) -> dict[str, Any]:
+    day = on or today()
+    check_region_request(region, day, field="region", location="query", date_field="on")
+    return catalogue_health(catalogue, region, day)

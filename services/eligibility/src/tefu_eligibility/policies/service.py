@@ -20,6 +20,7 @@ def document_view(layer: Layer) -> dict[str, Any]:
         "region_code": layer.region,
         "region_name": layer.file.region_name,
         "document": document.number,
+        "status": document.status.value,
         "title": document.title,
         "issuer": document.issuer,
         "issued_on": document.issued_on,
@@ -42,12 +43,14 @@ def _version_view(rules: RuleSet, version: CompiledRule, on: int) -> dict[str, A
     amounts = []
     for condition, formula in version.amount_cases:
         names = formula.parameter_names
-        value = rules.parameter(names[0], on) if names else None
+        found = rules.resolved(names[0], on) if names else None
         amounts.append({
             "when": condition.to_data() if getattr(condition, "parts", None) != [] else None,
             "formula": formula.model_dump(exclude_none=True, by_alias=True, mode="json"),
-            "value_on_date": value[0] if value else None,
-            "value_from": _value_from(value),
+            "value_on_date": found.value if found else None,
+            "amount_status": found.status if found else None,
+            "amount_reason": found.reason if found else None,
+            "value_from": found.citation() if found and found.source is not None else None,
         })
     return {
         "code": rule.code,
@@ -64,21 +67,16 @@ def _version_view(rules: RuleSet, version: CompiledRule, on: int) -> dict[str, A
         "effective_to": to_date(version.end),
         "citation": version.citation,
         "rule_id": version.rule_id,
+        "standing": rule.standing.model_dump(mode="json") if rule.standing else None,
+        "optional": rule.optional,
+        "to_verify": list(rule.to_verify),
+        "draft": version.layer.draft,
         "note": rule.note,
     }
 
 
-def _value_from(found: Any) -> dict[str, Any] | None:
-    if not found:
-        return None
-    _, layer, value = found
-    citation = layer.citation(value.clause)
-    if value.source:
-        citation.update(document=value.source, title=None, issuer=None, clause=None)
-    return citation
-
-
-def check_region_request(region_code: str, as_of: date) -> None:
+def check_region_request(region_code: str, as_of: date, *, field: str = "region_code", location: str = "path",
+                         date_field: str = "as_of") -> None:
     """422 naming each of a bad region code (a 6-digit GB/T 2260 code, or 000000) and a date before 1950."""
     errors: list[FieldError] = []
     try:
@@ -87,9 +85,9 @@ def check_region_request(region_code: str, as_of: date) -> None:
             raise Invalid("region-code-county", f"请给出 6 位的行政区划代码，而不是“{region_code}”",
                           f"give a 6-digit division code, not {region_code!r}")
     except Invalid as problem:
-        errors.append(problem.error("region_code", location="path"))
+        errors.append(problem.error(field, location=location))
     if as_of < EARLIEST:
-        errors.append(too_early(as_of).error("as_of", location="query"))
+        errors.append(too_early(as_of).error(date_field, location="query"))
     if errors:
         raise ValidationFailed(errors)
 

@@ -229,6 +229,9 @@ async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]
             "period_key": period_key(line),
             "month": line["month"], "due_on": date.fromisoformat(line["due_on"]) if line.get("due_on") else None,
             "amount": Decimal(line["amount"]), "status": "pending", "rule_id": line["rule_id"],
+            # What the amount was computed from (with rule_id): an audit reproduces the payment from it.
+            # Read with get: a line from an eligibility service that does not send them yet is kept, with nulls.
+            "catalogue_version": line.get("catalogue_version"), "amount_status": line.get("amount_status"),
             "citation": line["citation"][:200], "payee": snapshot(payee), "bank_name": payee["bank"],
             "created_at": now,
         })

@@ -97,6 +97,11 @@ class LedgerLine(Base):
     status: Mapped[str] = mapped_column(String(10))
     carries_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_line.id"))
     rule_id: Mapped[str] = mapped_column(String(160))
+    # The eligibility catalogue's content hash when the line was built: with rule_id, what the
+    # amount was computed from. Null on lines written before it was recorded.
+    catalogue_version: Mapped[str | None] = mapped_column(String(16))
+    # local | national_minimum (no local standard configured: the national floor); null as above.
+    amount_status: Mapped[str | None] = mapped_column(String(20))
     citation: Mapped[str] = mapped_column(String(200))
     # Name, ID number, account and holder as the registry had them, sealed as one value.
     payee: Mapped[PayeeSnapshot | None] = mapped_column(EncryptedPayee("ledger_line.payee"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tefu_common.auth import Role, Scope, require
@@ -55,11 +55,17 @@ class BatchRepository(Repository):
         return await keyset_page(self.session, statement, key=[Batch.id], page=page)
 
     async def line_counts(self, batch: Batch) -> dict[str, int]:
-        arrears = await self.session.scalar(select(func.count()).where(
-            LedgerLine.batch_id == batch.id, LedgerLine.month < f"{batch.period_start:%Y-%m}"))
-        carried = await self.session.scalar(select(func.count()).where(
-            LedgerLine.batch_id == batch.id, LedgerLine.carries_line_id.is_not(None)))
-        return {"arrears_lines": arrears or 0, "carried_lines": carried or 0}
+        """Arrears, carried lines and lines at the national minimum, in one pass over the batch's lines."""
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        arrears, carried, national_minimum = (await self.session.execute(select(
+            count(LedgerLine.month < f"{batch.period_start:%Y-%m}"),
+            count(LedgerLine.carries_line_id.is_not(None)),
+            count(LedgerLine.amount_status == "national_minimum"),
+        ).where(LedgerLine.batch_id == batch.id))).one()
+        return {"arrears_lines": int(arrears), "carried_lines": int(carried),
+                "national_minimum_lines": int(national_minimum)}
 
     async def transitions(self, batch: Batch, page: PageRequest) -> tuple[list[BatchTransition], str | None]:
         statement = select(BatchTransition).where(BatchTransition.batch_id == batch.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +34,8 @@ BATCH_EXAMPLE = {
     "id": 12, "region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "frequency": "monthly",
     "period_start": "2020-06-01", "period_end": "2020-06-30", "agency_id": "ABC-ZC", "status": "draft",
     "prepared_by": "clerk-zhang", "approved_by": None, "line_count": 39, "total": "13260.00", "arrears_lines": 36,
-    "carried_lines": 0, "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0},
+    "carried_lines": 0, "national_minimum_lines": 39, "notices": ["39 项按国家最低标准发放，因为本地区的地方标准尚未配置"],
+    "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0},
     "created_at": "2026-12-01T08:30:00Z", "updated_at": "2026-12-01T08:30:00Z"}
 
 
@@ -57,6 +58,13 @@ class BatchOut(BaseModel):
     total: MoneyDecimal
     arrears_lines: int = Field(0, description="Lines for months before the period (owed but never paid).")
     carried_lines: int = Field(0, description="Lines re-issuing an earlier failed line.")
+    national_minimum_lines: int = Field(0, description=(
+        "Lines paid at the national minimum (`amount_status` national_minimum): the region's local standard is not "
+        "configured (a document that only says the standard is adjusted, or one that has lapsed with no successor), so "
+        "the amount is the national floor. Check before submitting."))
+    notices: list[str] = Field(default_factory=list, description=(
+        "What the preparer and the approver should know about the lines, in Chinese (English with "
+        "`Accept-Language: en`), e.g. how many are paid at the national minimum."))
     skipped: Skipped | None = Field(None, description="Only in the answer that built the batch.")
     created_at: datetime
     updated_at: datetime
@@ -80,12 +88,28 @@ class DecisionIn(BaseModel):
     note: str | None = Field(None, max_length=500, description="Why (required to reject or cancel).")
 
 
+# What an auditor needs to reproduce a line's amount years later, on every answer that shows a line.
+RuleId = Annotated[str, Field(description=(
+    "The eligibility rule the amount was computed by: region layer, rule file and benefit."),
+    examples=["000000/000000-national/special_assistance"])]
+CatalogueVersion = Annotated[str | None, Field(description=(
+    "Content hash (16 hex characters) of the eligibility rule files and the approved local values in force when the "
+    "line was built: with `rule_id`, exactly what the amount was computed from. Null on lines built before it was "
+    "recorded."), examples=["3f9a0c21d4e8b7a6"])]
+AmountStatus = Annotated[str | None, Field(description=(
+    "Where the amount comes from: `local` (a local standard: a local document or an approved local value) or "
+    "`national_minimum` (the region's local standard is not configured; the amount is the national floor). Lines "
+    "without an amount (`unknown`) are never paid. Null on lines built before it was recorded."),
+    examples=["local"])]
+
+
 class LineOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "reference": "0000120000001", "family_id": 7, "member_id": 70, "role": "mother", "benefit": "special_assistance",
         "benefit_name": "计划生育家庭特别扶助金", "period": "2020-06", "month": "2020-06", "due_on": None, "amount": "340.00",
         "status": "pending", "paid_on": None, "failure_reason": None, "carries": None, "payee_name": "陈*英",
-        "bank_account": "***************0001", "citation": "国人口发〔2007〕78号 第三条"}]})
+        "bank_account": "***************0001", "rule_id": "000000/000000-national/special_assistance",
+        "catalogue_version": "3f9a0c21d4e8b7a6", "amount_status": "local", "citation": "国人口发〔2007〕78号 第三条"}]})
 
     reference: str
     family_id: int
@@ -103,4 +127,7 @@ class LineOut(BaseModel):
     carries: str | None = Field(description="Reference of the failed line this one pays again.")
     payee_name: str | None = Field(description="Masked (李*英).")
     bank_account: str | None = Field(description="Masked: the last four digits.")
+    rule_id: RuleId
+    catalogue_version: CatalogueVersion
+    amount_status: AmountStatus
     citation: str

@@ -66,9 +66,24 @@ async def move(batches: BatchRepository, batch_id: int, action: str, note: str |
 # --- answers --------------------------------------------------------------------------------------
 
 
+# The amount is right by the national rules, but the region's own standard, likely higher, is not
+# configured: the clerk and the approver must see it rather than let the floor be paid unnoticed.
+NATIONAL_MINIMUM = Text("{count} 项按国家最低标准发放，因为本地区的地方标准尚未配置",
+                        "{count} lines are paid at the national minimum because the local standard is not configured")
+
+
+def notices(counts: dict[str, int]) -> list[str]:
+    """What the preparer and the approver should know about the lines before they sign."""
+    found = []
+    if counts["national_minimum_lines"]:
+        found.append(str(NATIONAL_MINIMUM.format(count=counts["national_minimum_lines"])))
+    return found
+
+
 async def batch_out(batches: BatchRepository, batch: Batch, skipped: dict[str, int] | None = None) -> BatchOut:
     values = {name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)}
-    values.update(await batches.line_counts(batch))
+    counts = await batches.line_counts(batch)
+    values.update(counts, notices=notices(counts))
     if skipped is not None:
         values["skipped"] = skipped
     return BatchOut.model_validate(values)
@@ -82,4 +97,5 @@ def line_out(line: LedgerLine, carries: str | None) -> LineOut:
                    failure_reason=line.failure_reason, carries=carries,
                    payee_name=mask_name(payee.name) if payee and payee.name else None,
                    bank_account=mask_account(payee.account) if payee and payee.account else None,
+                   rule_id=line.rule_id, catalogue_version=line.catalogue_version, amount_status=line.amount_status,
                    citation=line.citation)

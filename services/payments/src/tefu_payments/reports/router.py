@@ -13,6 +13,7 @@ from tefu_common.money import MoneyDecimal
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.tables import table_response
+from tefu_payments.batches.schemas import AmountStatus, CatalogueVersion, RuleId
 from tefu_payments.reports.repository import People, Reports
 from tefu_payments.reports.service import rate_report
 from tefu_payments.upstreams import Eligibility
@@ -31,7 +32,9 @@ class PaymentOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "reference": "0000120000001", "batch_id": 12, "batch_status": "reconciled", "region_code": "420106",
         "benefit": "special_assistance", "benefit_name": "计划生育家庭特别扶助金", "period": "2020-06", "month": "2020-06",
-        "amount": "340.00", "status": "failed", "paid_on": None, "failure_reason": "账户已销户", "carries_line_id": None}]})
+        "amount": "340.00", "status": "failed", "paid_on": None, "failure_reason": "账户已销户", "carries_line_id": None,
+        "rule_id": "000000/000000-national/special_assistance", "catalogue_version": "3f9a0c21d4e8b7a6",
+        "amount_status": "local"}]})
 
     reference: str
     batch_id: int
@@ -46,6 +49,9 @@ class PaymentOut(BaseModel):
     paid_on: date | None
     failure_reason: str | None
     carries_line_id: int | None = Field(description="The failed line this one pays again.")
+    rule_id: RuleId
+    catalogue_version: CatalogueVersion
+    amount_status: AmountStatus
 
 
 @router.get("/v1/reports/disbursement-rate", summary="发放到位率：应发、已入批次、已发放、失败、未发放及到位率",
@@ -83,4 +89,5 @@ async def person_payments(member_id: int, people: People, page: PageParams) -> P
         reference=line.reference, batch_id=batch.id, batch_status=batch.status, region_code=batch.region_code,
         benefit=line.benefit, benefit_name=line.benefit_name, period=line.period_key, month=line.month,
         amount=Decimal(line.amount), status=line.status, paid_on=line.paid_on, failure_reason=line.failure_reason,
-        carries_line_id=line.carries_line_id) for line, batch in found], next_cursor=next_cursor)
+        carries_line_id=line.carries_line_id, rule_id=line.rule_id, catalogue_version=line.catalogue_version,
+        amount_status=line.amount_status) for line, batch in found], next_cursor=next_cursor)

@@ -16,7 +16,7 @@ from tefu_common.auth import Principal
 from tefu_common.errors import Invalid, NotFound
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest
-from tefu_common.regions import region_level, validate_region_code
+from tefu_common.regions import region_ancestry, validate_region_code
 from tefu_common.scoping import covers, require_within
 from tefu_payments.periods import PayPeriod
 from tefu_payments.schedules.models import PaymentSchedule
@@ -24,20 +24,6 @@ from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.schemas import ScheduleIn, ScheduleOut
 
 DEFAULT_FREQUENCY = "monthly"
-
-
-def ancestry(code: str) -> list[str]:
-    """The region and every region above it, nearest first, ending with the whole country."""
-    level = region_level(code)
-    chain = [code]
-    if level == "village":
-        chain.append(code[:9])
-    if level in ("village", "township"):
-        chain.append(code[:6])
-    for above in (code[:4] + "00", code[:2] + "0000", "000000"):
-        if above not in chain:
-            chain.append(above)
-    return chain
 
 
 @dataclass(frozen=True)
@@ -72,7 +58,7 @@ class Applicable:
 
 
 async def applicable(schedules: ScheduleRepository, region_code: str) -> Applicable:
-    chain = ancestry(region_code)
+    chain = region_ancestry(region_code)
     found = await schedules.of_regions(chain)
     return Applicable(region_code, next((found[code] for code in chain if code in found), None))
 
@@ -155,4 +141,4 @@ async def delete(schedules: ScheduleRepository, region_code: str) -> None:
 
 async def listed(schedules: ScheduleRepository, page: PageRequest) -> tuple[list[PaymentSchedule], str | None]:
     """The schedules set in the caller's region and above it, by region code."""
-    return await schedules.page(ancestry(schedules.caller.region), page)
+    return await schedules.page(region_ancestry(schedules.caller.region), page)

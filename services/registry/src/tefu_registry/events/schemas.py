@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     later_child_born = "later_child_born"
     later_child_adopted = "later_child_adopted"
     divorced = "divorced"
+    remarried = "remarried"
     hukou_moved = "hukou_moved"
     low_income_began = "low_income_began"
     low_income_ended = "low_income_ended"
@@ -84,17 +85,35 @@ class ParentDied(_Event):
     member: Literal["mother", "father"]
 
 
+# A later child of one parent only (after a divorce, with a new spouse) names that parent; without
+# ``member`` it is the couple's. Only a parent's own or the couple's later child ends that parent's
+# eligibility.
+_LATER_CHILD_PARENT = Field(None, description="mother or father: the child of that parent alone (born or adopted "
+                                              "with a new spouse); omitted: the couple's child.")
+
+
 class LaterChildBorn(_Event):
     kind: Literal["later_child_born"]
     assisted_reproduction: bool = Field(False, description="Born after assisted reproduction (IVF and the like).")
+    member: Literal["mother", "father"] | None = _LATER_CHILD_PARENT
 
 
 class LaterChildAdopted(_Event):
     kind: Literal["later_child_adopted"]
+    member: Literal["mother", "father"] | None = _LATER_CHILD_PARENT
 
 
 class Divorced(_Event):
+    """The only child's parents divorced (the marriage between them ended)."""
+
     kind: Literal["divorced"]
+
+
+class Remarried(_Event):
+    """A parent married again after a divorce or the spouse's death."""
+
+    kind: Literal["remarried"]
+    member: Literal["mother", "father"]
 
 
 class HukouMoved(_Event):
@@ -121,7 +140,7 @@ class ExtremePovertyEnded(_Event):
 FactEvent = Annotated[
     Union[
         ChildDied, DisabilityCertified, DisabilityLevelChanged, ChildRecovered, ParentDied, LaterChildBorn,
-        LaterChildAdopted, Divorced, HukouMoved, LowIncomeBegan, LowIncomeEnded, ExtremePovertyBegan,
+        LaterChildAdopted, Divorced, Remarried, HukouMoved, LowIncomeBegan, LowIncomeEnded, ExtremePovertyBegan,
         ExtremePovertyEnded,
     ],
     Field(discriminator="kind"),
@@ -169,6 +188,10 @@ EVENT_EXAMPLES = {
         "certificate_no": "37030619900501001343"}},
     "parent_died": {"summary": "父亲去世", "value": {"kind": "parent_died", "occurred_on": "2021-06-30",
                                                  "member": "father"}},
+    "remarried": {"summary": "母亲离婚后再婚", "value": {"kind": "remarried", "occurred_on": "2016-05-20",
+                                                  "member": "mother"}},
+    "later_child_of_one_parent": {"summary": "父亲与再婚配偶生育子女（只影响父亲本人）", "value": {
+        "kind": "later_child_born", "occurred_on": "2018-09-01", "member": "father"}},
     "hukou_moved": {"summary": "户口迁往张店区", "value": {"kind": "hukou_moved", "occurred_on": "2020-07-01",
                                                      "to_region": "370303"}},
     "correction": {"summary": "更正一条登记错的事件（日期抄错）", "value": {

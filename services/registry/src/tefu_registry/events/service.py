@@ -24,6 +24,8 @@ from tefu_registry.events.timeline import Fact, child_state, effective_facts, pa
 
 CHILD_EVENTS = ("child_died", "disability_certified", "disability_level_changed", "child_recovered")
 ROLE_ZH = {"mother": "母亲", "father": "父亲", "child": "子女"}
+# Events that may name one parent (a later child of that parent alone, a remarriage, a death).
+PARENT_EVENTS = ("parent_died", "remarried", "later_child_born", "later_child_adopted")
 
 
 def _member(family: Any, role: str) -> Any:
@@ -62,11 +64,14 @@ def check_fact(event: FactEvent, family: Any, facts: list[Fact], *, today: date,
     if event.kind in ("disability_level_changed", "child_recovered") and state.certified_on is None:
         raise _wrong(f"{prefix}kind", "no-disability-certificate", "独生子女没有登记残疾人证",
                      "the only child has no disability certificate on record")
+    parent = getattr(event, "member", None) if event.kind in PARENT_EVENTS else None
+    if parent is not None and _member(family, parent) is None:
+        raise _wrong(f"{prefix}member", "member-not-in-family", f"这户家庭没有登记{ROLE_ZH[parent]}",
+                     f"the family has no {parent} on record")
+    if event.kind == "remarried":
+        _check_single(event.member, day, family, facts, prefix)
     if event.kind == "parent_died":
         role = ROLE_ZH[event.member]
-        if _member(family, event.member) is None:
-            raise _wrong(f"{prefix}member", "member-not-in-family", f"这户家庭没有登记{role}",
-                         f"the family has no {event.member} on record")
         died = parent_death(facts, event.member)
         if died:
             raise _wrong(f"{prefix}member", "death-already-recorded", f"{role}的死亡已登记（{died}）",
@@ -81,6 +86,17 @@ def check_fact(event: FactEvent, family: Any, facts: list[Fact], *, today: date,
         if code == family.region_code:
             raise _wrong(f"{prefix}to_region", "hukou-already-there", f"这户家庭的户籍已在 {code}",
                          f"the family's hukou is already in {code}")
+
+
+def _check_single(role: str, day: date, family: Any, facts: list[Fact], prefix: str) -> None:
+    """A parent remarries only after the couple divorced or the other parent died (or is not on record)."""
+    other = "father" if role == "mother" else "mother"
+    divorced = any(f.kind == "divorced" and f.occurred_on <= day for f in facts)
+    widowed = (died := parent_death(facts, other)) is not None and died <= day
+    if not (divorced or widowed or _member(family, other) is None):
+        raise _wrong(f"{prefix}occurred_on", "parent-not-single",
+                     f"{day} 时{ROLE_ZH[role]}既未离婚也未丧偶，不能登记再婚",
+                     f"on {day} the {role} was neither divorced nor widowed: a remarriage cannot be recorded")
 
 
 def event_row(event: FactEvent, family: Any) -> Draft:

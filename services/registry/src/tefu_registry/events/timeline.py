@@ -5,7 +5,8 @@ replaces (or voids) the event it names, so what remains is what the register now
 true. ``special_family_status`` then answers, for any date, whether the family was a special
 family (计划生育特殊家庭) on that day and which facts made it so or not, by the national rule:
 the only child died, or holds a disability certificate of level 1–3 and has not recovered; no
-later child was born or adopted; at least one parent is alive.
+later child was born or adopted; at least one parent is alive. ``child_history`` and ``marriage``
+keep the order of what happened for the facts documents (facts_sql.py says the same in SQL).
 """
 
 from __future__ import annotations
@@ -84,6 +85,46 @@ def child_state(facts: list[Fact], as_of: date) -> ChildState:
         elif fact.kind == "child_recovered":
             state.recovered_on = fact.occurred_on
     return state
+
+
+def child_history(facts: list[Fact], as_of: date) -> list[dict[str, Any]]:
+    """The only child's history up to ``as_of`` as dated entries, in the order they happened.
+
+    It reads the facts as ``child_state`` does, keeping only what can follow what: a level change
+    or a recovery counts while a certificate is held (after a certification not yet followed by a
+    recovery); the first death ends the history. ``certificate`` is the certificate's disability
+    category (GB/T 26341 digit): the number itself embeds the child's ID number and stays here.
+    """
+    history: list[dict[str, Any]] = []
+    held = False
+    for fact in facts:
+        if fact.occurred_on > as_of:
+            break
+        level = certificate = None
+        if fact.kind == "child_died":
+            kind = "died"
+        elif fact.kind == "disability_certified":
+            kind, level, certificate, held = "disabled", fact.level, fact.details.get("category"), True
+        elif fact.kind == "disability_level_changed" and held:
+            kind, level = "level_changed", fact.level
+        elif fact.kind == "child_recovered" and held:
+            kind, held = "recovered", False
+        else:
+            continue
+        history.append({"kind": kind, "on": fact.occurred_on.isoformat(), "level": level, "certificate": certificate})
+        if kind == "died":
+            break
+    return history
+
+
+MARRIAGE_KINDS = ("divorced", "remarried")
+PARENTS = ("mother", "father")
+
+
+def marriage(facts: list[Fact], as_of: date) -> list[dict[str, Any]]:
+    """Divorces and remarriages up to ``as_of``, in date order (``member``: who remarried)."""
+    return [{"kind": f.kind, "on": f.occurred_on.isoformat(), "member": f.member if f.member in PARENTS else None}
+            for f in facts if f.kind in MARRIAGE_KINDS and f.occurred_on <= as_of]
 
 
 def parent_death(facts: list[Fact], role: str, as_of: date | None = None) -> date | None:

@@ -29,9 +29,11 @@ from tefu_registry.access_log.models import ACCESS_LOG
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.timeline import (
     Fact,
+    child_history,
     child_state,
     effective_facts,
     later_children,
+    marriage,
     parent_death,
     region_on,
     status_flag,
@@ -49,21 +51,46 @@ class ParentFacts(BaseModel):
     monthly_basic_pension: MoneyDecimal | None
 
 
+class ChildHistoryEntry(BaseModel):
+    kind: Literal["disabled", "level_changed", "recovered", "died"] = Field(
+        description="disabled: a disability certificate issued (again, after a recovery); level_changed: the level "
+                    "re-assessed while the certificate is held; recovered: the disability no longer counts; died.")
+    on: date
+    level: int | None = Field(description="1 (most severe) to 4, for disabled and level_changed.")
+    certificate: str | None = Field(
+        description="The certificate's disability category (GB/T 26341 digit, 1–7) of a disabled entry; the "
+                    "certificate number embeds the child's ID number and is never sent.")
+
+
 class ChildFacts(BaseModel):
     id: int
     birth_date: date | None
     adopted: bool
     adopted_on: date | None = Field(description="The adoption date of an adopted child (Foshan counts it).")
-    status: Literal["deceased", "disabled", "living"] = Field(description="living: neither died nor certified.")
+    status: Literal["deceased", "disabled", "living"] = Field(
+        description="The child's state on the date: living: neither died nor certified (kept for older readers; "
+                    "`history` says what happened when).")
     event_date: date | None = Field(description="The death date, or the first certification date.")
     disability_level: int | None
     recovered_on: date | None
+    history: list[ChildHistoryEntry] = Field(
+        description="Every certification, level change, recovery and the death up to the date, in the order they "
+                    "happened (corrections applied): a child certified disabled and later dead was a disabled "
+                    "family until the death and a bereaved one after. Nothing follows the death.")
+
+
+class MarriageEntry(BaseModel):
+    kind: Literal["divorced", "remarried"]
+    on: date
+    member: Literal["mother", "father"] | None = Field(description="Who remarried; null for a divorce (the couple).")
 
 
 class LaterChildFacts(BaseModel):
     kind: Literal["birth", "adoption"]
     date: date
     assisted_reproduction: bool
+    parent: Literal["mother", "father"] | None = Field(
+        description="The parent whose child it is alone (with a new spouse); null: the couple's child.")
 
 
 class FamilyFactsBody(BaseModel):
@@ -76,6 +103,7 @@ class FamilyFactsBody(BaseModel):
     parents: list[ParentFacts]
     child: ChildFacts | None
     later_children: list[LaterChildFacts]
+    marriage: list[MarriageEntry] = Field(description="The parents' divorce and remarriages up to the date, in order.")
 
 
 class FamilyFacts(BaseModel):
@@ -91,8 +119,11 @@ class FamilyFacts(BaseModel):
                         {"id": 52, "role": "father", "birth_date": "1963-07-09", "death_date": None,
                          "in_resident_pension": False, "monthly_basic_pension": None}],
             "child": {"id": 53, "birth_date": "1990-05-01", "adopted": False, "adopted_on": None, "status": "deceased",
-                      "event_date": "2019-03-10", "disability_level": None, "recovered_on": None},
+                      "event_date": "2019-03-10", "disability_level": 2, "recovered_on": None,
+                      "history": [{"kind": "disabled", "on": "2015-06-01", "level": 2, "certificate": "4"},
+                                  {"kind": "died", "on": "2019-03-10", "level": None, "certificate": None}]},
             "later_children": [],
+            "marriage": [],
         },
     }]})
 
@@ -126,6 +157,7 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
                 "adopted_on": _iso(member.joined_on) if member.adopted else None,
                 "status": status, "event_date": _iso(state.died_on or state.certified_on),
                 "disability_level": state.level, "recovered_on": _iso(state.recovered_on),
+                "history": child_history(facts, as_of),
             }
     return {
         "family_id": family.id,
@@ -141,9 +173,11 @@ def facts_document(family: Any, members: list[Any], facts: list[Fact], as_of: da
             "child": child_doc,
             "later_children": [
                 {"kind": "birth" if f.kind == "later_child_born" else "adoption", "date": f.occurred_on.isoformat(),
-                 "assisted_reproduction": bool(f.details.get("assisted_reproduction", False))}
+                 "assisted_reproduction": bool(f.details.get("assisted_reproduction", False)),
+                 "parent": f.member if f.member in PARENT_ROLES else None}
                 for f in later_children(facts, as_of)
             ],
+            "marriage": marriage(facts, as_of),
         },
     }
 

@@ -3,7 +3,8 @@
 It also writes the access-log row of every family it reads, in the same statement.
 
 This is the same definition as ``facts_document`` over ``events.timeline`` (corrections applied,
-the child's state, parents' deaths, region, 低保/特困 and later children on a date), written as one
+the child's state and history, parents' deaths, region, 低保/特困, later children and the
+parents' divorce and remarriages on a date), written as one
 SQL statement, so that a bulk stream costs Python nothing but copying bytes and PostgreSQL can
 work on several chunks at once on the cores it has. A test checks that both give identical
 documents.
@@ -18,7 +19,10 @@ The stream is bound by PostgreSQL's CPU time per family, so the statement is wri
   as in ``effective_facts``, and the last element carries what the latest one says. An aggregate
   with its own ``ORDER BY`` sorts each family's rows apart: a fixed cost per family and per
   aggregate. One is kept only where a list must keep its order (the parents, by member id) or
-  where few families have rows (hukou moves, later children).
+  where few families have rows (hukou moves, later children, divorces and remarriages).
+- The child's history of most families is one event, taken whole from the family's aggregate;
+  only children with several events go through windows in event order (one sort for the chunk),
+  which also say what each event follows (a certificate held, a death).
 - Events and members are each aggregated to one row per family, which the documents join.
   Parents' death dates come from the few ``parent_died`` events, not from joining every member
   to its family's whole event state.
@@ -96,7 +100,11 @@ state AS (  -- one row per family with events; [day, id, value] arrays: the grea
        FILTER (WHERE kind IN ('disability_certified', 'child_recovered')))[3] = 1 AS recovered,
     max(occurred_on) FILTER (WHERE kind = 'child_recovered') AS recovered_on,
     (max(ARRAY[occurred_on - DATE '0001-01-01', id, (details ->> 'level')::int])
-       FILTER (WHERE kind IN ('disability_certified', 'disability_level_changed')))[3] AS level
+       FILTER (WHERE kind IN ('disability_certified', 'disability_level_changed')))[3] AS level,
+    count(*) FILTER (WHERE kind IN ('child_died', 'disability_certified', 'disability_level_changed',
+                                    'child_recovered')) AS child_events,
+    -- the whole history of a child with one event (most children): that event, if it can stand alone
+    max({entry}) FILTER (WHERE kind IN ('child_died', 'disability_certified')) AS only_entry
   FROM known GROUP BY family_id
 ),
 moved AS (  -- the region of the latest hukou move
@@ -106,9 +114,42 @@ moved AS (  -- the region of the latest hukou move
 later AS (  -- later children, as the JSON list's items
   SELECT family_id, string_agg(
       '{"kind":"' || CASE kind WHEN 'later_child_born' THEN 'birth' ELSE 'adoption' END || '","date":"' || occurred_on
-      || '","assisted_reproduction":' || COALESCE((details ->> 'assisted_reproduction')::boolean, false) || '}',
+      || '","assisted_reproduction":' || COALESCE((details ->> 'assisted_reproduction')::boolean, false)
+      || ',"parent":' || CASE WHEN member IN ('mother', 'father') THEN '"' || member || '"' ELSE 'null' END || '}',
       ',' ORDER BY occurred_on, id) AS items
   FROM known WHERE kind IN ('later_child_born', 'later_child_adopted') GROUP BY family_id
+),
+marriage AS (  -- divorces and remarriages, as the JSON list's items
+  SELECT family_id, string_agg(
+      '{"kind":"' || kind || '","on":"' || occurred_on || '","member":'
+      || CASE WHEN member IN ('mother', 'father') THEN '"' || member || '"' ELSE 'null' END || '}',
+      ',' ORDER BY occurred_on, id) AS items
+  FROM known WHERE kind IN ('divorced', 'remarried') GROUP BY family_id
+),
+child_events AS (  -- the events of a child with several, each with what came before it (in day, then id
+                   -- order): whether a certificate was held (the latest certification or recovery
+                   -- was a certification) and whether the child had died
+  SELECT family_id, id, kind, occurred_on, details,
+    (max(ARRAY[occurred_on - DATE '0001-01-01', id, (kind = 'disability_certified')::int])
+       FILTER (WHERE kind IN ('disability_certified', 'child_recovered')) OVER earlier)[3] = 1 AS held,
+    COALESCE(bool_or(kind = 'child_died') OVER earlier, false) AS after_death
+  FROM known k WHERE kind IN ('child_died', 'disability_certified', 'disability_level_changed', 'child_recovered')
+    AND EXISTS (SELECT FROM state s WHERE s.family_id = k.family_id AND s.child_events > 1)
+  WINDOW earlier AS (PARTITION BY family_id ORDER BY occurred_on, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+),
+history AS (  -- their history (timeline.child_history) as the JSON list's items: a level change or a
+              -- recovery only while a certificate is held, nothing after the first death. Joined by
+              -- a window in event order (one sort for the chunk, not one per family): the last row
+              -- of each family holds the whole list.
+  SELECT family_id, items FROM (
+    SELECT family_id, string_agg(item, ',') OVER so_far AS items, lead(id) OVER so_far IS NULL AS last
+    FROM (
+      SELECT family_id, id, occurred_on,
+        CASE WHEN NOT after_death AND (kind IN ('child_died', 'disability_certified') OR held) THEN {entry} END AS item
+      FROM child_events
+    ) AS entries
+    WINDOW so_far AS (PARTITION BY family_id ORDER BY occurred_on, id ROWS UNBOUNDED PRECEDING)
+  ) AS running WHERE last
 ),
 deaths AS (
   SELECT family_id, member AS role, min(occurred_on) AS died_on
@@ -150,12 +191,26 @@ SELECT '{"family_id":' || fam.id || ',"as_of":"' || CAST(:as_of_text AS text) ||
        || ',"event_date":' || COALESCE('"' || COALESCE(s.died_on, s.certified_on) || '"', 'null')
        || ',"disability_level":' || COALESCE(s.level::text, 'null')
        || ',"recovered_on":' || COALESCE('"' || CASE WHEN s.recovered THEN s.recovered_on END || '"', 'null')
+       || ',"history":[' || COALESCE(CASE WHEN s.child_events > 1 THEN h.items ELSE s.only_entry END, '') || ']'
        || '}', 'null')
-  || ',"later_children":[' || COALESCE(l.items, '') || ']}}' AS document
+  || ',"later_children":[' || COALESCE(l.items, '') || ']'
+  || ',"marriage":[' || COALESCE(mr.items, '') || ']}}' AS document
 FROM fam LEFT JOIN state s ON s.family_id = fam.id LEFT JOIN people p ON p.family_id = fam.id
   LEFT JOIN moved mv ON mv.family_id = fam.id LEFT JOIN later l ON l.family_id = fam.id
+  LEFT JOIN history h ON h.family_id = fam.id LEFT JOIN marriage mr ON mr.family_id = fam.id
 ORDER BY fam.id
 """
+
+
+# One entry of the child's history as JSON text (the items ``timeline.child_history`` makes).
+HISTORY_ENTRY = """'{"kind":"' || CASE kind WHEN 'child_died' THEN 'died' WHEN 'disability_certified' THEN 'disabled'
+                             WHEN 'disability_level_changed' THEN 'level_changed' ELSE 'recovered' END
+    || '","on":"' || occurred_on || '","level":'
+    || CASE WHEN kind IN ('disability_certified', 'disability_level_changed')
+            THEN COALESCE((details ->> 'level')::int::text, 'null') ELSE 'null' END
+    || ',"certificate":' || CASE WHEN kind = 'disability_certified'
+                                 THEN COALESCE(to_json(details ->> 'category')::text, 'null') ELSE 'null' END || '}'"""
+FACTS = FACTS.replace("{entry}", HISTORY_ENTRY)
 
 
 @functools.lru_cache(maxsize=256)
