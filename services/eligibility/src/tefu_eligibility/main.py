@@ -45,8 +45,9 @@ on a date with the reasons, and bulk entitlements of a region for a period.
   cash benefits without an amount and values without a cited source, region by region.
 - **Local parameter values** (`/v1/regions/{region}/parameters`): an admin of a region proposes a dated
   value for a parameter of the rule files (an amount a document left to local decision, a raised
-  standard), citing the document that sets it; another admin approves it (maker-checker), and it is at
-  once the deepest layer for every family within the region. Every proposal and decision is kept:
+  standard), citing the document that sets it; another admin approves it (maker-checker), and it is
+  the deepest layer for every family within the region (at once in the approving process, within a
+  second in the others). Every proposal and decision is kept:
   `GET …/parameters/{parameter}/history`.
 - **Bulk entitlements** (`POST /v1/entitlements`): one NDJSON line per (person, benefit, month)
   due in a region, computed over the registry's facts stream without holding either in memory.

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from tefu_common.calendar import today
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
-from tefu_eligibility.overlays.current import CurrentCatalogue
+from tefu_eligibility.overlays.current import CataloguesInForce, CurrentCatalogue
 from tefu_eligibility.overlays import service
 from tefu_eligibility.overlays.repository import OverlayAdmins, OverlayReaders
 from tefu_eligibility.overlays.schemas import (OVERLAY_EXAMPLE, ApprovalOut, DecisionIn, OverlayOut, ProposalIn,
@@ -96,8 +96,10 @@ async def propose(region: Region, parameter: ParameterName, body: ProposalIn, re
                **problems(404, **_DECIDED, **_MAKER_CHECKER)},
 )
 async def approve(region: Region, parameter: ParameterName, body: DecisionIn, overlays: OverlayAdmins,
-                  catalogue: CurrentCatalogue) -> ApprovalOut:
-    return service.approval_out(catalogue, await service.approve(overlays, catalogue, region, parameter, body))
+                  catalogue: CurrentCatalogue, catalogues: CataloguesInForce) -> ApprovalOut:
+    approved = await service.approve(overlays, catalogue, region, parameter, body)
+    catalogues.changed()  # the next request of this process sees it (others within a second)
+    return service.approval_out(catalogue, approved)
 
 
 @router.post(
