@@ -4,15 +4,17 @@
 #   make run     install, migrate one SQLite database per service under var/, start the suite
 #   make test    install and run every test (PostgreSQL by default; DB=sqlite for SQLite)
 #   make token ROLE=<role> REGION=<code> [HOSPITAL=<code>] [AGENCY=<id>] [SUB=<name>]
+#   make user ROLE=<role> REGION=<code> USERNAME=<name> PASSWORD=<pw> [NAME=<display name>] [HOSPITAL=…] [AGENCY=…] [TOTP=1]
+#   make screenshots  pictures of the console's main pages in docs/console/ (needs /usr/bin/chromium)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= postgresql
-PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority
+PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority -e services/console
 PYPROJECTS := libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) constraints.txt
 
-.PHONY: install keys migrate run test test-sqlite test-postgresql token smoke clean
+.PHONY: install keys migrate run test test-sqlite test-postgresql token user smoke screenshots clean
 
 # Installation steps write to stderr so that `make -s token` prints nothing but the token.
 $(BIN)/python:
@@ -54,9 +56,23 @@ token: install keys
 		$(if $(HOSPITAL),--hospital "$(HOSPITAL)") $(if $(AGENCY),--agency "$(AGENCY)") \
 		$(if $(SUB),--sub "$(SUB)") $(if $(SCOPE),--scope "$(SCOPE)") $(if $(TTL),--ttl "$(TTL)")
 
+# Creates or updates a person's account in the registry's database (migrated first). The password
+# goes through the environment, not the command line, so it is not in the process list.
+user: install keys
+	@$(BIN)/python -m alembic -c services/registry/alembic.ini upgrade head >/dev/null 2>&1 || \
+		$(BIN)/python -m alembic -c services/registry/alembic.ini upgrade head >&2
+	@TEFU_USER_PASSWORD="$(PASSWORD)" $(BIN)/tefu-registry user --username "$(USERNAME)" --role "$(ROLE)" \
+		--region "$(REGION)" $(if $(NAME),--name "$(NAME)") $(if $(HOSPITAL),--hospital "$(HOSPITAL)") \
+		$(if $(AGENCY),--agency "$(AGENCY)") $(if $(TOTP),--totp)
+
 # Starts the suite exactly as `make run` does and checks every service from the outside.
 smoke: install keys
 	$(BIN)/python scripts/smoke.py
+
+# Pictures of the console's main pages in docs/console/, from a suite started as the tests start it
+# (fresh SQLite databases, free ports) and a real browser (Debian's Chromium at /usr/bin/chromium).
+screenshots: install
+	TEFU_TEST_DB=sqlite $(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

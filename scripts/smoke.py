@@ -1,8 +1,10 @@
 """Smoke test of the suite as a newcomer runs it.
 
-Starts `make run` (migrations, four services on SQLite under var/), waits for every service, then
-checks from the outside that each answers /healthz, serves /docs (with its assets from the service
-itself) and /openapi.json, and accepts a token from `make token` on /v1/whoami; that the terminal
+Starts `make run` (migrations, four services and the console on SQLite under var/), waits for every
+service, then checks from the outside that each answers /healthz, serves /docs (with its assets from
+the service itself) and /openapi.json, and accepts a token from `make token` on /v1/whoami; that the
+console sends a visitor to the issuer's sign-in page, lets the demo clerk the banner names sign in,
+and loads nothing that is not its own (or the issuer's, on the sign-in page); that the terminal
 shows short lines, not JSON, and the full JSON logs are in var/log/. Finally it sends Ctrl-C
 (SIGINT) and checks that the whole suite stopped. Exits non-zero with the reason on the first
 failure.
@@ -10,6 +12,8 @@ failure.
 
 from __future__ import annotations
 
+import html.parser
+import http.cookiejar
 import json
 import os
 import re
@@ -18,11 +22,14 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {"registry": 8001, "eligibility": 8002, "payments": 8003, "medical-priority": 8004}
+CONSOLE = "http://127.0.0.1:8000"
 
 
 def get(url: str, token: str | None = None) -> tuple[int, bytes]:
@@ -65,8 +72,131 @@ def fail(message: str, suite: subprocess.Popen[bytes]) -> None:
     sys.exit(f"smoke test failed: {message}")
 
 
+class Browser:
+    """Enough of a browser for the sign-in: cookies, and redirects seen one at a time."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect())
+
+    def open(self, url: str, form: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+        """The status, the headers (names in any case) and the body of one request."""
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(urllib.request.Request(url, data=data), timeout=30) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read()
+
+    def follow(self, url: str, form: dict[str, str] | None = None, hops: int = 10) -> tuple[str, int, Message, bytes]:
+        status, headers, body = self.open(url, form)
+        while status in (301, 302, 303, 307) and hops:
+            url = urllib.parse.urljoin(url, headers["Location"])
+            status, headers, body = self.open(url)
+            hops -= 1
+        return url, status, headers, body
+
+
+class Forms(html.parser.HTMLParser):
+    """The forms of a page: their action and the inputs' names and values."""
+
+    def __init__(self, page: bytes) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self.feed(page.decode("utf-8", errors="replace"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attributes.get("action") or "", "fields": {}})
+        elif tag == "input" and self.forms and attributes.get("name"):
+            self.forms[-1]["fields"][attributes["name"]] = attributes.get("value") or ""
+
+
+def assets(page: bytes) -> list[str]:
+    """Every address a page makes the browser load (scripts, styles, images, icons)."""
+    tags = re.findall(rb"<(?:script|link|img|source|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
+    return [m.decode() for tag in tags for m in re.findall(rb'(?:src|href)="([^"]+)"', tag)]
+
+
+def script_sources(csp: str) -> list[str]:
+    """What a Content-Security-Policy lets run as script: script-src, or default-src without one."""
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
+    return directives.get("script-src", directives.get("default-src", ["*"]))
+
+
+def demo_account(terminal: str, username: str) -> str | None:
+    """The password the banner prints for a demo account (passwords are never written into checks)."""
+    found = re.search(rf"^\s*{re.escape(username)}\s+密码\s+(\S+)", terminal, flags=re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def check_console(suite: subprocess.Popen[bytes], terminal_path: Path) -> None:
+    status, _ = get(f"{CONSOLE}/healthz")
+    if status != 200:
+        fail(f"console /healthz answered {status}", suite)
+    browser = Browser()
+    status, headers, _ = browser.open(f"{CONSOLE}/")
+    if status not in (302, 303, 307) or "/login" not in headers.get("Location", ""):
+        fail(f"console / without a session answered {status}, not a redirect to /login", suite)
+    status, headers, _ = browser.open(f"{CONSOLE}/login")
+    authorize = urllib.parse.urlsplit(headers.get("Location", ""))
+    query = urllib.parse.parse_qs(authorize.query)
+    expected = {"response_type": ["code"], "client_id": ["console"], "code_challenge_method": ["S256"],
+                "redirect_uri": [f"{CONSOLE}/auth/callback"]}
+    if (status not in (302, 303, 307) or f"{authorize.scheme}://{authorize.netloc}{authorize.path}"
+            != f"http://127.0.0.1:{PORTS['registry']}/oauth/authorize"
+            or any(query.get(k) != v for k, v in expected.items()) or not query.get("code_challenge")):
+        fail(f"console /login answered {status} to {headers.get('Location')!r}, not the issuer's PKCE sign-in", suite)
+    sign_in_url, status, headers, page = browser.follow(headers["Location"])
+    if status != 200 or "登录".encode() not in page or script_sources(headers.get("content-security-policy", "")) not in (
+            ["'self'"], ["'none'"]):
+        fail(f"the issuer's sign-in page answered {status} (CSP {headers.get('content-security-policy')!r})", suite)
+    for asset in assets(page):
+        local = urllib.parse.urljoin(sign_in_url, asset)
+        if not local.startswith(f"http://127.0.0.1:{PORTS['registry']}/") or get(local)[0] != 200:
+            fail(f"the sign-in page loads {asset!r}, not an asset of the issuer", suite)
+    print("ok  console           healthz, / sends a visitor to /login, /login to the issuer's PKCE sign-in page")
+    password = demo_account(terminal_path.read_text(encoding="utf-8", errors="replace"), "clerk-zhoucun")
+    if password is None:
+        fail("the banner names no password for the demo clerk clerk-zhoucun", suite)
+    form = next((f for f in Forms(page).forms if "password" in f["fields"]), None)
+    if form is None:
+        fail("the sign-in page has no form with a password field", suite)
+    fields = {**form["fields"], "username": "clerk-zhoucun", "password": password}
+    home_url, status, headers, page = browser.follow(urllib.parse.urljoin(sign_in_url, form["action"]), fields)
+    if status != 200 or not home_url.startswith(f"{CONSOLE}/") or "工作台".encode() not in page:
+        fail(f"signing in as clerk-zhoucun ended at {home_url} with {status}: {page[:300]!r}", suite)
+    if "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
+        fail(f"the console's 工作台 has no CSP with frame-ancestors 'none': {headers.get('content-security-policy')!r}", suite)
+    named: set[str] = set()
+    for path in ("/", "/families", "/imports", "/payments", "/reports"):
+        status, headers, page = browser.open(f"{CONSOLE}{path}")
+        if status != 200 or "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
+            fail(f"the console's {path} answered {status} for the demo clerk (CSP {headers.get('content-security-policy')!r})",
+                 suite)
+        for asset in assets(page):
+            local = urllib.parse.urljoin(f"{CONSOLE}{path}", asset)
+            if not local.startswith(f"{CONSOLE}/") or browser.open(local)[0] != 200:
+                fail(f"the console's {path} loads {asset!r}, not a file of its own", suite)
+            named.add(local)
+    print(f"ok  console           the demo clerk signs in; 工作台, 家庭, 导入, 发放, 报表 with their CSP, "
+          f"loading only the console's own files ({len(named)})")
+    logout = next((f for f in Forms(page).forms if f["action"] == "/logout"), None)
+    if logout is None or browser.open(f"{CONSOLE}/logout", logout["fields"])[0] != 200:
+        fail("the console's pages have no working sign-out form (POST /logout with its CSRF token)", suite)
+    status, headers, _ = browser.open(f"{CONSOLE}/")
+    if status not in (302, 303, 307) or "/login" not in headers.get("Location", ""):
+        fail(f"after signing out, console / answered {status}, not a redirect to /login", suite)
+    print("ok  console           signing out ends the session")
+
+
 def main() -> None:
-    for name, port in PORTS.items():
+    for name, port in {**PORTS, "console": 8000}.items():
         if get(f"http://127.0.0.1:{port}/healthz")[0]:
             sys.exit(f"port {port} ({name}) is already in use; stop whatever runs there first")
     terminal_path = ROOT / "var" / "smoke-terminal.txt"
@@ -75,7 +205,7 @@ def main() -> None:
     suite = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, start_new_session=True, stdout=terminal,
                              stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
-    while not all(get(f"http://127.0.0.1:{p}/healthz")[0] == 200 for p in PORTS.values()):
+    while not all(get(f"http://127.0.0.1:{p}/healthz")[0] == 200 for p in (*PORTS.values(), 8000)):
         if suite.poll() is not None:
             sys.exit(f"make run exited with {suite.returncode} before the suite was up")
         if time.monotonic() > deadline:
@@ -157,12 +287,13 @@ def main() -> None:
     if status != 200 or not json.loads(body)["valid"]:
         fail(f"a hospital's lookup of card {found[0]['card_no']} answered {status}: {body[:200]!r}", suite)
     print(f"ok  medical-priority  cards issued from the seeded register; card {found[0]['card_no']} valid at a hospital")
+    check_console(suite, terminal_path)
     # The terminal: the banner stays readable, with short lines beside it and no JSON; the full
     # JSON lines are in var/log/.
     time.sleep(1)  # log lines are written in batches at most 0.25 s apart
     shown = terminal_path.read_text(encoding="utf-8", errors="replace")
-    if "Tefu is running" not in shown or "/docs" not in shown:
-        fail("the terminal shows no banner with the docs addresses", suite)
+    if "Tefu is running" not in shown or "/docs" not in shown or f"工作台: {CONSOLE}" not in shown:
+        fail("the terminal shows no banner with the docs addresses and the console's", suite)
     json_lines = [line for line in shown.splitlines() if line.lstrip().startswith('{"')]
     if json_lines:
         fail(f"the terminal shows JSON log lines, e.g. {json_lines[0][:120]!r}", suite)
@@ -181,10 +312,10 @@ def main() -> None:
         suite.kill()
         sys.exit("smoke test failed: the suite did not stop on Ctrl-C")
     time.sleep(1)
-    still = [n for n, p in PORTS.items() if get(f"http://127.0.0.1:{p}/healthz")[0]]
+    still = [n for n, p in {**PORTS, "console": 8000}.items() if get(f"http://127.0.0.1:{p}/healthz")[0]]
     if still:
         sys.exit(f"smoke test failed: still answering after Ctrl-C: {', '.join(still)}")
-    print("smoke test passed: 4 services up, checked, and stopped by Ctrl-C")
+    print("smoke test passed: 4 services and the console up, checked, and stopped by Ctrl-C")
 
 
 if __name__ == "__main__":

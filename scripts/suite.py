@@ -1,4 +1,4 @@
-"""Run the whole Tefu suite in one terminal: migrate, start the four services, stop them together.
+"""Run the whole Tefu suite in one terminal: migrate, start the four services and the console, stop them together.
 
     python scripts/suite.py run        # what `make run` does
     python scripts/suite.py migrate    # only migrate every service's database
@@ -43,7 +43,10 @@ SERVICES = (
     Service("eligibility", "eligibility", "tefu_eligibility.main", "TEFU_ELIGIBILITY_", 8002),
     Service("payments", "payments", "tefu_payments.main", "TEFU_PAYMENTS_", 8003),
     Service("medical-priority", "medical-priority", "tefu_medical_priority.main", "TEFU_MEDICAL_PRIORITY_", 8004),
+    # The clerks' console (工作台): web pages over the four services' public APIs, started last.
+    Service("console", "console", "tefu_console.main", "TEFU_CONSOLE_", 8000),
 )
+CONSOLE = SERVICES[-1]
 
 
 def service_env(service: Service) -> dict[str, str]:
@@ -61,6 +64,18 @@ def service_env(service: Service) -> dict[str, str]:
         env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
         env.setdefault(f"{service.prefix}REGISTRY_URL", f"http://127.0.0.1:{registry_port}")
         env.setdefault(f"{service.prefix}ELIGIBILITY_URL", f"http://127.0.0.1:{env.get('TEFU_ELIGIBILITY_PORT', '8002')}")
+    if service is CONSOLE:
+        # The console calls every service with the signed-in person's token, and sends people to
+        # the issuer's sign-in page; its own address is where the issuer sends them back.
+        for other in SERVICES[1:-1]:
+            env.setdefault(f"{service.prefix}{other.name.replace('-', '_').upper()}_URL",
+                           f"http://127.0.0.1:{env.get(f'{other.prefix}PORT', str(other.port))}")
+        env.setdefault(f"{service.prefix}ISSUER_URL", f"http://127.0.0.1:{registry_port}")
+        env.setdefault(f"{service.prefix}PUBLIC_URL", f"http://127.0.0.1:{port}")
+    if service.name == "registry":
+        # The issuer sends a person back only to the console's own sign-in callback.
+        console_port = env.get(f"{CONSOLE.prefix}PORT", str(CONSOLE.port))
+        env.setdefault(f"{service.prefix}CONSOLE_REDIRECT_URIS", json.dumps([f"http://127.0.0.1:{console_port}/auth/callback"]))
     env[f"{service.prefix}PORT"] = port
     return env
 
@@ -90,6 +105,40 @@ def seed_demo_families() -> None:
         [sys.executable, "-m", "tefu_registry", "seed-demo", "--families", families], check=True, cwd=ROOT,
         env=service_env(SERVICES[0]),
     )
+
+
+DEMO_ACCOUNTS_FILE = ROOT / "var" / "demo-accounts.json"
+
+
+def seed_demo_accounts() -> None:
+    """Create the demo accounts in a new embedded register; their passwords go to var/ (mode 0600).
+
+    The passwords are random, made once, and only a hash is in the register: the file is what
+    lets every later banner show them. A configured database never gets demo accounts.
+    """
+    if os.environ.get("TEFU_REGISTRY_DATABASE_URL"):
+        return
+    answer = subprocess.run(
+        [sys.executable, "-m", "tefu_registry", "demo-accounts", "--json"], check=True, cwd=ROOT,
+        env=service_env(SERVICES[0]), capture_output=True, text=True,
+    ).stdout.strip()
+    created = json.loads(answer or "[]")
+    if created:
+        DEMO_ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(DEMO_ACCOUNTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(created, handle, ensure_ascii=False, indent=2)
+
+
+def demo_account_lines() -> list[str]:
+    """The banner's lines for the demo accounts (nothing if this register has none of them)."""
+    if os.environ.get("TEFU_REGISTRY_DATABASE_URL") or not DEMO_ACCOUNTS_FILE.is_file():
+        return []
+    from tefu_registry.accounts.cli import format_demo_account
+
+    rows = json.loads(DEMO_ACCOUNTS_FILE.read_text())
+    return ["演示账户 (demo accounts; admin and approver: add the TOTP secret to an authenticator app):"] + [
+        "  " + format_demo_account(row) for row in rows]
 
 
 # Services with an OAuth client of their own (role service): payments reads bank details,
@@ -139,16 +188,22 @@ def _healthy(port: str) -> bool:
 
 
 def banner(ports: dict[str, str]) -> None:
-    print("\nTefu is running. API docs (offline):", flush=True)
+    print(f"\n工作台: http://127.0.0.1:{ports[CONSOLE.name]}", flush=True)
+    print("Tefu is running. API docs (offline):", flush=True)
     for name, port in ports.items():
+        if name == CONSOLE.name:
+            continue  # pages for people, not an API
         print(f"  {name:<17} http://127.0.0.1:{port}/docs", flush=True)
     print(f"Logs in full: {ROOT / 'var' / 'log'}/<service>.log   (LOG_LEVEL=WARNING make run: warnings only)", flush=True)
+    for line in demo_account_lines():
+        print(line, flush=True)
     print("Get a token with: make token ROLE=clerk REGION=370306   (Ctrl-C stops everything)\n", flush=True)
 
 
 def run() -> int:
     migrate()
     seed_demo_families()
+    seed_demo_accounts()
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 

@@ -2,7 +2,9 @@
 
 Each service runs as its own uvicorn process on a free port, with its own database (PostgreSQL or
 SQLite, as ``TEFU_TEST_DB`` says) migrated by its own Alembic tree, and talks to the others over
-real HTTP, exactly as in production.
+real HTTP, exactly as in production. The clerks' console starts with it for the tests that ask
+for it (the ``console`` fixture), on a port chosen when the suite starts: the issuer sends people
+back only to the console's own callback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,9 +64,13 @@ class ServiceProcess:
                 self.process.kill()
 
 
-def start_service(name: str, env_overrides: dict[str, str], log_dir: Path) -> ServiceProcess:
-    directory, module, prefix = SERVICES[name]
-    port = free_port()
+# The console is no API service (no /v1/whoami, no token verification): started only on demand.
+CONSOLE = ("console", "tefu_console.main", "TEFU_CONSOLE_")
+
+
+def start_service(name: str, env_overrides: dict[str, str], log_dir: Path, port: int | None = None) -> ServiceProcess:
+    directory, module, prefix = CONSOLE if name == "console" else SERVICES[name]
+    port = port or free_port()
     env = {
         **os.environ, **env_overrides, f"{prefix}PORT": str(port), f"{prefix}ENVIRONMENT": "test",
         "PYTHONUNBUFFERED": "1",  # log lines reach the file as they are written
@@ -104,6 +110,7 @@ class Suite:
     database_urls: dict[str, str]
     log_dir: Path
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    console_port: int = field(default_factory=free_port)
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -116,6 +123,7 @@ class Suite:
         }
         if name == "registry":
             env[f"{prefix}SIGNING_KEY_FILE"] = str(self.keys_dir / "issuer-ed25519.pem")
+            env[f"{prefix}CONSOLE_REDIRECT_URIS"] = f'["http://127.0.0.1:{self.console_port}/auth/callback"]'
         else:
             env[f"{prefix}AUTH__REVOCATIONS_URL"] = f"{registry_url}/oauth/revocations"
             env[f"{prefix}REGISTRY_URL"] = registry_url
@@ -148,9 +156,9 @@ def medical_priority_env(running: Suite, registry_url: str, eligibility_url: str
             "TEFU_MEDICAL_PRIORITY_FOLLOW_INTERVAL_SECONDS": "0.5"}
 
 
-@pytest.fixture(scope="session")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    base = tmp_path_factory.mktemp("suite")
+@contextmanager
+def running_suite(base: Path) -> Iterator[Suite]:
+    """The four services on free ports with fresh databases under ``base``; stopped on exit."""
     keys_dir = base / "keys"
     write_key_files(keys_dir)
     with ExitStack() as stack:
@@ -176,3 +184,40 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         finally:
             for service in running.services.values():
                 service.stop()
+
+
+@contextmanager
+def running_console(running: Suite) -> Iterator[str]:
+    """The console over ``running`` (its URL), with its own migrated database; stopped on exit."""
+    alembic_ini = ROOT / "services" / "console" / "alembic.ini"
+    with migrated_database("console", running.log_dir, alembic_ini) as database_url:
+        registry = running.url("registry")
+        env = {
+            "TEFU_CONSOLE_DATABASE_URL": database_url,
+            "TEFU_CONSOLE_REGISTRY_URL": registry,
+            "TEFU_CONSOLE_ELIGIBILITY_URL": running.url("eligibility"),
+            "TEFU_CONSOLE_PAYMENTS_URL": running.url("payments"),
+            "TEFU_CONSOLE_MEDICAL_PRIORITY_URL": running.url("medical-priority"),
+            # What the browser reaches: the same machine, as with `make run`.
+            "TEFU_CONSOLE_ISSUER_URL": registry,
+            "TEFU_CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{running.console_port}",
+        }
+        process = start_service("console", env, running.log_dir, port=running.console_port)
+        running.services["console"] = process
+        try:
+            yield process.url
+        finally:
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    with running_suite(tmp_path_factory.mktemp("suite")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def console(suite: Suite) -> Iterator[str]:
+    """The console's URL: a fifth process over the suite's services, started for the tests that ask."""
+    with running_console(suite) as url:
+        yield url

@@ -110,6 +110,12 @@ async def test_registration_errors_name_the_field(client, token):
     assert excess_scope.json()["code"] == "scope-not-allowed"
     assert excess_scope.json()["errors"][0]["detail"] == "hospital 角色不能持有这些权限范围：clients:manage"
 
+    reserved = await client.post(
+        "/v1/oauth-clients", json={"client_id": "console", "role": "service", "region": "370306"}, headers=bearer(admin)
+    )
+    assert reserved.status_code == 422
+    assert (reserved.json()["code"], reserved.json()["field"]) == ("client-id-reserved", "body.client_id")
+
     bad_region = await client.post(
         "/v1/oauth-clients", json={"client_id": _id("svc"), "role": "service", "region": "999999"}, headers=bearer(admin)
     )

@@ -7,6 +7,19 @@ prints only a signed token on stdout (for local use and tests; it is what ``make
     tefu-registry seed-demo [--families 3000] [--seed 0] [--always]
 
 registers synthetic demo families when the register is empty (what ``make run`` does).
+
+    tefu-registry user --username clerk-zhoucun --role clerk --region 370306 [--password PW] [--name 张三]
+                       [--hospital H] [--agency A] [--totp]
+
+creates a person's account, or updates it (role, region, institution, name; the password only if
+one is given; a disabled account is enabled again). The password comes from --password, else from
+the environment variable TEFU_USER_PASSWORD (what ``make user`` uses, so it is not in the process
+list), else it is asked for. --totp enrols a new TOTP secret and prints it.
+
+    tefu-registry demo-accounts [--json]
+
+creates the demo accounts of ``make run`` when there are no accounts at all, and prints them with
+their passwords (and the TOTP secrets of the admin and approver); prints nothing otherwise.
 """
 
 from __future__ import annotations
@@ -61,6 +74,19 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--always", action="store_true", help="also when the register already has families")
     demo.add_argument("--database-url", default="")
+    user = commands.add_parser("user", help="create or update a person's account")
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.service])
+    user.add_argument("--region", required=True, help="GB/T 2260 code; 000000 for the whole country")
+    user.add_argument("--password", default=None, help="else TEFU_USER_PASSWORD, else asked for")
+    user.add_argument("--name", default=None, help="display name (default: the username)")
+    user.add_argument("--hospital", default=None)
+    user.add_argument("--agency", default=None)
+    user.add_argument("--totp", action="store_true", help="enrol a new TOTP secret and print it")
+    user.add_argument("--database-url", default="")
+    demo_accounts = commands.add_parser("demo-accounts", help="create the demo accounts when there are none")
+    demo_accounts.add_argument("--json", action="store_true", help="print them as JSON")
+    demo_accounts.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
     # Messages in the terminal's language: English under an English locale, Chinese otherwise.
     set_language(negotiate(os.environ.get("LANG", "").split(".")[0].replace("_", "-")))
@@ -71,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
 
         asyncio.run(seed_command(args.database_url, args.families, args.seed, not args.always))
         return
+    if args.command in ("user", "demo-accounts"):
+        from tefu_registry.accounts.cli import demo_accounts_command, user_command
+
+        raise SystemExit(user_command(args) if args.command == "user" else demo_accounts_command(args))
     try:
         print(_token(args))
     except Invalid as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,11 +12,15 @@ from fastapi import FastAPI
 from tefu_common.app import create_service_app
 from tefu_common.auth import KeySet, SigningKey, TokenIssuer, TokenVerifier
 from tefu_registry.access_log.auditors import router as access_log_router
+from tefu_registry.accounts.router import router as accounts_router
+from tefu_registry.accounts.signin import LockPolicy
 from tefu_registry.changes.router import router as changes_router
 from tefu_registry.families.router import router as families_router
 from tefu_registry.imports.router import router as imports_router
 from tefu_registry.liaisons.router import router as liaisons_router
+from tefu_registry.oauth.people import PeoplePolicy
 from tefu_registry.oauth.router import router as oauth_router
+from tefu_registry.signin.router import router as signin_router
 from tefu_registry.oauth.service import DatabaseRevocations
 from tefu_registry.payees.router import router as payees_router
 from tefu_registry.people.router import router as people_router
@@ -49,7 +55,9 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   auditors); every query is limited to the caller's region (a family elsewhere is simply not found).
 
 It is also the suite's **token issuer**: `POST /oauth/token` (OAuth2 client credentials) for
-machine clients, `GET /.well-known/jwks.json` for the public keys every service verifies with,
+machine clients; for people, the console's sign-in page (`GET /oauth/authorize`, authorization code
+with PKCE), refresh tokens and sign-out (`POST /oauth/revoke`); people's **accounts**
+(`/v1/accounts`, for admins of the region) and the **security log** (`GET /v1/security-log`); `GET /.well-known/jwks.json` for the public keys every service verifies with,
 and `GET /oauth/revocations` for the tokens and clients that were revoked.
 
 **Conventions.** Every `/v1` route needs a bearer token. Every list takes `cursor` and `limit` (at
@@ -71,7 +79,7 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         version="0.1.0",
         migrations_dir=MIGRATIONS,
         routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, payees_router,
-                 people_router, oauth_router],
+                 people_router, oauth_router, signin_router, accounts_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.
             keys.with_key(signing_key.kid, signing_key.private_key.public_key()),
@@ -84,6 +92,21 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
     app.state.token_verifier.revocations = DatabaseRevocations(app.state.database.sessionmaker)
     app.state.token_issuer = TokenIssuer(signing_key, issuer=settings.auth.issuer, ttl_seconds=settings.token_ttl_seconds)
     app.state.published_jwks = _published_jwks(settings, signing_key)
+    # People: the console's sign-in (authorization code + PKCE) and the lock-outs.
+    app.state.people_policy = PeoplePolicy(
+        redirect_uris=tuple(settings.console_redirect_uris),
+        code_ttl=timedelta(seconds=settings.authorization_code_ttl_seconds),
+        access_ttl_seconds=settings.person_token_ttl_seconds,
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+    app.state.lock_policy = LockPolicy(
+        account_failures=settings.account_failure_limit, address_failures=settings.address_failure_limit,
+        window=timedelta(minutes=settings.failure_window_minutes), lock=timedelta(minutes=settings.lock_minutes),
+    )
+    app.state.trusted_proxies = tuple(settings.trusted_proxies)
+    # The sign-in page's CSRF cookie and enrolment step are signed with a key derived from the
+    # issuer's private key: nothing more to configure, and it changes when the key is rotated.
+    app.state.signin_secret = hashlib.sha256(b"tefu-signin-forms:" + signing_key.pem()).hexdigest()
     return app
 
 

@@ -5,6 +5,7 @@ the service imports it: domain models import :class:`~tefu_registry.database.Bas
 """
 
 from tefu_registry.access_log import models as _access_log  # noqa: F401
+from tefu_registry.accounts import models as _accounts  # noqa: F401
 from tefu_registry.changes import models as _changes  # noqa: F401
 from tefu_registry.database import Base
 from tefu_registry.events import models as _events  # noqa: F401

@@ -17,6 +17,21 @@ class RegistrySettings(ServiceSettings):
     # The registry is the suite's token issuer: it alone holds the private signing key.
     signing_key_file: Path = Path("var/keys/issuer-ed25519.pem")
     token_ttl_seconds: int = 3600
+    # People sign in to the console (a public client: PKCE, no secret) and come back only here.
+    console_redirect_uris: list[str] = ["http://127.0.0.1:8000/auth/callback"]
+    # A person's access token is short; the console renews it with the rotating refresh token,
+    # and a sign-in lasts at most refresh_token_ttl_seconds.
+    person_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 12 * 3600
+    authorization_code_ttl_seconds: int = 60
+    # Lock-out: this many failures within the window lock the account (or the client address)
+    # for lock_minutes.
+    account_failure_limit: int = 5
+    address_failure_limit: int = 20
+    failure_window_minutes: int = 15
+    lock_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For is believed (the client address of the security log).
+    trusted_proxies: list[str] = []
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

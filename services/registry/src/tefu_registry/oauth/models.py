@@ -1,13 +1,14 @@
-"""Tables of the token issuer: registered machine clients and revoked tokens."""
+"""Tables of the token issuer: machine clients, revoked tokens, and the codes and refresh tokens of people."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
+from tefu_registry.accounts import models as _accounts  # noqa: F401  (the accounts the codes and tokens belong to)
 from tefu_registry.database import Base
 
 
@@ -40,3 +41,44 @@ class RevokedToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_by: Mapped[str] = mapped_column(String(128))
+
+
+class AuthorizationCode(Base):
+    """A code of the authorization-code grant: single use, short-lived, bound to its request.
+
+    Only a SHA-256 of the code is stored, so a copy of the table gives nobody a code to use.
+    """
+
+    __tablename__ = "authorization_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The refresh-token family the code was exchanged for: revoked if the code is presented again.
+    family_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class RefreshToken(Base):
+    """A refresh token of a person's sign-in; rotated on every use, stored as a SHA-256 only.
+
+    Every token of one sign-in shares a ``family_id``. A token used twice means a copy exists
+    somewhere: the whole family is revoked (RFC 9700 §4.14), and the person signs in again.
+    """
+
+    __tablename__ = "refresh_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    access_token_id: Mapped[str | None] = mapped_column(String(64))
+    access_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession
@@ -14,7 +14,8 @@ from tefu_common.errors import BadRequest, Unauthorized
 from tefu_common.i18n import Text
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
-from tefu_registry.oauth import service
+from tefu_registry.accounts.addresses import client_address
+from tefu_registry.oauth import people, service
 from tefu_registry.oauth.models import OAuthClient
 from tefu_registry.oauth.schemas import ClientCreate, ClientOut, ClientWithSecret, RevocationList, TokenResponse
 
@@ -22,6 +23,11 @@ ClientAdmin = Annotated[Principal, Depends(require(Scope.clients_manage, roles={
 
 router = APIRouter(tags=["auth"])
 CLIENT_NOT_FOUND = problems(**{"404": "没有这个客户端，或不在你的辖区（No such client, or not in your region）"})
+PERSON_TOKEN_EXAMPLE = {
+    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJjbGVyay16aG91Y3VuIn0.c2lnbmF0dXJl",
+    "token_type": "Bearer", "expires_in": 900, "scope": "families:read families:write reports:read",
+    "refresh_token": "mR2Hq0xk5GQbQe0m7cP3sWz9tY1uVa4nLd6oEi8rKf0",
+}
 JWKS_EXAMPLE = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
                           "kid": "2026-11-issuer", "alg": "EdDSA", "use": "sig"}]}
 
@@ -58,28 +64,56 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 @router.post(
     "/oauth/token",
     response_model=TokenResponse,
-    summary="OAuth2 客户端凭据授权：换取访问令牌",
+    response_model_exclude_none=True,
+    summary="OAuth2 令牌端点：客户端凭据、授权码（PKCE）和刷新令牌",
     description=(
-        "用客户端编号和密钥（HTTP Basic，或表单字段 `client_id`/`client_secret`）换取访问令牌，令牌绑定客户端的角色、"
-        "权限范围、地区和机构。\n\nAnyone holding a client's credentials. `scope` may narrow the scopes, `audience` "
-        "may pick one service. Errors are problem+json that also carry the OAuth2 `error` code: 400 "
-        "`unsupported_grant_type`, `invalid_scope` or `invalid_target`; 401 `invalid_client` (wrong or unknown "
-        "credentials look the same, so client ids cannot be probed; a revoked client is told so)."
+        "机器客户端用客户端编号和密钥（HTTP Basic，或表单字段 `client_id`/`client_secret`）换取访问令牌，令牌绑定客户端的角色、"
+        "权限范围、地区和机构；工作台用登录得到的授权码换取人员的访问令牌和刷新令牌。\n\n"
+        "- `grant_type=client_credentials`: anyone holding a client's credentials. `scope` may narrow the scopes, "
+        "`audience` may pick one service.\n"
+        "- `grant_type=authorization_code` (RFC 6749 §4.1 with PKCE, RFC 7636): `code`, `redirect_uri` (the one "
+        "of the sign-in request), `client_id=console`, `code_verifier`. Answers a person's access token (sub = "
+        "username, the role's scopes, region, institution) and a `refresh_token`. A code is single use and "
+        "lives 60 seconds; a code presented twice ends the sign-in it gave.\n"
+        "- `grant_type=refresh_token`: `refresh_token`, `client_id=console`. The refresh token rotates: the "
+        "answer carries a new one and the old one stops working (presented again, it ends the whole sign-in).\n\n"
+        "Errors are problem+json that also carry the OAuth2 `error` code: 400 `unsupported_grant_type`, "
+        "`invalid_request`, `invalid_scope`, `invalid_target` or `invalid_grant` (code `code-invalid`, `code-used`, "
+        "`redirect-uri-mismatch`, `code-verifier-mismatch`, `refresh-token-invalid`, `account-disabled`); 401 "
+        "`invalid_client` (wrong or unknown credentials look the same, so client ids cannot be probed; a revoked "
+        "client is told so)."
     ),
-    responses=problems(400, 401),
+    responses={200: {"content": {"application/json": {"examples": {
+        "client_credentials": {"value": TokenResponse.model_config["json_schema_extra"]["examples"][0]},
+        "authorization_code": {"value": PERSON_TOKEN_EXAMPLE}}}}}, **problems(400, 401)},
 )
 async def token(
     request: Request,
+    response: Response,
     session: DbSession,
     grant_type: Annotated[str, Form()],
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
     scope: Annotated[str | None, Form()] = None,
     audience: Annotated[str | None, Form()] = None,
+    code: Annotated[str | None, Form(max_length=256)] = None,
+    redirect_uri: Annotated[str | None, Form(max_length=2048)] = None,
+    code_verifier: Annotated[str | None, Form(max_length=256)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=256)] = None,
 ) -> TokenResponse:
+    issuer = request.app.state.token_issuer
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: tokens are never cached
+    if grant_type == "authorization_code":
+        return await people.exchange_code(session, issuer, request.app.state.people_policy, code=code,
+                                          redirect_uri=redirect_uri, client_id=client_id, code_verifier=code_verifier,
+                                          address=client_address(request))
+    if grant_type == "refresh_token":
+        return await people.refresh(session, issuer, request.app.state.people_policy, refresh_token=refresh_token,
+                                    client_id=client_id, address=client_address(request))
     if grant_type != "client_credentials":
-        raise BadRequest(Text(f"不支持 grant_type “{grant_type}”，请使用 client_credentials",
-                              f"grant_type {grant_type!r} is not supported; use client_credentials"),
+        raise BadRequest(Text(f"不支持 grant_type “{grant_type}”，请使用 client_credentials、authorization_code 或 refresh_token",
+                              f"grant_type {grant_type!r} is not supported; use client_credentials, authorization_code "
+                              "or refresh_token"),
                          code="grant-type-unsupported", error="unsupported_grant_type")
     credentials = _basic_credentials(request) or (client_id, client_secret)
     if not credentials[0] or not credentials[1]:
@@ -87,7 +121,7 @@ async def token(
                            code="credentials-missing", error="invalid_client")
     return await service.issue_token(
         session,
-        request.app.state.token_issuer,
+        issuer,
         client_id=credentials[0],
         client_secret=credentials[1],
         scope=scope,
@@ -95,20 +129,48 @@ async def token(
     )
 
 
+_client_admin = require(Scope.clients_manage, roles={Role.admin})
+
+
+async def _admin_if_bearer(request: Request) -> Principal | None:
+    """An administrator's token when one is sent; the console signs out without one (a public client)."""
+    if not request.headers.get("authorization"):
+        return None
+    return await _client_admin(request)
+
+
 @router.post(
     "/oauth/revoke",
     status_code=200,
-    summary="吊销一个令牌（RFC 7009）",
+    summary="吊销一个令牌（RFC 7009）：管理员吊销，或工作台退出登录",
     description=(
-        "在令牌到期前将其作废。\n\nAdmins only (`clients:manage`), for tokens of their region (403 "
-        "`region-outside-scope` otherwise); 422 `token-not-ours` for a token this issuer did not sign. Every "
-        "service refuses the token from its next revocation-list refresh. Revoking an expired token does nothing."
+        "在令牌到期前将其作废。\n\n"
+        "- Sign-out (the console, a public client): form `token` (the refresh token, or the access token) and "
+        "`client_id=console`, no bearer token. A refresh token ends its whole sign-in (every refresh token of it "
+        "and the access token last issued with it). Always 200, as RFC 7009 asks, even for a token that is not "
+        "ours or already revoked.\n"
+        "- Administrators (bearer token with `clients:manage`): any token signed here, for tokens of their region "
+        "(403 `region-outside-scope` otherwise); 422 `token-not-ours` for a token this issuer did not sign. "
+        "Revoking an expired token does nothing.\n\n"
+        "Every service refuses a revoked access token from its next revocation-list refresh."
     ),
-    responses={200: {"content": {"application/json": {"example": {"status": "revoked"}}}}},
+    responses={200: {"content": {"application/json": {"example": {"status": "revoked"}}}}, **problems(401, 403)},
 )
 async def revoke(
-    request: Request, session: DbSession, caller: ClientAdmin, token: Annotated[str, Form()]
+    request: Request,
+    session: DbSession,
+    caller: Annotated[Principal | None, Depends(_admin_if_bearer)],
+    token: Annotated[str, Form(max_length=4096)],
+    token_type_hint: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
 ) -> dict[str, str]:
+    if caller is None:
+        if client_id != people.CONSOLE_CLIENT_ID:
+            raise Unauthorized(Text("需要管理员令牌，或 client_id=console", "an admin token, or client_id=console, is needed"),
+                               code="token-missing")
+        await people.sign_out(session, request.app.state.token_verifier.keys, token=token,
+                              address=client_address(request))
+        return {"status": "revoked"}
     await service.revoke_token(session, request.app.state.token_verifier.keys, token=token, caller=caller)
     return {"status": "revoked"}
 

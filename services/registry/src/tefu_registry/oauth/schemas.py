@@ -71,6 +71,9 @@ class TokenResponse(BaseModel):
     token_type: str = "Bearer"
     expires_in: int
     scope: str
+    refresh_token: str | None = Field(None, description=(
+        "Grants authorization_code and refresh_token only: exchange it for new tokens (it rotates: each use "
+        "gives a new one, and the old one stops working)."))
 
 
 class RevokedClientOut(BaseModel):

@@ -33,6 +33,9 @@ DEFAULT_AUDIENCES: dict[Role, tuple[str, ...]] = {
 }
 
 
+# Public clients of people's sign-in (tefu_registry.oauth.people): never registered as machines.
+RESERVED_CLIENT_IDS = frozenset({"console"})
+
 # RFC 6749 §5.2: a failed client authentication answers with the Basic scheme.
 CLIENT_CHALLENGE = 'Basic realm="tefu"'
 
@@ -75,6 +78,10 @@ async def create_client(session: AsyncSession, *, data: ClientCreate, caller: Pr
         known = ", ".join(SERVICE_AUDIENCES)
         raise _field_error("audiences", "audience-unknown", f"未知的受众：{', '.join(unknown)}；可选：{known}",
                            f"unknown audience(s) {', '.join(unknown)}; known: {known}")
+    if data.client_id in RESERVED_CLIENT_IDS:
+        # The console's tokens carry its client id: a machine client of that name would share their fate.
+        raise _field_error("client_id", "client-id-reserved", f"客户端编号 {data.client_id} 由系统保留",
+                           f"client id {data.client_id!r} is reserved")
     if await session.get(OAuthClient, data.client_id) is not None:
         raise Conflict(Text(f"客户端 {data.client_id} 已存在", f"client {data.client_id!r} already exists"),
                        code="client-exists")

@@ -1,0 +1,1 @@
+"""账户: people's accounts at the issuer, for the admins of a region."""

@@ -1,0 +1,1 @@
+"""Signing in at the issuer (authorization code + PKCE) and the server-side sessions."""

@@ -1,0 +1,1 @@
+"""工作台: the person's region at a glance."""

@@ -1,0 +1,1 @@
+"""Spreadsheets uploaded through the console to the registry's imports API."""

@@ -1,0 +1,7 @@
+"""Every table of the console, for Alembic (``migrations/env.py``) and the schema-drift test."""
+
+from tefu_console.auth.models import ConsoleSession
+from tefu_console.database import Base
+from tefu_console.imports.models import Upload
+
+__all__ = ["Base", "ConsoleSession", "Upload"]

@@ -1,0 +1,45 @@
+"""What the batch pages read and send."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tefu_common.calendar import today
+from tefu_console.auth.sessions import Person
+from tefu_console.services import Apis, parts
+
+SKIPPED = {
+    "no_bank_account": "登记中没有银行账户（请在家庭页面补登账户后，下一批次会补发）",
+    "no_amount": "金额未定：政策规定由地方确定的金额尚未配置",
+    "already_in_ledger": "已在其他批次中，不重复发放",
+}
+ACTIONS = {
+    "submit": ("提交审批", "批次已提交，等待审批。"),
+    "approve": ("批准", "批次已批准，代理发放机构可以取数。"),
+    "reject": ("驳回", "批次已驳回，其中的各项已释放，可在以后的批次中重新发放。"),
+    "cancel": ("作废", "批次已作废。"),
+}
+
+
+async def prepare_form(apis: Apis, person: Person) -> dict[str, Any]:
+    found = await parts(agencies=apis.payments.get("/v1/agencies", limit=200),
+                        policies=apis.eligibility.get(f"/v1/policies/{person.region}", as_of=today().isoformat()))
+    benefits: list[tuple[str, str]] = []
+    if found["policies"].ok:
+        seen = set()
+        for rule in found["policies"].value.get("rules", []):
+            if rule.get("kind") == "cash" and rule["code"] not in seen:
+                seen.add(rule["code"])
+                benefits.append((rule["code"], rule.get("name") or rule["code"]))
+    return {**found, "benefits": benefits, "idempotency_key": secrets.token_urlsafe(16)}
+
+
+async def batch_page(apis: Apis, batch_id: int, cursor: str | None, skipped: dict[str, int] | None) -> dict[str, Any]:
+    """``skipped``: what the service left out when it built the batch (it states that only then)."""
+    batch = await apis.payments.get(f"/v1/batches/{batch_id}")
+    found = await parts(lines=apis.payments.get(f"/v1/batches/{batch_id}/lines", cursor=cursor, limit=50),
+                        transitions=apis.payments.get(f"/v1/batches/{batch_id}/transitions", limit=100))
+    known = batch.get("skipped") or skipped
+    shown = [(SKIPPED.get(k, k), n) for k, n in (known or {}).items() if n]
+    return {"batch": batch, "skipped": shown, "skipped_known": known is not None, **found}

@@ -1,0 +1,1 @@
+"""The sign-in page people see: the issuer's ``/oauth/authorize``, its template and stylesheet."""
