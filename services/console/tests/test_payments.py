@@ -48,6 +48,9 @@ async def test_a_batch_is_prepared_submitted_refused_to_its_preparer_and_approve
     batch_path = prepared.headers["location"].split("?")[0]
     batch = await suite.http.get(prepared.headers["location"])
     assert "批次已生成" in batch.text and "草稿" in batch.text
+    # The benefit by its Chinese name, as the bank's file prints it, not by its code.
+    named = re.search(r"<dt>发放项目</dt><dd>(.*?)</dd>", batch.text)
+    assert named and "特别扶助金" in named.group(1) and "special_assistance" not in named.group(1)
     skipped = re.search(r'<table class="list skipped">(.*?)</table>', batch.text, re.S)
     assert skipped and "没有银行账户" in skipped.group(1), batch.text[batch.text.index("<dl"):batch.text.index("h-actions")]  # the family without an account, and why
     assert f"家庭 {with_account}" in batch.text

@@ -42,4 +42,9 @@ async def batch_page(apis: Apis, batch_id: int, cursor: str | None, skipped: dic
                         transitions=apis.payments.get(f"/v1/batches/{batch_id}/transitions", limit=100))
     known = batch.get("skipped") or skipped
     shown = [(SKIPPED.get(k, k), n) for k, n in (known or {}).items() if n]
-    return {"batch": batch, "skipped": shown, "skipped_known": known is not None, **found}
+    # The batch names its benefits by code; its lines carry the names printed in the bank's file.
+    names = {line["benefit"]: line["benefit_name"] for line in found["lines"].value.get("items", [])} \
+        if found["lines"].ok else {}
+    benefit_names = [names.get(code, code) for code in batch.get("benefits", [])]
+    return {"batch": batch, "benefit_names": benefit_names, "skipped": shown, "skipped_known": known is not None,
+            **found}
