@@ -101,12 +101,12 @@ def resolve(name: str, chain: list[tuple[Layer, Parameter]], day_number: int) ->
             continue
         current = _current(layer, parameter, day_number)
         if current is None:
-            if parameter.values and any(value_start(layer, v) > day_number for v in parameter.values):
-                later = later or (layer, next(v for v in parameter.values if value_start(layer, v) > day_number))
+            upcoming = next((v for v in parameter.values if value_start(layer, v) > day_number), None)
+            if upcoming is not None:
+                later = later or (layer, upcoming)
+            if parameter.values:  # values start later, or stopped (`to`): the layer above speaks
                 continue
-            if parameter.values:  # the values of this layer stopped (`to`): the layer above speaks
-                continue
-            return Resolved(None, UNKNOWN, layer, None, f"{_doc(layer)}未规定标准（{parameter.description}），本地未配置")
+            return _unset(layer, parameter)
         if not national:
             return Resolved(current.value, LOCAL, layer, current)
         if lapsed is not None:
@@ -123,8 +123,7 @@ def resolve(name: str, chain: list[tuple[Layer, Parameter]], day_number: int) ->
         gone, ended = lapsed
         return Resolved(None, UNKNOWN, gone, None, f"{_doc(gone)}已于{to_date(ended)}失效，未配置后续标准")
     if unset is not None:
-        layer, parameter = unset
-        return Resolved(None, UNKNOWN, layer, None, f"{_doc(layer)}未规定标准（{parameter.description}），本地未配置")
+        return _unset(*unset)
     if later is not None:
         layer, first = later
         since = to_date(value_start(layer, first))
@@ -145,6 +144,11 @@ def change_days(chain: list[tuple[Layer, Parameter]]) -> list[int]:
             if value.end is not None:
                 points.add(day(value.end) + 1)
     return sorted(p for p in points if p >= BEFORE_ALL)
+
+
+def _unset(layer: Layer, parameter: Parameter) -> Resolved:
+    """A document that names the amount without setting it."""
+    return Resolved(None, UNKNOWN, layer, None, f"{_doc(layer)}未规定标准（{parameter.description}），本地未配置")
 
 
 def _doc(layer: Layer) -> str:

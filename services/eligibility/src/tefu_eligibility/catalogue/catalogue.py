@@ -33,7 +33,7 @@ from tefu_eligibility.catalogue.conditions import TRUE, Condition, During, Ref, 
 from tefu_eligibility.catalogue.errors import CatalogueError
 from tefu_eligibility.catalogue.layer import Layer
 from tefu_eligibility.catalogue.overlay_layers import OverlayValue, fingerprint, overlay_files
-from tefu_eligibility.catalogue.schema import Formula, Parameter, Rule, RuleFile
+from tefu_eligibility.catalogue.schema import Formula, Kind, Parameter, Rule, RuleFile
 from tefu_eligibility.household import BEFORE_ALL, NEVER, day
 
 CENT = Decimal("0.01")
@@ -95,6 +95,13 @@ class Amount:
     floor: Decimal | None = None
     resolved: Resolved | None = None
 
+    def for_months(self, months: int) -> Amount:
+        """A yearly amount shared by the months of the year held (``yearly_share: by_month``)."""
+        if self.value is None:
+            return self
+        value = (self.value * months / 12).quantize(CENT, ROUND_HALF_UP)
+        return Amount(value, self.status, self.reason, self.floor, self.resolved)
+
 
 @dataclass
 class RuleSet:
@@ -130,9 +137,6 @@ class RuleSet:
         self._steps[name] = steps
         return steps
 
-    def parameter_on(self, name: str, day_number: int) -> Decimal | None:
-        return self.resolved(name, day_number).value
-
     def amount(self, formula: Formula, day_number: int, pension: Decimal | None) -> Amount:
         """The amount of one formula on a day (for a per-day formula, the amount of one day)."""
         if formula.parameter:
@@ -143,6 +147,16 @@ class RuleSet:
             return percent_amount(found, pension)
         found = self.resolved(formula.hourly_wage or "", day_number)
         return hourly_amount(found, formula.hours or Decimal(0))
+
+
+# A cash benefit whose formula has cases of which none holds on the day.
+NO_CASE = Amount(None, UNKNOWN, "没有适用的金额情形")
+
+
+def unpriced(rule: Rule) -> Amount | None:
+    """The amount of a rule without a formula: unknown for cash (its basis says what it would be),
+    none for a service."""
+    return Amount(None, UNKNOWN, rule.amount_basis) if rule.kind is Kind.cash else None
 
 
 def percent_amount(found: Resolved, pension: Decimal | None) -> Amount:
@@ -204,10 +218,6 @@ class Catalogue:
     @property
     def regions(self) -> list[str]:
         return sorted({layer.region for layer in self.layers})
-
-    @property
-    def file_layers(self) -> list[Layer]:
-        return [layer for layer in self.layers if not layer.overlay]
 
     def chain_region(self, region_code: str) -> str:
         """The deepest region with rule files (or overlays) that contains ``region_code``."""

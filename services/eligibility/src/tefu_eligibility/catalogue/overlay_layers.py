@@ -35,9 +35,6 @@ class OverlayValue:
     approved_by: str
     approved_at: datetime
 
-    def in_force(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
 
 def fingerprint(overlay: OverlayValue) -> str:
     """What makes the catalogue's version change when an approved value does."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
-from tefu_eligibility.catalogue.amounts import UNKNOWN, Resolved
-from tefu_eligibility.catalogue.catalogue import CENT, Amount, Benefit, CompiledRule, RuleSet, hourly_amount, percent_amount
-from tefu_eligibility.catalogue.schema import Formula, Frequency, Kind, Trigger
+from tefu_eligibility.catalogue.amounts import Resolved
+from tefu_eligibility.catalogue.catalogue import (NO_CASE, Amount, Benefit, CompiledRule, RuleSet, hourly_amount,
+                                                  percent_amount, unpriced)
+from tefu_eligibility.catalogue.schema import Formula, Frequency, Trigger
 from tefu_eligibility.entitlements.columns import Columns, Rows
 from tefu_eligibility.household import NEVER
 from tefu_eligibility.periods import Period, month_period, year_period
@@ -141,8 +142,7 @@ def _shared_by_month(benefit: Benefit, amounts: list[Amount | None], version_ind
         if amount is None or amount.value is None or benefit.versions[int(version_index[k])].rule.yearly_share != "by_month":
             shared.append(amount)
             continue
-        value = (amount.value * months[k] / 12).quantize(CENT, ROUND_HALF_UP)
-        shared.append(Amount(value, amount.status, amount.reason, amount.floor, amount.resolved))
+        shared.append(amount.for_months(months[k]))
     return shared
 
 
@@ -166,10 +166,8 @@ def _amounts(rules: RuleSet, benefit: Benefit, rows: Rows, positions: np.ndarray
         if not len(mine):
             continue
         if not version.amount_cases:
-            if version.rule.kind is Kind.cash:  # as ``engine.amount_on``: the basis says what it would be
-                unknown = Amount(None, UNKNOWN, version.rule.amount_basis)
-                for slot in mine.tolist():
-                    amounts[slot] = unknown
+            for slot in mine.tolist():  # as ``engine.amount_on``
+                amounts[slot] = unpriced(version.rule)
             continue
         _fill(rules, version, rows, positions[mine], first[mine], mine, amounts)
     return amounts
@@ -190,9 +188,8 @@ def _fill(rules: RuleSet, version: CompiledRule, rows: Rows, positions: np.ndarr
             values = _formula_values(rules, formula, rows, positions[picked], first[picked])
             for slot, value in zip(slots[picked], values):
                 amounts[slot] = value
-    none_held = Amount(None, UNKNOWN, "没有适用的金额情形")
     for slot in slots[open_].tolist():
-        amounts[slot] = none_held
+        amounts[slot] = NO_CASE
 
 
 def _formula_values(rules: RuleSet, formula: Formula, rows: Rows, positions: np.ndarray,

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from tefu_eligibility.catalogue.amounts import UNKNOWN
-from tefu_eligibility.catalogue.catalogue import CENT, Amount, Benefit, CompiledRule, RuleSet
+from tefu_eligibility.catalogue.catalogue import NO_CASE, Amount, Benefit, CompiledRule, RuleSet, unpriced
 from tefu_eligibility.catalogue.conditions import Condition, During, Predicate, _Age
-from tefu_eligibility.catalogue.schema import Frequency, Kind
+from tefu_eligibility.catalogue.schema import Frequency
 from tefu_eligibility.household import NEVER, Household, Person, to_date, turning
 from tefu_eligibility.periods import Period, month_period, period_for, trigger_day
 
@@ -131,14 +130,12 @@ def amount_on(rules: RuleSet, version: CompiledRule, household: Household, perso
               day_number: int) -> Amount | None:
     """The amount of one recipient's grant with its status; None for a service without an amount."""
     if not version.amount_cases:
-        if version.rule.kind is Kind.cash:
-            return Amount(None, UNKNOWN, version.rule.amount_basis)
-        return None
+        return unpriced(version.rule)
     for condition, formula in version.amount_cases:
         if condition.holds(household, person, day_number):
             pension = person.monthly_basic_pension if person is not None else None
             return rules.amount(formula, day_number, pension)
-    return Amount(None, UNKNOWN, "没有适用的金额情形")
+    return NO_CASE
 
 
 def not_adopted(version: CompiledRule, priced: Amount | None) -> bool:
@@ -156,8 +153,7 @@ def share_of_year(benefit: Benefit, household: Household, person: Person | None,
         return priced
     months = sum(1 for month in range(1, 13)
                  if first_eligible_day(benefit, household, person, candidate_days(month_period(year, month), points)))
-    value = (priced.value * months / 12).quantize(CENT, ROUND_HALF_UP)
-    return Amount(value, priced.status, priced.reason, priced.floor, priced.resolved)
+    return priced.for_months(months)
 
 
 def first_eligible_day(benefit: Benefit, household: Household, person: Person | None, days: list[int]) -> tuple[int, CompiledRule] | None:
