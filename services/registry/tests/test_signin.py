@@ -111,7 +111,8 @@ async def test_an_approver_enrols_totp_at_first_sign_in_and_then_needs_it(client
     secret = flow.totp_secret()
     wrong = await flow.submit(enrolment=flow.hidden("enrolment"), totp="000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     assert wrong.status_code == 200 and "动态验证码错误" in flow.alert() and "<svg" in wrong.text
-    confirmed = await flow.submit(enrolment=flow.hidden("enrolment"), totp=pyotp.TOTP(secret).now())
+    enrolment_code = pyotp.TOTP(secret).now()
+    confirmed = await flow.submit(enrolment=flow.hidden("enrolment"), totp=enrolment_code)
     tokens = (await flow.exchange(flow.code_of(confirmed))).json()
     assert (await client.get("/v1/whoami", headers=bearer(tokens["access_token"]))).json()["role"] == "approver"
 
@@ -122,9 +123,10 @@ async def test_an_approver_enrols_totp_at_first_sign_in_and_then_needs_it(client
     assert flow.alert() == "请输入动态验证码"
     await flow.submit(username="approver-sun", password=PASSWORD, totp="123456" if pyotp.TOTP(secret).now() != "123456" else "654321")
     assert flow.alert() == "动态验证码错误"
-    # The code of the enrolment was used already: it cannot be replayed, the next one works.
-    await flow.submit(username="approver-sun", password=PASSWORD, totp=pyotp.TOTP(secret).now())
-    assert flow.alert() == "动态验证码错误"
+    # The code of the enrolment was used already: it cannot be replayed (the very same code, even when
+    # the clock has moved on to the next 30 seconds meanwhile), the next one works.
+    replayed = await flow.submit(username="approver-sun", password=PASSWORD, totp=enrolment_code)
+    assert replayed.status_code == 200 and flow.alert() == "动态验证码错误"
     following = pyotp.TOTP(secret).at(time.time() + 30)
     assert (await flow.submit(username="approver-sun", password=PASSWORD, totp=following)).status_code == 303
 
