@@ -72,6 +72,14 @@ def test_no_router_builds_sql_or_writes_the_access_log():
     assert offenders == []
 
 
+def test_savepoints_are_taken_the_one_way_that_holds_on_sqlite():
+    # tefu_common.db.savepoint takes SQLite's write lock first; a bare begin_nested() there fails
+    # with "database is locked" when another connection commits between its read and its write.
+    offenders = [f"{relative(path)} calls begin_nested" for path in python_files(SERVICE_SOURCES)
+                 if ".begin_nested(" in path.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
 def test_service_code_gets_its_clients_as_dependencies_not_from_the_request():
     offenders = []
     for path in python_files(SERVICE_SOURCES):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -9,7 +11,8 @@ from sqlalchemy import Integer, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tefu_common.db import Database, DatabaseMonitor, DbSession, is_connection_error, new_metadata, normalise_url
+from tefu_common.db import (Database, DatabaseMonitor, DbSession, is_connection_error, new_metadata, normalise_url,
+                            savepoint)
 from tefu_common.errors import Conflict, install_error_handlers
 from tefu_common.testing import scratch_database
 
@@ -73,6 +76,39 @@ async def test_constraint_violation_is_not_mistaken_for_an_outage(database):
         with pytest.raises(IntegrityError) as error:
             await session.flush()
     assert not is_connection_error(error.value)
+
+
+async def test_a_savepoint_that_reads_then_writes_waits_for_another_writer_instead_of_failing(database):
+    # An import checks a row (a read) and then registers it (a write) inside a savepoint while
+    # other sessions commit. On SQLite a bare SAVEPOINT would open a deferred transaction whose
+    # snapshot goes stale at the other commit, and the write would fail at once with "database
+    # is locked"; the shared savepoint waits for its turn instead, and both rows are kept.
+    async with database.sessionmaker() as importer, database.sessionmaker() as other:
+        async def other_writer() -> None:
+            other.add(Household(certificate_no="OTHER"))
+            await other.commit()
+
+        async with savepoint(importer):
+            assert await importer.scalar(select(func.count()).select_from(Household)) == 0
+            elsewhere = asyncio.create_task(other_writer())
+            await asyncio.sleep(0.2)  # on PostgreSQL it commits now; on SQLite it waits for the lock
+            importer.add(Household(certificate_no="IMPORTED"))
+            await importer.flush()
+        await importer.commit()
+        await elsewhere
+    assert await count(database) == 2
+
+
+async def test_a_failed_savepoint_keeps_the_rows_before_it(database):
+    async with database.sessionmaker() as session:
+        session.add(Household(certificate_no="KEPT"))
+        await session.flush()
+        with pytest.raises(IntegrityError):
+            async with savepoint(session):
+                session.add(Household(certificate_no="KEPT"))
+                await session.flush()
+        await session.commit()
+    assert await count(database) == 1
 
 
 async def test_monitor_notices_an_unreachable_database():

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -22,7 +23,8 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker,
+                                    create_async_engine)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tefu_common.connectivity import is_connection_error, is_sqlite_error
@@ -111,8 +113,30 @@ def create_engine(url: str, *, connect_timeout: float = 5.0) -> AsyncEngine:
 
 POOL_WAIT_SECONDS = 60.0
 
+
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[AsyncSessionTransaction]:
+    """``session.begin_nested()`` that is safe on SQLite too: the one way to take a savepoint.
+
+    Python's sqlite3 module opens a transaction only before INSERT, UPDATE or DELETE, so a
+    SAVEPOINT issued first opens a *deferred* transaction of its own. Reads inside it pin a
+    snapshot, and the first write after another connection has committed then fails at once with
+    "database is locked": SQLite cannot upgrade a stale snapshot and does not wait for it. Taking
+    the write lock up front (BEGIN IMMEDIATE) makes the savepoint's writer wait its turn under the
+    busy timeout like any other writer. A transaction that already wrote holds the lock and is
+    left as it is. PostgreSQL needs none of this.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    async with session.begin_nested() as nested:
+        yield nested
+
 __all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession", "NAMING_CONVENTION", "UtcDateTime",
-           "create_engine", "is_connection_error", "is_sqlite", "is_sqlite_error", "new_metadata", "normalise_url"]
+           "create_engine", "is_connection_error", "is_sqlite", "is_sqlite_error", "new_metadata", "normalise_url",
+           "savepoint"]
 
 
 class Database:

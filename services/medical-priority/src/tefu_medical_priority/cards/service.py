@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.errors import Conflict
+from tefu_common.db import savepoint
 from tefu_common.field_crypto import get_blind_index
 from tefu_common.i18n import Text
 from tefu_common.masking import mask_name
@@ -78,7 +79,7 @@ async def issue(session: AsyncSession, *, holder: Holder, standing: Standing, ac
                     replaces_card_id=replaces.id if replaces else None, issued_by=actor, created_at=now, updated_at=now,
                     **_holder_columns(holder))
         try:
-            async with session.begin_nested():  # a savepoint: a collision leaves the transaction usable
+            async with savepoint(session):  # a savepoint: a collision leaves the transaction usable
                 session.add(card)
                 await session.flush()
         except IntegrityError:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from tefu_common.calendar import CHINA
+from tefu_common.db import savepoint
 from tefu_common.errors import Conflict, FieldError, Invalid, NotFound, ValidationFailed
 from tefu_common.i18n import Text
 from tefu_medical_priority.cards.models import Card
@@ -97,7 +98,7 @@ async def record_visit(visits: VisitRepository, hospital: DeskHospital, body: Vi
                   waived_total=sum((w.amount for w in body.waivers), Decimal("0.00")), visited_at=body.visited_at,
                   recorded_at=now, recorded_by=visits.caller.subject, idempotency_key=key, request_hash=digest)
     try:
-        async with visits.session.begin_nested():
+        async with savepoint(visits.session):
             visits.session.add(visit)
             await visits.session.flush()
     except IntegrityError:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tefu_common.calendar import CHINA
+from tefu_common.db import savepoint
 from tefu_common.i18n import Text
 from tefu_registry.accounts import totp
 from tefu_registry.accounts.models import Account, SignInAddress
@@ -98,7 +99,7 @@ async def _ensure_address_row(session: AsyncSession, address: str) -> None:
     if await session.get(SignInAddress, address) is not None:
         return
     try:
-        async with session.begin_nested():
+        async with savepoint(session):
             session.add(SignInAddress(address=address, failed_attempts=0))
             await session.flush()
     except IntegrityError:  # a parallel failure from the same address created it first

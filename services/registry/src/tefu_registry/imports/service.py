@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common import calendar
 from tefu_common.auth import Principal
-from tefu_common.db import Database
+from tefu_common.db import Database, savepoint
 from tefu_common.errors import BadRequest, Conflict, PayloadTooLarge
 from tefu_common.i18n import Text
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
@@ -164,7 +164,7 @@ async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, s
     batch = [(n, row, item) for n, row, item in chunk if isinstance(item, PreparedFamily)]
     if batch:
         try:
-            async with session.begin_nested():
+            async with savepoint(session):
                 results = await persist_families(session, [b[2] for b in batch], caller=caller)
         except IntegrityError as exc:
             log.warning("import %s: batch refused by the database (%s); registering its rows one by one",
@@ -193,7 +193,7 @@ async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, s
 async def _persist_one(session: AsyncSession, row: dict[str, str], caller: Principal, today: Any) -> Any:
     prepared = prepare_family(row_to_family(row), caller=caller, today=today)
     try:
-        async with session.begin_nested():
+        async with savepoint(session):
             [result] = await persist_families(session, [prepared], caller=caller)
         return result
     except IntegrityError:
