@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= postgresql
-PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority -e services/console
+PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority -e services/supervision -e services/console
 PYPROJECTS := libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) constraints.txt
 
 .PHONY: install keys migrate run test test-sqlite test-postgresql token user smoke screenshots clean

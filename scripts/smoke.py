@@ -28,7 +28,7 @@ from email.message import Message
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PORTS = {"registry": 8001, "eligibility": 8002, "payments": 8003, "medical-priority": 8004}
+PORTS = {"registry": 8001, "eligibility": 8002, "payments": 8003, "medical-priority": 8004, "supervision": 8005}
 CONSOLE = "http://127.0.0.1:8000"
 
 
@@ -287,6 +287,18 @@ def main() -> None:
     if status != 200 or not json.loads(body)["valid"]:
         fail(f"a hospital's lookup of card {found[0]['card_no']} answered {status}: {body[:200]!r}", suite)
     print(f"ok  medical-priority  cards issued from the seeded register; card {found[0]['card_no']} valid at a hospital")
+    # Supervision gathers an inspector's report from the others, with the inspector's token.
+    auditor = subprocess.run(["make", "-s", "token", "ROLE=auditor", "REGION=370306", "SUB=smoke-inspector"],
+                             cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    supervision = f"http://127.0.0.1:{PORTS['supervision']}/v1/supervision?region=370306&period=2020-06"
+    status, body = get(supervision, auditor)
+    report = json.loads(body) if status == 200 else {}
+    if status != 200 or not report["figures"]["disbursement"]["available"] or not report["figures"]["cards"]["available"]:
+        fail(f"supervision /v1/supervision answered {status}: {body[:300]!r}", suite)
+    if get(supervision, token)[0] != 403:
+        fail("supervision answered a clerk's token, not 403", suite)
+    print(f"ok  supervision       report {report['report_id']} of 370306 for 2020-06 from payments, cards, "
+          "eligibility and the registry; a clerk is refused")
     check_console(suite, terminal_path)
     # The terminal: the banner stays readable, with short lines beside it and no JSON; the full
     # JSON lines are in var/log/.

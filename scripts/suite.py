@@ -1,4 +1,4 @@
-"""Run the whole Tefu suite in one terminal: migrate, start the four services and the console, stop them together.
+"""Run the whole Tefu suite in one terminal: migrate, start the five services and the console, stop them together.
 
     python scripts/suite.py run        # what `make run` does
     python scripts/suite.py migrate    # only migrate every service's database
@@ -43,7 +43,9 @@ SERVICES = (
     Service("eligibility", "eligibility", "tefu_eligibility.main", "TEFU_ELIGIBILITY_", 8002),
     Service("payments", "payments", "tefu_payments.main", "TEFU_PAYMENTS_", 8003),
     Service("medical-priority", "medical-priority", "tefu_medical_priority.main", "TEFU_MEDICAL_PRIORITY_", 8004),
-    # The clerks' console (工作台): web pages over the four services' public APIs, started last.
+    # Inspectors' figures, gathered from the four above with the inspector's token.
+    Service("supervision", "supervision", "tefu_supervision.main", "TEFU_SUPERVISION_", 8005),
+    # The clerks' console (工作台): web pages over the services' public APIs, started last.
     Service("console", "console", "tefu_console.main", "TEFU_CONSOLE_", 8000),
 )
 CONSOLE = SERVICES[-1]
@@ -64,6 +66,12 @@ def service_env(service: Service) -> dict[str, str]:
         env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
         env.setdefault(f"{service.prefix}REGISTRY_URL", f"http://127.0.0.1:{registry_port}")
         env.setdefault(f"{service.prefix}ELIGIBILITY_URL", f"http://127.0.0.1:{env.get('TEFU_ELIGIBILITY_PORT', '8002')}")
+    if service.name == "supervision":
+        # Supervision also reads payments and medical priority (the registry and eligibility are set above).
+        for other in SERVICES:
+            if other.name in ("payments", "medical-priority"):
+                env.setdefault(f"{service.prefix}{other.name.replace('-', '_').upper()}_URL",
+                               f"http://127.0.0.1:{env.get(f'{other.prefix}PORT', str(other.port))}")
     if service is CONSOLE:
         # The console calls every service with the signed-in person's token, and sends people to
         # the issuer's sign-in page; its own address is where the issuer sends them back.

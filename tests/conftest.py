@@ -32,6 +32,7 @@ SERVICES = {
     "eligibility": ("eligibility", "tefu_eligibility.main", "TEFU_ELIGIBILITY_"),
     "payments": ("payments", "tefu_payments.main", "TEFU_PAYMENTS_"),
     "medical-priority": ("medical-priority", "tefu_medical_priority.main", "TEFU_MEDICAL_PRIORITY_"),
+    "supervision": ("supervision", "tefu_supervision.main", "TEFU_SUPERVISION_"),
 }
 
 
@@ -158,7 +159,7 @@ def medical_priority_env(running: Suite, registry_url: str, eligibility_url: str
 
 @contextmanager
 def running_suite(base: Path) -> Iterator[Suite]:
-    """The four services on free ports with fresh databases under ``base``; stopped on exit."""
+    """The five services on free ports with fresh databases under ``base``; stopped on exit."""
     keys_dir = base / "keys"
     write_key_files(keys_dir)
     with ExitStack() as stack:
@@ -172,13 +173,16 @@ def running_suite(base: Path) -> Iterator[Suite]:
         try:
             running.services["registry"] = start_service("registry", running.env_for("registry", ""), base)
             registry_url = running.url("registry")
-            for name in ("eligibility", "payments", "medical-priority"):
+            for name in ("eligibility", "payments", "medical-priority", "supervision"):
                 env = running.env_for(name, registry_url)
                 if name == "payments":
                     env.update(payments_credentials(running, registry_url))
                     env["TEFU_PAYMENTS_ELIGIBILITY_URL"] = running.url("eligibility")
                 if name == "medical-priority":
                     env.update(medical_priority_env(running, registry_url, running.url("eligibility")))
+                if name == "supervision":
+                    env.update({f"TEFU_SUPERVISION_{other.replace('-', '_').upper()}_URL": running.url(other)
+                                for other in ("eligibility", "payments", "medical-priority")})
                 running.services[name] = start_service(name, env, base)
             yield running
         finally:

@@ -16,7 +16,7 @@ A fenced block's tag says what it is:
 
 Anything else, or a block without a tag, fails: a reader cannot tell whether it is meant to work.
 
-The examples use the ports of ``make run`` (8001-8004); the session's copy points them at the
+The examples use the ports of ``make run`` (8001-8005); the session's copy points them at the
 suite's ports (``tests/conftest.py``), and ``make -s token`` signs with the suite's issuer key (the
 Makefile's own recipe, without reinstalling: the test never changes the virtual environment).
 Each session works in a directory of its own; the sessions of all files run side by side.
@@ -45,7 +45,7 @@ pytestmark = pytest.mark.processes
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 TAGS = {"sh", "python", "json", "text", "http"}
-PORTS = {"8001": "registry", "8002": "eligibility", "8003": "payments", "8004": "medical-priority"}
+PORTS = {"8001": "registry", "8002": "eligibility", "8003": "payments", "8004": "medical-priority", "8005": "supervision"}
 NOT_RUN = re.compile(r"<!--\s*not run:\s*(?P<reason>[^>]*?)\s*-->\s*$")
 SAVE_AS = re.compile(r"^#\s*save as\s+(?P<name>[\w.-]+\.py)\s*$")
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>```+|~~~+)(?P<info>.*)$")
@@ -107,8 +107,8 @@ def test_every_block_says_what_it_is(path: Path) -> None:
             assert syntax.returncode == 0, f"{block.where}: {syntax.stderr}"
         if block.tag in ("sh", "python") and block.not_run is None:
             # Only the literal URLs of make run can be pointed at the suite (not localhost, not $port).
-            stray = re.findall(r"localhost:\S*|127\.0\.0\.1:(?!800[1-4]\b|5432\b)\S*", block.text)
-            assert not stray, f"{block.where}: write the services' URLs as http://127.0.0.1:8001..8004, not {stray}"
+            stray = re.findall(r"localhost:\S*|127\.0\.0\.1:(?!800[1-5]\b|5432\b)\S*", block.text)
+            assert not stray, f"{block.where}: write the services' URLs as http://127.0.0.1:8001..8005, not {stray}"
         if block.tag == "json":
             try:
                 json.loads(block.text)
@@ -133,7 +133,7 @@ def session_script(path: Path, suite) -> str:  # type: ignore[no-untyped-def]
     """One bash script of the file's runnable blocks, pointed at the suite."""
 
     def local(text: str) -> str:
-        return re.sub(r"http://127\.0\.0\.1:(800[1-4])", lambda m: suite.url(PORTS[m[1]]), text)
+        return re.sub(r"http://127\.0\.0\.1:(800[1-5])", lambda m: suite.url(PORTS[m[1]]), text)
 
     parts = [
         "set -eao pipefail",

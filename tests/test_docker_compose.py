@@ -32,6 +32,7 @@ from tefu_medical_priority.settings import MedicalPrioritySettings
 from tefu_payments.settings import PaymentsSettings
 from tefu_registry.oauth.router import router as issuer_router
 from tefu_registry.settings import RegistrySettings
+from tefu_supervision.settings import SupervisionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -39,7 +40,7 @@ INIT_SCRIPT = ROOT / "deploy/postgres/init-databases.sh"
 
 # A service's compose name and its directory under services/ are its settings' service_name.
 SETTINGS: list[type[ServiceSettings]] = [RegistrySettings, EligibilitySettings, PaymentsSettings, MedicalPrioritySettings,
-                                         ConsoleSettings]
+                                         SupervisionSettings, ConsoleSettings]
 by_service = pytest.mark.parametrize("settings_cls", SETTINGS, ids=[s.service_name for s in SETTINGS])
 
 

@@ -24,6 +24,7 @@ PACKAGES = {
     "tefu_eligibility": ROOT / "services/eligibility/src/tefu_eligibility",
     "tefu_payments": ROOT / "services/payments/src/tefu_payments",
     "tefu_medical_priority": ROOT / "services/medical-priority/src/tefu_medical_priority",
+    "tefu_supervision": ROOT / "services/supervision/src/tefu_supervision",
     "tefu_console": ROOT / "services/console/src/tefu_console",
 }
 

@@ -25,6 +25,8 @@ from tefu_eligibility.main import create_app as eligibility_app
 from tefu_eligibility.settings import EligibilitySettings
 from tefu_medical_priority.main import create_app as medical_priority_app
 from tefu_medical_priority.settings import MedicalPrioritySettings
+from tefu_supervision.main import create_app as supervision_app
+from tefu_supervision.settings import SupervisionSettings
 from tefu_payments.main import create_app as payments_app
 from tefu_payments.settings import PaymentsSettings
 from tefu_registry.main import create_app as registry_app
@@ -36,6 +38,7 @@ SERVICES = {
     "eligibility": (EligibilitySettings, eligibility_app),
     "payments": (PaymentsSettings, payments_app),
     "medical-priority": (MedicalPrioritySettings, medical_priority_app),
+    "supervision": (SupervisionSettings, supervision_app),
 }
 # A feed has no last page: its cursor is a position to resume from, never null, and it is named
 # apart (after / next_after) so that a client walking pages until next_cursor is null never

@@ -11,6 +11,8 @@ from tefu_eligibility.main import create_app as eligibility_app
 from tefu_eligibility.settings import EligibilitySettings
 from tefu_medical_priority.main import create_app as medical_priority_app
 from tefu_medical_priority.settings import MedicalPrioritySettings
+from tefu_supervision.main import create_app as supervision_app
+from tefu_supervision.settings import SupervisionSettings
 from tefu_payments.main import create_app as payments_app
 from tefu_payments.settings import PaymentsSettings
 from tefu_registry.main import create_app as registry_app
@@ -22,6 +24,7 @@ SERVICES = {
     "eligibility": (EligibilitySettings, eligibility_app, 8002),
     "payments": (PaymentsSettings, payments_app, 8003),
     "medical-priority": (MedicalPrioritySettings, medical_priority_app, 8004),
+    "supervision": (SupervisionSettings, supervision_app, 8005),
 }
 
 

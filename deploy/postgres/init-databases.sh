@@ -5,7 +5,7 @@ set -euo pipefail
 
 owner="${TEFU_DATABASE_OWNER:-${POSTGRES_USER:-tefu}}"
 
-for database in registry eligibility payments medical_priority console; do
+for database in registry eligibility payments medical_priority supervision console; do
   exists="$(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres --tuples-only --no-align \
     --command "SELECT 1 FROM pg_database WHERE datname = '${database}'")"
   if [[ "$exists" != "1" ]]; then

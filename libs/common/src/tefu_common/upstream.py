@@ -171,6 +171,20 @@ class UpstreamCalls:
         finally:
             await response.aclose()
 
+    async def ndjson(self, method: str, path: str, *, pass_validation: bool = False, timeout: float | None = None,
+                     **kwargs: Any) -> AsyncIterator[Any]:
+        """The objects of a streamed NDJSON answer, one by one, never holding the whole body."""
+        async with self.stream(method, path, pass_validation=pass_validation, timeout=timeout, **kwargs) as response:
+            pending = b""
+            async for chunk in response.aiter_bytes():
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    if line:
+                        yield orjson.loads(line)
+            if pending.strip():
+                yield orjson.loads(pending)
+
 
 def _problem_of(response: httpx.Response) -> dict[str, Any]:
     if "json" not in response.headers.get("content-type", ""):

@@ -10,9 +10,9 @@ receives them as parameters.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, Request
 
 from tefu_common.i18n import Text
@@ -38,17 +38,11 @@ class EligibilityClient:
         422 on the same fields; a stream that breaks half-way is a 503, and nothing of the batch
         is kept."""
         body = {"region": region, "month": last_month, "from_month": first_month, "benefits": benefits}
-        async with self.calls.stream("POST", "/v1/entitlements", json=body, timeout=self.timeout,
-                                     pass_validation=True) as response:
-            pending = b""
-            async for chunk in response.aiter_bytes():
-                pending += chunk
-                *complete, pending = pending.split(b"\n")
-                for line in complete:
-                    if line:
-                        yield orjson.loads(line)
-            if pending.strip():
-                yield orjson.loads(pending)
+        # Closed with the caller's loop, so an abandoned read hands its connection back at once.
+        async with aclosing(self.calls.ndjson("POST", "/v1/entitlements", json=body, timeout=self.timeout,
+                                              pass_validation=True)) as lines:
+            async for line in lines:
+                yield line
 
 
 class RegistryClient:

@@ -41,6 +41,7 @@ class Scope(StrEnum):
     schedules_manage = "schedules:manage"
     clients_manage = "clients:manage"
     audit_read = "audit:read"
+    supervision_read = "supervision:read"
 
 
 S = Scope
@@ -57,7 +58,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.hospital: frozenset({S.cards_lookup, S.visits_write}),
     Role.auditor: frozenset(
         {S.families_read, S.rules_read, S.eligibility_evaluate, S.batches_read, S.reports_read, S.cards_read,
-         S.audit_read}
+         S.audit_read, S.supervision_read}
     ),
     Role.service: frozenset({S.families_read, S.rules_read, S.eligibility_evaluate, S.batches_read, S.cards_read}),
 }

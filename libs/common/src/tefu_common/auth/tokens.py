@@ -30,7 +30,7 @@ from tefu_common.i18n import Text
 
 ALLOWED_ALGORITHMS = ("EdDSA",)
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
-SERVICE_AUDIENCES = ("tefu-registry", "tefu-eligibility", "tefu-payments", "tefu-medical-priority")
+SERVICE_AUDIENCES = ("tefu-registry", "tefu-eligibility", "tefu-payments", "tefu-medical-priority", "tefu-supervision")
 
 log = logging.getLogger("tefu.auth")
 

@@ -1,0 +1,1 @@
+"""Tefu supervision: the figures inspectors score, gathered from the other services."""
