@@ -30,6 +30,7 @@ from tefu_common.errors import pydantic_field_error
 from tefu_common.regions import COUNTRY_CODE, region_contains
 from tefu_eligibility.catalogue.amounts import UNKNOWN, Resolved, change_days, resolve
 from tefu_eligibility.catalogue.conditions import TRUE, Condition, During, Ref, all_of, parse_condition
+from tefu_eligibility.catalogue.duties import DutySet, compile_duties
 from tefu_eligibility.catalogue.errors import CatalogueError
 from tefu_eligibility.catalogue.layer import Layer
 from tefu_eligibility.catalogue.overlay_layers import OverlayValue, fingerprint, overlay_files
@@ -231,10 +232,20 @@ class Catalogue:
     def _rule_set(self, region: str) -> RuleSet:
         return _compile(region, [l for l in self.layers if region_contains(l.region, region)])
 
+    def duty_set(self, region_code: str) -> DutySet:
+        """The liaison duties of the region's chain (``duties.py``)."""
+        return self._duty_set(self.chain_region(region_code))
+
+    @functools.cache
+    def _duty_set(self, region: str) -> DutySet:
+        return compile_duties(region, [l for l in self.layers if region_contains(l.region, region)])
+
     def _check(self) -> None:
-        # Compiling every region's chain checks conditions, references, parameters and overlaps.
+        # Compiling every region's chain checks conditions, references, parameters and overlaps,
+        # and that no region's duties are looser than those of the levels above it.
         for region in self.regions:
             self._rule_set(region)
+            self._duty_set(region)
 
 
 def _digest_of(layers: Any) -> str:

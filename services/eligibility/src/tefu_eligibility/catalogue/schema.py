@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -262,6 +262,157 @@ class Rule(Strict):
         return self
 
 
+# Liaison duties (联系人职责): what a document demands of the people who look after the families —
+# how often to contact them, which festivals to visit on, which events call for a visit, and who
+# the liaisons are. They sit beside the rules and layer the same way (``catalogue/duties.py``).
+
+
+class DutyKind(StrEnum):
+    contact = "contact"  # a minimum number of contacts per period
+    festival_visit = "festival_visit"  # a visit around a lunar festival, within a window of days
+    event_visit = "event_visit"  # a visit (or a report) within some days of an event in the family
+    liaisons = "liaisons"  # who the family's liaisons are
+
+
+class ContactKind(StrEnum):
+    """How a contact was made: the registry's contact kinds, and the family doctor's (嘉定 三（一）2)."""
+
+    home_visit = "home_visit"  # 登门走访 / 上门探访
+    phone_call = "phone_call"  # 电话联系
+    online = "online"  # 网络沟通、社交软件
+    festival_visit = "festival_visit"  # 节日走访慰问
+    family_doctor = "family_doctor"  # 签约家庭医生主动联系（面对面、电话、社交软件、互联网平台）
+
+
+class Period(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+    @property
+    def days(self) -> Decimal:
+        """The period's mean length, to compare a count per week with one per month."""
+        return {"week": Decimal(7), "month": Decimal("30.436875"), "quarter": Decimal("91.310625"),
+                "year": Decimal("365.2425")}[self.value]
+
+
+class Festival(StrEnum):
+    spring = "spring"  # 春节, lunar 1/1
+    dragon_boat = "dragon_boat"  # 端午, lunar 5/5
+    mid_autumn = "mid_autumn"  # 中秋, lunar 8/15
+
+
+class DutyEvent(StrEnum):
+    """What calls for a visit. The registry records deaths as life events; the others it does not
+    record (yet): they are named here as the documents name them, for the registry to map."""
+
+    child_died = "child_died"  # 亡故 (registry event child_died)
+    parent_died = "parent_died"  # 亡故 (registry event parent_died)
+    accident = "accident"  # 意外、突发事件、意外事故
+    serious_illness = "serious_illness"  # 重病
+    disaster = "disaster"  # 受灾、重大灾害
+    hardship = "hardship"  # 生产生活出现重大困难
+    birthday = "birthday"  # 生日 (of a member; the registry holds birth dates)
+    extreme_weather = "extreme_weather"  # 极端恶劣天气 (of the region, not of one family)
+
+
+class DutyPost(StrEnum):
+    """A liaison's post: the registry's two, and the county leader Hubei adds."""
+
+    township = "township"  # 乡镇（街道）干部
+    village = "village"  # 村（居）委会干部
+    county_leader = "county_leader"  # 县（市、区）卫生计生部门领导干部
+
+
+class DutyFamilies(StrEnum):
+    """Which special families a duty is for."""
+
+    all = "all"  # every special family
+    special_difficulty = "special_difficulty"  # 存在特殊困难的计划生育特殊家庭 (湖北 三（四）)
+    family_doctor_signed = "family_doctor_signed"  # members who signed with a family doctor (嘉定 三（一）2)
+
+
+class DutyDefault(Strict):
+    """A value the document does not give (a window, a deadline): chosen, and said to be chosen."""
+
+    value: str = Field(description="The field whose value is a default, e.g. window or deadline_days.")
+    note: str = Field(description="Why, in Chinese: what the text says and what was chosen.")
+
+
+class Window(Strict):
+    before: int = Field(ge=0, le=60, description="Days before the festival a visit counts.")
+    after: int = Field(ge=0, le=60, description="Days after the festival a visit counts.")
+
+
+class _Duty(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+                    description="Stable name; a lower level's duty of the same id replaces (tightens) the upper one's.")
+    name: str = Field(description="What is to be done, in Chinese, for the work list.")
+    applies_to: DutyFamilies = DutyFamilies.all
+    clause: str
+    quote: str = Field(description="The sentence of the document that demands it, as written.")
+    effective_from: date | None = None
+    effective_to: date | None = None
+    defaults: list[DutyDefault] = Field(
+        default_factory=list, description="The values the text does not give, chosen and marked as such.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _defaults_named(self) -> _Duty:
+        for default in self.defaults:
+            if default.value not in type(self).model_fields or default.value in _Duty.model_fields:
+                raise Invalid("duty-default-unknown", f"defaults 中的 {default.value!r} 不是本职责的取值",
+                              f"defaults names {default.value!r}, which is not a value of this duty")
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise Invalid("duty-dates", "职责的失效日期早于生效日期", "the duty's effective_to is before its effective_from")
+        return self
+
+
+class ContactDuty(_Duty):
+    kind: Literal[DutyKind.contact]
+    contact_kinds: tuple[ContactKind, ...] = Field(min_length=1, description="The kinds of contact that count.")
+    min_count: int = Field(ge=1, le=31)
+    per: Period
+
+
+class FestivalDuty(_Duty):
+    kind: Literal[DutyKind.festival_visit]
+    festival: Festival
+    window: Window
+
+
+class EventDuty(_Duty):
+    kind: Literal[DutyKind.event_visit]
+    triggers: tuple[DutyEvent, ...] = Field(min_length=1)
+    deadline_days: int = Field(ge=0, le=90, description="Days after the event by which it is done.")
+    contact_kinds: tuple[ContactKind, ...] = Field(
+        (ContactKind.home_visit,), min_length=1, description="The kinds of contact that fulfil it.")
+
+
+class LiaisonDuty(_Duty):
+    kind: Literal[DutyKind.liaisons]
+    posts: tuple[DutyPost, ...] = Field((), description="Posts each held by one liaison of the family.")
+    leader_posts: tuple[DutyPost, ...] = Field((), description="Posts to be held by a leading cadre (领导干部).")
+    contact_group: bool = Field(False, description="A contact group (联系小组) looks after the family.")
+    fixed_contact: bool = Field(False, description="One fixed contact person (1名较为固定的联系人).")
+
+    @model_validator(mode="after")
+    def _posts(self) -> LiaisonDuty:
+        if not self.posts and not self.fixed_contact:
+            raise Invalid("duty-liaisons-empty", "联系人职责须写明岗位（posts）或固定联系人（fixed_contact）",
+                          "a liaisons duty names its posts or a fixed contact")
+        if set(self.leader_posts) - set(self.posts):
+            raise Invalid("duty-leader-post", "leader_posts 中的岗位须列在 posts 中",
+                          "every leader post is one of the posts")
+        if len(set(self.posts)) != len(self.posts):
+            raise Invalid("duty-post-repeated", "posts 中每个岗位只能写一次", "each post at most once")
+        return self
+
+
+Duty = Annotated[ContactDuty | FestivalDuty | EventDuty | LiaisonDuty, Field(discriminator="kind")]
+
+
 class RuleFile(Strict):
     region: RegionCodeStr
     region_name: str
@@ -272,3 +423,13 @@ class RuleFile(Strict):
     conditions: dict[str, dict[str, Any]] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list, description="Liaison duties the document demands.")
+
+    @model_validator(mode="after")
+    def _duty_ids(self) -> RuleFile:
+        ids = [duty.id for duty in self.duties]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise Invalid("duty-id-repeated", f"同一文件中职责 id 重复：{'、'.join(repeated)}",
+                          f"duty ids repeated in one file: {', '.join(repeated)}")
+        return self
