@@ -1,4 +1,4 @@
-"""The console's declarative base; its tables (sessions, uploads) hang off its metadata."""
+"""The console's declarative base; its one table (sessions) hangs off its metadata."""
 
 from sqlalchemy.orm import DeclarativeBase
 

@@ -2,6 +2,5 @@
 
 from tefu_console.auth.models import ConsoleSession
 from tefu_console.database import Base
-from tefu_console.imports.models import Upload
 
-__all__ = ["Base", "ConsoleSession", "Upload"]
+__all__ = ["Base", "ConsoleSession"]

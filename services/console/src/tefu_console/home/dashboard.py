@@ -8,13 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_console.auth.sessions import Person
 from tefu_console.charts import Bar, bar_chart, share_chart
 from tefu_console.formats import money
-from tefu_console.imports.models import Upload
 from tefu_console.periods import period_zh, this_month
 from tefu_console.reports.figures import current_period
 from tefu_console.services import Apis, Part, parts
@@ -51,15 +49,10 @@ async def _cards(apis: Apis, region: str) -> dict[str, Any]:
             "active": sum(int(r.get("active_at_end", 0)) for r in regions)}
 
 
-async def _imports(apis: Apis, db: AsyncSession, region: str) -> list[dict[str, Any]]:
-    uploads = (await db.scalars(select(Upload).where(Upload.region == region)
-                                .order_by(Upload.uploaded_at.desc()).limit(10))).all()
-    jobs = []
-    for upload in uploads:
-        job = await apis.registry.get(f"/v1/imports/{upload.import_id}")
-        if job["status"] in ("queued", "running"):
-            jobs.append(job)
-    return jobs
+async def _imports(apis: Apis) -> list[dict[str, Any]]:
+    # The registry's own list (the person's region): imports made by colleagues or through the API too.
+    page = await apis.registry.get("/v1/imports", status=["queued", "running"], limit=10)
+    return list(page["items"])
 
 
 def _charts(figures: dict[str, Part]) -> dict[str, Any]:
@@ -97,5 +90,5 @@ def _charts(figures: dict[str, Part]) -> dict[str, Any]:
 async def dashboard(apis: Apis, db: AsyncSession, person: Person) -> dict[str, Any]:
     region = person.region
     figures = await parts(families=_families(apis, region), disbursement=_disbursement(apis, region),
-                          batches=_batches(apis), cards=_cards(apis, region), imports=_imports(apis, db, region))
+                          batches=_batches(apis), cards=_cards(apis, region), imports=_imports(apis))
     return {"figures": figures, "charts": _charts(figures)}

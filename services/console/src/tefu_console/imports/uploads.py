@@ -1,25 +1,35 @@
-"""The console's list of imports uploaded here, and the upload itself (multipart to the registry)."""
+"""The registry's import jobs as the 导入 pages show them, and the upload itself (multipart to the registry).
+
+The list is the registry's own (``GET /v1/imports``, the person's region): imports made through
+the API or by a colleague appear in it as well as those uploaded here, and the console keeps no
+record of its own.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from tefu_console.auth.sessions import Person
-from tefu_console.imports.models import Upload
+from tefu_console.formats import label
 from tefu_console.problems import ServiceRefused
-from tefu_console.services import Apis, Part, parts
+from tefu_console.services import Apis
 
 MAX_BYTES = 20 * 1024 * 1024
 DONE = ("finished", "failed")
+PAGE_SIZE = 30
+# The page's status filter, each choice as the registry's `status` values it stands for.
+FILTERS: dict[str, tuple[str, list[str]]] = {
+    "active": ("进行中", ["queued", "running"]),
+    "finished": ("已完成", ["finished"]),
+    "failed": ("失败", ["failed"]),
+    "stalled": ("已中断", ["stalled"]),
+}
 
 
-async def upload(apis: Apis, db: AsyncSession, person: Person, file: UploadFile, encoding: str | None) -> dict[str, Any]:
-    """Send the spreadsheet to the registry's imports API; the job it answers with is remembered."""
+async def upload(apis: Apis, file: UploadFile, encoding: str | None) -> dict[str, Any]:
+    """Send the spreadsheet to the registry's imports API; the job it answers with."""
     content = await file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:  # refused here: a cut-off file would import as if it were whole
         raise ServiceRefused(413, {"field": "file", "detail": f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请分成几个文件上传。"},
@@ -28,18 +38,27 @@ async def upload(apis: Apis, db: AsyncSession, person: Person, file: UploadFile,
     job: dict[str, Any] = await apis.registry.send(
         "POST", "/v1/imports", files={"file": (file.filename or "upload", content,
                                                file.content_type or "application/octet-stream")}, data=data)
-    known = await db.scalar(select(Upload).where(Upload.import_id == job["id"], Upload.region == person.region))
-    if known is None:  # the same file again is the same job: listed once
-        db.add(Upload(import_id=job["id"], filename=job.get("filename") or file.filename or "", region=person.region,
-                      uploaded_by=person.subject, uploaded_at=datetime.now(timezone.utc)))
     return job
 
 
-async def recent(apis: Apis, db: AsyncSession, person: Person, limit: int = 30) -> list[tuple[Upload, Part]]:
-    uploads = (await db.scalars(select(Upload).where(Upload.region == person.region)
-                                .order_by(Upload.uploaded_at.desc()).limit(limit))).all()
-    jobs = await parts(**{str(u.id): apis.registry.get(f"/v1/imports/{u.import_id}") for u in uploads})
-    return [(u, jobs[str(u.id)]) for u in uploads]
+async def jobs_page(apis: Apis, *, shown: str, mine: bool, cursor: str | None) -> dict[str, Any]:
+    """A page of the region's jobs, newest first, each with what its row shows (status in Chinese, progress)."""
+    statuses = FILTERS[shown][1] if shown in FILTERS else None
+    page: dict[str, Any] = await apis.registry.get("/v1/imports", status=statuses, created_by="me" if mine else None,
+                                                   cursor=cursor, limit=PAGE_SIZE)
+    query = urlencode({k: v for k, v in (("status", shown if shown in FILTERS else ""), ("mine", "true" if mine else ""))
+                       if v})
+    base = "/imports" + (f"?{query}" if query else "")
+    return {
+        "jobs": [{**job, "progress": progress(job), "status_zh": status_zh(job)} for job in page["items"]],
+        "next_url": f"{base}{'&' if query else '?'}cursor={page['next_cursor']}" if page.get("next_cursor") else None,
+        "first_url": base if cursor else None,
+    }
+
+
+def status_zh(job: dict[str, Any]) -> str:
+    """排队中, 处理中, 已完成, 失败, or 已中断 for a job cut off by a restart (the registry's `stalled`)."""
+    return "已中断" if job.get("stalled") else label(job["status"])
 
 
 def progress(job: dict[str, Any]) -> dict[str, Any]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
 
-from tefu_common.errors import NotFound
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from tefu_common.errors import Invalid, NotFound
 from tefu_common.i18n import Text
-from tefu_common.paging import PageRequest, keyset_page
+from tefu_common.paging import PageRequest, encode_cursor, keyset_page
 from tefu_common.repository import Repository
+from tefu_common.scoping import region_clause
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 
 
@@ -19,6 +23,34 @@ class ImportRepository(Repository):
             raise NotFound(Text(f"没有编号为 {job_id} 的导入（或不在你的辖区）", f"no import {job_id} (or not in your region)"),
                            code="import-not-found")
         return job
+
+    async def jobs_page(self, *, statuses: frozenset[str], stalled_before: datetime, region: str | None,
+                        created_by: str | None, page: PageRequest) -> tuple[list[ImportJob], str | None]:
+        """A page of the jobs of the caller's region, newest first (keyset on the id, descending).
+
+        ``statuses`` may hold ``stalled``: a queued or running job whose heartbeat is older than
+        ``stalled_before``; ``queued`` and ``running`` then mean the jobs still moving. Empty: every job.
+        """
+        query = self.scoped(select(ImportJob), ImportJob.region_code)
+        if region:
+            query = query.where(region_clause(ImportJob.region_code, region))
+        if created_by:
+            query = query.where(ImportJob.created_by == created_by)
+        if statuses:
+            query = query.where(_status_clause(statuses, stalled_before))
+        after = page.after
+        if after is not None:
+            if len(after) != 1 or not isinstance(after[0], int):
+                raise Invalid("invalid-cursor", "cursor 无效：请使用上一页返回的 next_cursor",
+                              "not a cursor this list gave out: pass the previous page's next_cursor",
+                              ).at("cursor", location="query")
+            query = query.where(ImportJob.id < after[0])
+        # keyset_page orders ascending only; a clerk wants the latest upload on top.
+        jobs = list((await self.session.scalars(query.order_by(ImportJob.id.desc()).limit(page.limit + 1))).all())
+        if len(jobs) <= page.limit:
+            return jobs, None
+        jobs = jobs[: page.limit]
+        return jobs, encode_cursor([jobs[-1].id])
 
     async def same_file(self, digest: str) -> ImportJob | None:
         """An earlier upload of the same file in the caller's own region."""
@@ -36,3 +68,18 @@ class ImportRepository(Repository):
         query = (select(ImportRowIssue).where(ImportRowIssue.job_id == job.id, ImportRowIssue.outcome == "rejected")
                  .order_by(ImportRowIssue.row_number, ImportRowIssue.id))
         return list((await self.session.scalars(query)).all())
+
+
+def _status_clause(statuses: frozenset[str], stalled_before: datetime) -> ColumnElement[bool]:
+    """The jobs in any of ``statuses``, ``stalled`` judged as service.is_stalled judges one job."""
+    stalled = and_(ImportJob.status.in_(("queued", "running")), ImportJob.heartbeat_at.is_not(None),
+                   ImportJob.heartbeat_at < stalled_before)
+    moving = or_(ImportJob.heartbeat_at.is_(None), ImportJob.heartbeat_at >= stalled_before)
+    clauses: list[ColumnElement[bool]] = []
+    if done := sorted(statuses & {"finished", "failed"}):
+        clauses.append(ImportJob.status.in_(done))
+    if live := sorted(statuses & {"queued", "running"}):
+        clauses.append(and_(ImportJob.status.in_(live), moving))
+    if "stalled" in statuses:
+        clauses.append(stalled)
+    return or_(*clauses) if clauses else false()

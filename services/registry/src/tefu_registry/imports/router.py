@@ -1,4 +1,4 @@
-"""Import endpoints: upload, progress, the row report, the rejected rows, the template."""
+"""Import endpoints: upload, the list of jobs, progress, the row report, the rejected rows, the template."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tefu_common.auth import Scope, require
 from tefu_common.i18n import current_language
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.regions import RegionCodeStr
 from tefu_registry.imports import service
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.repository import ImportRepository
@@ -84,6 +85,32 @@ async def upload(
 
 def _import_out(job: ImportJob) -> ImportOut:
     return ImportOut.model_validate(job, from_attributes=True).model_copy(update={"stalled": service.is_stalled(job)})
+
+
+@router.get(
+    "",
+    response_model=Page[ImportOut],
+    summary="本辖区的导入任务",
+    description=(
+        "列出本辖区（含下辖街镇）的导入任务，最新的在前，每项与 `GET /v1/imports/{id}` 的答复相同（含进度）；可按状态、"
+        "区划、上传人筛选。\n\nAny token with `families:read`; only jobs of your region (a county clerk sees the jobs "
+        "of the townships under it). `status` may be repeated (`?status=queued&status=running`): `queued`, "
+        "`running`, `finished`, `failed`, or `stalled` for a job cut off by a restart (then `queued` and `running` "
+        "are the jobs still moving). `region` narrows to a code within yours; `created_by=me` lists your own uploads "
+        "(or name an uploader). Newest first, pages by `cursor`/`limit`."
+    ),
+)
+async def list_imports(
+    imports: Imports,
+    page: PageParams,
+    status: list[Literal["queued", "running", "finished", "failed", "stalled"]] | None = Query(
+        None, description="One or several (repeat the parameter); any status when absent."),
+    region: RegionCodeStr | None = Query(None, description="A GB/T 2260 code; jobs of regions under it."),
+    created_by: str | None = Query(None, max_length=128, description="`me`, or an uploader's subject."),
+) -> Page[ImportOut]:
+    jobs, next_cursor = await service.list_jobs(imports, statuses=status, region=region, created_by=created_by,
+                                                page=page)
+    return Page[ImportOut](items=[_import_out(job) for job in jobs], next_cursor=next_cursor)
 
 
 @router.get(

@@ -28,6 +28,7 @@ from tefu_common.auth import Principal
 from tefu_common.db import Database, savepoint
 from tefu_common.errors import BadRequest, Conflict, PayloadTooLarge
 from tefu_common.i18n import Text
+from tefu_common.paging import PageRequest
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.parsing import (
@@ -90,6 +91,16 @@ def is_stalled(job: ImportJob) -> bool:
     if job.status not in ("queued", "running") or job.heartbeat_at is None:
         return False
     return _now() - job.heartbeat_at > STALLED_AFTER
+
+
+async def list_jobs(imports: ImportRepository, *, statuses: list[str] | None, region: str | None,
+                    created_by: str | None, page: PageRequest) -> tuple[list[ImportJob], str | None]:
+    """The jobs of the caller's region, newest first. ``created_by=me`` is the caller's own uploads;
+    ``stalled`` (in ``statuses``) the jobs cut off by a restart, judged as :func:`is_stalled` judges one."""
+    if created_by == "me":
+        created_by = imports.caller.subject
+    return await imports.jobs_page(statuses=frozenset(statuses or ()), stalled_before=_now() - STALLED_AFTER,
+                                   region=region, created_by=created_by, page=page)
 
 
 async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal) -> None:
