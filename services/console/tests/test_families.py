@@ -8,6 +8,8 @@ import httpx
 
 from tefu_common.testing import bearer
 
+from tefu_console.families.search import Search
+
 from .conftest import csrf_of
 
 MOTHER = {"body.mother.name": "李秀英", "body.mother.id_number": "370306196408175820",
@@ -80,6 +82,17 @@ async def test_the_list_searches_by_name_and_pages_with_the_suites_cursor(suite,
     assert f'href="/families/{first}"' in found.text and f'href="/families/{second}"' not in found.text
     assert "李*英" in found.text  # lists show names as the registry masks them
 
+    # Part of any member's name, the last 4 or 6 characters of an ID number, or a whole one.
+    for q in ("秀英", "李", "建国", "5820", "175820", "370306196408175820", "３７０３０６１９６４０８１７５８２０"):
+        listed = await suite.http.get("/families", params={"q": q})
+        assert f'href="/families/{first}"' in listed.text and f'href="/families/{second}"' not in listed.text, q
+    for q in ("王", "小明"):  # the child's name: both families' child is 王小明
+        both = await suite.http.get("/families", params={"q": q})
+        assert f'href="/families/{first}"' in both.text and f'href="/families/{second}"' in both.text, q
+    assert "可输入姓名中的任意几个字" in found.text  # the box says what it takes
+    digits = await suite.http.get("/families", params={"q": "58201"})
+    assert "请输入身份证号的后4位或后6位" in digits.text and '<p class="count">' not in digits.text
+
     suite.console.state.settings.page_size = 1
     page = await suite.http.get("/families", params={"region": "370306"})
     assert "共 2 户" in page.text
@@ -89,8 +102,21 @@ async def test_the_list_searches_by_name_and_pages_with_the_suites_cursor(suite,
     shown = {int(i) for i in re.findall(r'<td><a href="/families/(\d+)">', page.text + rest.text)}
     assert shown == {first, second}
 
-    digits = await suite.http.get("/families", params={"q": "5820"})
-    assert "不支持按尾号查找" in digits.text
+
+def test_the_search_box_maps_what_is_typed_to_the_registrys_query():
+    assert Search("李秀英").params() == ({"name_contains": "李秀英"}, None)
+    assert Search(" 张 ").params() == ({"name_contains": "张"}, None)
+    assert Search("5820").params() == ({"id_number_tail": "5820"}, None)
+    assert Search("12345x").params() == ({"id_number_tail": "12345X"}, None)
+    assert Search("１２３４").params() == ({"id_number_tail": "1234"}, None)  # full-width digits
+    assert Search("11010519491231002x").params() == ({"id_number": "11010519491231002X"}, None)
+    assert Search("110105491231002").params() == ({"id_number": "110105491231002"}, None)
+    assert Search("X").params() == ({"name_contains": "X"}, None)  # a letter alone is part of a Latin name
+    for slip in ("123", "12345", "1234567", "12345678901234567"):
+        params, note = Search(slip).params()
+        assert params == {} and "后4位或后6位" in note, slip
+    assert Search("秀英", "370306", "special").params() == (
+        {"name_contains": "秀英", "region": "370306", "special_family": "true"}, None)
 
 
 async def test_a_clerk_of_another_region_sees_nothing_of_the_family(suite, as_person):

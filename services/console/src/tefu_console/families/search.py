@@ -1,13 +1,25 @@
-"""What the search box means to the registry: a name, or a whole ID number."""
+"""What the search box means to the registry: a whole ID number, its last 4 or 6 characters, or
+part of a name.
+
+One box for all three: on the telephone a family reads out the last digits of an ID number
+(后四位/后六位) or a surname as often as a whole number. Digits (and a final X) are an ID number:
+15 or 18 characters a whole one, 4 or 6 its tail, any other count a typing slip the box explains
+instead of searching names for digits. Anything else is part of a name: a surname, a given name, a
+whole name (the registry finds it in any member's name, the child's too).
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
+ID_NUMBER = re.compile(r"^([0-9]{17}[0-9X]|[0-9]{15})$")
+ID_NUMBER_TAIL = re.compile(r"^([0-9]{3}|[0-9]{5})[0-9X]$")
+DIGITS = re.compile(r"^[0-9]+X?$")
 STATUSES = {"special": "true", "not_special": "false"}
+WRONG_LENGTH = "请输入身份证号的后4位或后6位，或完整的身份证号（18位或15位）；按姓名查找请输入姓名中的字。"
 
 
 @dataclass(frozen=True)
@@ -20,13 +32,17 @@ class Search:
         """The registry's query, and a note when the box holds what the registry cannot search by."""
         params: dict[str, str] = {}
         note = None
-        q = self.q.strip()
-        if ID_NUMBER.match(q):
-            params["id_number"] = q.upper()
-        elif q.isdigit() or (q[:-1].isdigit() and q[-1:] in "Xx" and q):
-            note = "登记服务按完整的身份证号查找（18位或15位），不支持按尾号查找；请输入完整号码，或按姓名查找。"
+        # Full-width digits and x, as some input methods type them, are the same characters.
+        q = unicodedata.normalize("NFKC", self.q).strip()
+        number = q.upper()
+        if ID_NUMBER.match(number):
+            params["id_number"] = number
+        elif ID_NUMBER_TAIL.match(number):
+            params["id_number_tail"] = number
+        elif DIGITS.match(number):
+            note = WRONG_LENGTH
         elif q:
-            params["name"] = q
+            params["name_contains"] = q
         if self.region:
             params["region"] = self.region
         if self.status in STATUSES:

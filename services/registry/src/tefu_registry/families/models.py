@@ -1,8 +1,10 @@
 """Tables of the register: a family and its members.
 
 Personal data is encrypted at rest (``EncryptedString``); the columns that must be searched by
-exact value (ID numbers, names) carry a blind index next to them. Sensitive fields never appear
-in plaintext in any index, log or history row.
+exact value (ID numbers, names) carry a blind index next to them, and a name's characters and
+pairs of characters are indexed in ``member_name_gram`` for partial search (``indexes.py``).
+Sensitive fields never appear in plaintext in any index, log or history row (the last 4
+characters of an ID number are kept plain: every masked list shows them anyway).
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ class Member(Base):
     name_index: Mapped[str] = mapped_column(String(64), index=True)
     id_number: Mapped[str | None] = mapped_column(EncryptedString("member.id_number"))
     id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
-    id_number_last4: Mapped[str | None] = mapped_column(String(4))
+    # Plain (every masked ID number shows them), indexed for the search by 后四位.
+    id_number_last4: Mapped[str | None] = mapped_column(String(4), index=True)
+    # The search by 后六位: the last 6 would show two more digits of the sequence code, so a blind index.
+    id_number_tail6_index: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(6))
     phone: Mapped[str | None] = mapped_column(EncryptedString("member.phone"))
@@ -82,3 +87,16 @@ class Member(Base):
     monthly_basic_pension: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
     family: Mapped[Family] = relationship(back_populates="members", lazy="raise")
+
+
+class MemberNameGram(Base):
+    """One gram of a member's name (the blind index of a character, or of two adjacent ones).
+
+    The key leads with the gram: a search looks up the members that have a gram, and checking one
+    member's gram is the same lookup. Written once, with the member; names do not change.
+    """
+
+    __tablename__ = "member_name_gram"
+
+    gram: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -32,8 +32,8 @@ from tefu_registry.changes.repository import history_page
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.repository import family_events
 from tefu_registry.families.facts import stream_region_facts
-from tefu_registry.families.indexes import id_number_index, name_index
-from tefu_registry.families.models import Family, Member
+from tefu_registry.families.indexes import id_number_index, id_number_tail6_index, name_index, normalise_name, query_grams
+from tefu_registry.families.models import Family, Member, MemberNameGram
 
 @dataclass(frozen=True)
 class FamilySearch:
@@ -41,6 +41,8 @@ class FamilySearch:
 
     name: str | None = None
     id_number: str | None = None  # already parsed and normalised
+    name_contains: str | None = None  # any part of any member's name
+    id_number_tail: str | None = None  # the last 4 or 6 characters, already checked, X upper case
     region: str | None = None
     special_family: bool | None = None
     event_kind: str | None = None
@@ -104,12 +106,26 @@ class FamilyRepository(Repository):
         if search.id_number:
             query = query.where(exists().where(Member.family_id == Family.id,
                                                Member.id_number_index == id_number_index(search.id_number)))
+        if search.name_contains:
+            query = query.where(exists().where(Member.family_id == Family.id, Member.id.in_(_named(search.name_contains))))
+        if search.id_number_tail:
+            tail = search.id_number_tail
+            matches = (Member.id_number_last4 == tail if len(tail) == 4
+                       else Member.id_number_tail6_index == id_number_tail6_index(tail))
+            query = query.where(exists().where(Member.family_id == Family.id, matches))
         if search.event_kind:
             query = query.where(exists().where(LifeEvent.family_id == Family.id, LifeEvent.kind == search.event_kind))
         # The same conditions, counted by the index they filter on: cheap next to reading the page.
         total = await self.session.scalar(select(func.count()).select_from(query.with_only_columns(Family.id).subquery()))
         families, next_cursor = await keyset_page(self.session, query.options(selectinload(Family.members)),
                                                   key=[Family.id], page=page)
+        if search.name_contains:
+            # Grams are a set: a name can hold every pair of the query without the query itself
+            # (张秀英秀 has both pairs of 秀英秀英). Such a family is dropped from the page here, by the
+            # decrypted names, before anything is logged or shown; ``total`` still counts it, and the
+            # page may be shorter than the limit (the cursor stays right: it is the last family read).
+            wanted = normalise_name(search.name_contains)
+            families = [f for f in families if any(wanted in normalise_name(m.name) for m in f.members)]
         await self.log_reads(_reads(families))
         return families, next_cursor, int(total or 0)
 
@@ -134,6 +150,16 @@ class FamilyRepository(Repository):
         families = sorted({(row[1], row[3]) for row in rows})
         await self.log_reads({"family_id": family_id, "region_code": region} for family_id, region in families)
         return rows
+
+
+def _named(text: str) -> Select[Any]:
+    """The ids of the members whose name has every gram ``text`` needs (``indexes.query_grams``)."""
+    grams = sorted(query_grams(text))
+    named = select(MemberNameGram.member_id).where(MemberNameGram.gram.in_(grams))
+    if len(grams) == 1:
+        return named
+    # A member has each gram once (the primary key), so counting rows counts distinct grams.
+    return named.group_by(MemberNameGram.member_id).having(func.count() == len(grams))
 
 
 def _one_per_family(found: list[tuple[Member, str]]) -> list[tuple[Member, str]]:

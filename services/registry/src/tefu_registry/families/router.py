@@ -51,11 +51,18 @@ async def create_family(data: FamilyCreate, families: FamilyWriter) -> FamilyOut
     response_model=CountedPage[FamilySummary],
     summary="查询本辖区的家庭",
     description=(
-        "按姓名或身份证号（精确匹配）、区划、是否特殊家庭、事件类型查询本辖区的家庭，条件可以组合；列表中的姓名和身份证号"
-        "一律打码。\n\nAny token with `families:read`; only families of your region are listed. `name` and "
-        "`id_number` match exactly (they are encrypted; the search uses a keyed blind index); a malformed "
-        "`id_number` is 422 with its `resident-id-…` code. Pages by `cursor`/`limit`, in family id order; "
-        "`total` counts every match. Each family listed is logged as a read."
+        "按姓名或身份证号（精确匹配）、姓名中的任意几个字、身份证号的后4位或后6位、区划、是否特殊家庭、事件类型查询本辖区的"
+        "家庭，条件可以组合；列表中的姓名和身份证号一律打码。\n\nAny token with `families:read`; only families of your "
+        "region are listed. `name` and `id_number` match exactly (they are encrypted; the search uses a keyed "
+        "blind index); a malformed `id_number` is 422 with its `resident-id-…` code. `name_contains` finds "
+        "families in which any member's name (a parent's, the child's) contains the text: a surname, a given "
+        "name, any one or more characters (keyed blind indexes of each character and each pair of adjacent "
+        "characters). `id_number_tail` is the last 4 or the last 6 characters of any member's ID number (the "
+        "last may be X); any other value is 422 `id-number-tail-invalid`. Pages by `cursor`/`limit`, in family "
+        "id order; `total` counts every match. With `name_contains`, a family whose names hold every pair of "
+        "the text but not the text itself is left out of the page after the names are decrypted: in that "
+        "rare case `total` counts it and a page may list fewer than `limit`. Each family listed is logged as "
+        "a read."
     ),
 )
 async def search_families(
@@ -63,13 +70,19 @@ async def search_families(
     page: PageParams,
     name: str | None = Query(None, max_length=32, description="A member's full name, exactly."),
     id_number: str | None = Query(None, max_length=18, description="A member's ID number (18 or 15 characters)."),
+    name_contains: str | None = Query(None, max_length=32, description=(
+        "Part of any member's name: a surname (张), a given name (秀英), any one or more characters that "
+        "stand together in it.")),
+    id_number_tail: str | None = Query(None, description=(
+        "The last 4 or the last 6 characters of any member's ID number (后四位/后六位; the last may be X).")),
     region: RegionCodeStr | None = Query(None, description="A GB/T 2260 code; families under it."),
     special_family: bool | None = Query(None, description="Special family as of today."),
     event_kind: EventKind | None = Query(None, description="Families with at least one event of this kind."),
 ) -> CountedPage[FamilySummary]:
     items, next_cursor, total = await service.search(
         families, name=name, id_number=id_number, region=region, special_family=special_family,
-        event_kind=event_kind.value if event_kind else None, page=page,
+        event_kind=event_kind.value if event_kind else None, page=page, name_contains=name_contains,
+        id_number_tail=id_number_tail,
     )
     return CountedPage[FamilySummary](items=items, next_cursor=next_cursor, total=total)
 

@@ -3,12 +3,14 @@ recording its events. Queries go through ``repository.FamilyRepository`` (scoped
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from tefu_common.errors import Conflict, Invalid
+from tefu_common.field_crypto import default_normalise
 from tefu_common.i18n import Text
 from tefu_common.masking import mask_account, mask_id_number, mask_phone
 from tefu_common.paging import PageRequest, page_of
@@ -108,9 +110,24 @@ def event_out(row: LifeEvent, families: FamilyRepository, *, in_effect: bool) ->
     )
 
 
+# 后四位 or 后六位: digits, the check character (the last) may be X. ASCII digits only (after NFKC,
+# which turns full-width ones into them): ``\d`` would also take other scripts' digits.
+ID_NUMBER_TAIL = re.compile(r"^([0-9]{3}|[0-9]{5})[0-9X]$")
+
+
+def check_id_number_tail(value: str) -> str:
+    """The last 4 or 6 characters of an ID number, upper case; anything else is 422."""
+    tail = default_normalise(value)
+    if not ID_NUMBER_TAIL.match(tail):
+        raise Invalid("id-number-tail-invalid", "请输入身份证号的后4位或后6位",
+                      "give the last 4 or the last 6 characters of the ID number").at("id_number_tail", location="query")
+    return tail
+
+
 async def search(
     families: FamilyRepository, *, name: str | None, id_number: str | None, region: str | None,
     special_family: bool | None, event_kind: str | None, page: PageRequest,
+    name_contains: str | None = None, id_number_tail: str | None = None,
 ) -> tuple[list[FamilySummary], str | None, int]:
     number = None
     if id_number:
@@ -118,9 +135,11 @@ async def search(
             number = ResidentId.parse(id_number).value
         except ResidentIdError as exc:
             raise exc.at("id_number", location="query") from None
+    tail = check_id_number_tail(id_number_tail) if id_number_tail is not None else None
     found, next_cursor, total = await families.search(FamilySearch(
         name=name.strip() if name else None, id_number=number, region=region, special_family=special_family,
-        event_kind=event_kind), page)
+        event_kind=event_kind, name_contains=name_contains.strip() or None if name_contains else None,
+        id_number_tail=tail), page)
     return [family_summary(f) for f in found], next_cursor, total
 
 
