@@ -79,6 +79,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert batch["total"] == f"{3 * 13 * 340}.00"  # the national urban standard for a death
     assert batch["skipped"]["no_bank_account"] == 3 * 13
     _lines_name_what_they_were_computed_from(suite, families, clerk, batch)
+    _the_fathers_without_an_account_are_kept_as_skipped(suite, families, clerk, batch)
 
     again = httpx.post(f"{payments}/v1/batches", json=body, headers={**clerk, "Idempotency-Key": "wc-2020-06"}, timeout=60)
     assert again.status_code == 200
@@ -151,6 +152,10 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
                                            "unchanged": 0, "paid": 37, "failed": 2, "pending": 0}
     again = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", good.encode("gbk"))})
     assert again.json()["unchanged"] == 39 and again.json()["applied"] == 0
+    # The history says it in Chinese, the figures kept for machines.
+    history = every(f"{batch_url}/transitions", clerk)
+    assert [t["note"] for t in history[-2:]] == [f"首次下载：批次已导出，文件 SHA-256 {sha}", "已支付 37 笔，失败 2 笔"]
+    assert history[-1]["facts"] == {"paid": 37, "failed": 2}
     failed_refs = set(failing)
 
     # 发放到位率 for June 2020: six parents due; the fathers have no bank account (never in a batch),
@@ -191,6 +196,22 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
 
     elsewhere = bearer(mint_token(suite.signing_key, role="clerk", region="370306"))
     assert httpx.get(batch_url, headers=elsewhere).status_code == 404
+
+
+def _the_fathers_without_an_account_are_kept_as_skipped(suite, families: list[dict], clerk: dict[str, str],
+                                                         batch: dict) -> None:
+    """The batch keeps whom its build left out and why: each father, registered without a bank
+    account, for June and every month of arrears, with what the clerk does about it; the counts
+    are on every answer about the batch, not only the one that built it."""
+    batch_url = f"{suite.url('payments')}/v1/batches/{batch['id']}"
+    assert httpx.get(batch_url, headers=clerk).json()["skipped"] == batch["skipped"]
+    skipped = every(f"{batch_url}/skipped", clerk, reason="no_bank_account")
+    fathers = {m["id"] for family in families for m in family["members"] if m["role"] == "father"}
+    assert {s["member_id"] for s in skipped} == fathers and len(skipped) == 3 * 13
+    assert {s["family_id"] for s in skipped} == {family["id"] for family in families}
+    assert all(s["reason_text"] == "登记中没有该成员的银行账户" and "补录银行账户" in s["what_to_do"] for s in skipped)
+    steps = every(f"{batch_url}/transitions", clerk)
+    assert steps[0]["note"] == "共 39 笔，其中 36 笔为以前月份的补发"
 
 
 def _lines_name_what_they_were_computed_from(suite, families: list[dict], clerk: dict[str, str], batch: dict) -> None:

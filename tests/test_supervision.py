@@ -17,16 +17,16 @@ from .families import id_number, register
 
 pytestmark = pytest.mark.processes
 
-REGION = "420115"  # 江夏区: no other test registers families here
+REGION = "420116"  # 黄陂区: no other test or example registers families here
 
 
 def _family(serial: int) -> dict:
     mother, father = (("周丽华", "吴国平"), ("郑秀兰", "孙立新"))[serial]
     return {
-        "region_code": REGION, "hukou_type": "urban", "address": "江夏区某街道 12 号",
-        "honor_certificate": {"number": f"GRZ-JX{serial}", "issued_on": "1992-03-01"},
+        "region_code": REGION, "hukou_type": "urban", "address": "黄陂区某街道 12 号",
+        "honor_certificate": {"number": f"GRZ-HP{serial}", "issued_on": "1992-03-01"},
         "mother": {"name": mother, "id_number": id_number(REGION, "1962-03-15", serial * 2 + 2),
-                   "bank_account": {"bank": "中国农业银行江夏支行", "account_number": f"62284810{serial:011d}",
+                   "bank_account": {"bank": "中国农业银行黄陂支行", "account_number": f"62284810{serial:011d}",
                                     "holder": mother}},
         "father": {"name": father, "id_number": id_number(REGION, "1960-07-20", serial * 2 + 1)},
         "child": {"name": f"{father[0]}小伟", "birth_date": "1989-05-01"},
@@ -36,7 +36,7 @@ def _family(serial: int) -> dict:
 
 @pytest.fixture(scope="module")
 def families(suite) -> list[dict]:
-    clerk = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-jiangxia")
+    clerk = mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-huangpi")
     registered = [register(suite.url("registry"), clerk, _family(serial)) for serial in (0, 1)]
     # Medical priority follows the register by itself; wait for the four cards (two parents each).
     admin = bearer(mint_token(suite.signing_key, role="admin", region=REGION))
@@ -57,7 +57,7 @@ def test_an_inspectors_report_gathers_each_figure_from_its_owner(suite, families
     assert answer.status_code == 200, answer.text
     report = answer.json()
     figures = report["figures"]
-    assert report["region_name"].endswith("江夏区") and report["period_name"] == "2026年"
+    assert report["region_name"].endswith("黄陂区") and report["period_name"] == "2026年"
 
     assert figures["families"]["special"] == 2
     assert figures["families"]["sources"][0]["service"] == "registry"

@@ -32,7 +32,7 @@ async def test_a_batch_is_prepared_submitted_refused_to_its_preparer_and_approve
     await _agency(suite, token)
     await as_person(suite.console, suite.http, role="admin", region="370306", subject="admin-zhou")
     with_account = await register(suite, **{"body.events.0.kind": "child_died", "body.events.0.occurred_on": "2019-03-10"})
-    await register(suite, **{key: "" for key in FAMILY if "bank_account" in key},
+    without_account = await register(suite, **{key: "" for key in FAMILY if "bank_account" in key},
                    **{"body.mother.name": "赵桂兰", "body.mother.id_number": "370306196604125847",
                       "body.father.name": "孙志强", "body.father.id_number": "370306196509205734",
                       "body.events.0.kind": "child_died", "body.events.0.occurred_on": "2018-07-15"})
@@ -51,9 +51,31 @@ async def test_a_batch_is_prepared_submitted_refused_to_its_preparer_and_approve
     # The benefit by its Chinese name, as the bank's file prints it, not by its code.
     named = re.search(r"<dt>发放项目</dt><dd>(.*?)</dd>", batch.text)
     assert named and "特别扶助金" in named.group(1) and "special_assistance" not in named.group(1)
-    skipped = re.search(r'<table class="list skipped">(.*?)</table>', batch.text, re.S)
-    assert skipped and "没有银行账户" in skipped.group(1), batch.text[batch.text.index("<dl"):batch.text.index("h-actions")]  # the family without an account, and why
     assert f"家庭 {with_account}" in batch.text
+
+    # Opened later, not from the answer that built it, the page still says what was left out and why.
+    later = await suite.http.get(batch_path)
+    skipped = re.search(r'<table class="list skipped">(.*?)</table>', later.text, re.S)
+    assert skipped and "没有银行账户" in skipped.group(1), later.text[later.text.index("<dl"):later.text.index("h-actions")]
+    items = re.search(r'<table class="list skipped-items">(.*?)</table>', later.text, re.S)
+    assert items, later.text[later.text.index("h-skipped"):]
+    rows = re.findall(r"<tr>(.*?)</tr>", items.group(1), re.S)[1:]
+    # Whom (the family, linked, and which parent), why and what to do: both parents of the family
+    # registered without accounts; of the other, only the father, who has none.
+    whom = {(re.search(r'href="/families/(\d+)"', row).group(1), re.search(r"(母亲|父亲)", row).group(1)) for row in rows}
+    assert whom == {(str(without_account), "母亲"), (str(without_account), "父亲"), (str(with_account), "父亲")}, whom
+    assert all("登记中没有该成员的银行账户" in row and "补录银行账户" in row for row in rows)
+    count = int(re.search(r"没有银行账户[^<]*</td><td>(\d+)", skipped.group(1)).group(1))
+    assert count >= 2 and re.search(r'href="([^"]*reason=no_bank_account[^"]*)"', skipped.group(1))
+    # Paged: 50 a page, the next page from its own pager.
+    assert len(rows) == min(count, 50)
+    if count > 50:
+        assert 'aria-label="未纳入项目翻页"' in later.text and "skipped_cursor=" in later.text
+    only = await suite.http.get(f"{batch_path}?reason=no_amount")
+    assert "未纳入的项目：金额未定" in only.text and "没有逐项列出的项目" in only.text
+    # The history in Chinese: how many lines, how many of earlier months.
+    history = re.search(r'<ol class="timeline">(.*?)</ol>', later.text, re.S)
+    assert history and re.search(r"共 \d+ 笔，其中 \d+ 笔为以前月份的补发", history.group(1)), history
 
     csrf = await csrf_of(suite.http, batch_path)
     submitted = await suite.http.post(f"{batch_path}/submit", data={"csrf_token": csrf})

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tefu_console.auth.dependencies import CheckedForm, Services, SignedIn, require
 from tefu_console.forms import body_of, values_of
-from tefu_console.payments.batches import ACTIONS, batch_page, prepare_form
+from tefu_console.payments.batches import ACTIONS, SKIPPED, batch_page, prepare_form
 from tefu_console.problems import ServiceRefused
 from tefu_console.web import render
 
@@ -50,34 +50,41 @@ async def prepare(request: Request, person: SignedIn, apis: Services, form: Chec
             raise
         values = {**values_of(form), "benefits": form.getlist("body.benefits")}
         return await _payments_page(request, person, apis, "", None, values, refused.field_errors, refused.message, 422)
-    # The service states what it skipped only in the answer that built the batch: it travels in the
-    # address of the batch's page, so a reload still shows it.
-    skipped = {k: int(v) for k, v in (batch.get("skipped") or {}).items() if v}
-    return RedirectResponse(f"/payments/batches/{batch['id']}?{urlencode({'notice': 'prepared', **skipped})}",
-                            status_code=303)
+    # What the build left out is kept with the batch: its page shows it whenever it is opened.
+    return RedirectResponse(f"/payments/batches/{batch['id']}?notice=prepared", status_code=303)
+
+
+def _skipped_url(batch_id: int, reason: str | None, cursor: str | None = None) -> str:
+    query = urlencode({k: v for k, v in {"reason": reason, "skipped_cursor": cursor}.items() if v})
+    return f"/payments/batches/{batch_id}{'?' + query if query else ''}#h-skipped-items"
 
 
 async def _batch(request: Request, batch_id: int, person: SignedIn, apis: Services, cursor: str | None = None,
-                 notice: str | None = None, skipped: dict[str, int] | None = None, error: str | None = None, errors: dict[str, list[str]] | None = None,
-                 status_code: int = 200) -> Response:
-    page = await batch_page(apis, batch_id, cursor, skipped)
+                 notice: str | None = None, error: str | None = None, errors: dict[str, list[str]] | None = None,
+                 status_code: int = 200, skipped_cursor: str | None = None, reason: str | None = None) -> Response:
+    page = await batch_page(apis, batch_id, cursor, skipped_cursor, reason)
+    items = page["skipped_items"]
     return render(request, "payments/batch.html", {
         "person": person, "current": "payments", "title": f"批次 {batch_id}", **page, "notice": notice,
         "error": error, "errors": errors or {}, "actions": ACTIONS,
         "next_url": f"/payments/batches/{batch_id}?cursor={page['lines'].value['next_cursor']}"
         if page["lines"].ok and page["lines"].value.get("next_cursor") else None,
-        "first_url": f"/payments/batches/{batch_id}" if cursor else None}, status_code=status_code)
+        "first_url": f"/payments/batches/{batch_id}" if cursor else None,
+        "reason_urls": {k: _skipped_url(batch_id, k) for k in ("", *SKIPPED)},
+        "skipped_next_url": _skipped_url(batch_id, page["reason"], items.value["next_cursor"])
+        if items.ok and items.value.get("next_cursor") else None,
+        "skipped_first_url": _skipped_url(batch_id, page["reason"]) if skipped_cursor else None},
+        status_code=status_code)
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 async def batch(request: Request, batch_id: int, person: SignedIn, apis: Services,
                 cursor: str | None = Query(None, max_length=500), notice: str | None = Query(None, max_length=16),
-                no_bank_account: int = Query(0, ge=0), no_amount: int = Query(0, ge=0),
-                already_in_ledger: int = Query(0, ge=0)) -> Response:
+                skipped_cursor: str | None = Query(None, max_length=500),
+                reason: str | None = Query(None, max_length=24)) -> Response:
     done = {"prepared": "批次已生成（草稿）。请核对后提交审批。", **{k: v[1] for k, v in ACTIONS.items()}}
-    skipped = {"no_bank_account": no_bank_account, "no_amount": no_amount, "already_in_ledger": already_in_ledger}
     return await _batch(request, batch_id, person, apis, cursor, done.get(notice or ""),
-                        skipped if notice == "prepared" else None)
+                        skipped_cursor=skipped_cursor, reason=reason)
 
 
 @router.post("/batches/{batch_id}/{action}")

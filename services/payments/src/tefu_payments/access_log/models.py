@@ -19,7 +19,7 @@ WHOLE_BATCH_ACTIONS = ("file_pull", "return_post")
 class AccessLogEntry(AccessLogColumns, Base):
     __tablename__ = "access_log"
 
-    action: Mapped[str] = mapped_column(String(24))  # file_pull | return_post | batch_lines | payment_history
+    action: Mapped[str] = mapped_column(String(24))  # file_pull | return_post | batch_lines | batch_skipped | payment_history
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     line_count: Mapped[int] = mapped_column(Integer)
     shown: Mapped[str] = mapped_column(String(200))  # which personal data, in full or masked

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tefu_payments.access_log.models import WHOLE_BATCH_ACTIONS, AccessLogEntry, AccessLogMember
 from tefu_payments.batches.models import LedgerLine
 
-Action = Literal["file_pull", "return_post", "batch_lines", "payment_history"]
+Action = Literal["file_pull", "return_post", "batch_lines", "batch_skipped", "payment_history"]
 
 EXAMPLE = {
     "id": 41, "at": "2026-12-01T09:12:03Z", "subject": "bank-zc", "role": "agency", "institution": "ABC-ZC",
@@ -49,8 +49,8 @@ async def filters(
     member_id: int | None = Query(None, description="Whose data: reads that showed this person, and the files of "
                                                     "batches holding a line of theirs."),
     batch_id: int | None = Query(None, description="Reads of this batch."),
-    action: Action | None = Query(None, description="What was done: file_pull, return_post, batch_lines or "
-                                                    "payment_history."),
+    action: Action | None = Query(None, description="What was done: file_pull, return_post, batch_lines, "
+                                                    "batch_skipped or payment_history."),
 ) -> list[Any]:
     conditions: list[Any] = []
     if batch_id is not None:

@@ -12,6 +12,13 @@ would hold a pooled connection for as long as the build before it talks to the o
 and twenty of them used to exhaust the pool, so that the last ones, and the database monitor's
 probe, timed out into a 503 although the database was fine.
 
+What the build leaves out (no amount yet, no bank account, held by another batch) is written with
+the lines, one row each, and counted on the batch: a clerk opening the batch later sees whom to act
+on and why. Entitlements of months before the period that an earlier batch holds are the usual
+result of every build's look-back for arrears (a monthly batch looks twelve months back, and
+nearly all of them are paid): they are counted but not listed, which would write many times more
+rows than the batch has lines.
+
 The entitlements arrive as a stream and are handled in chunks. While the database takes the lines
 of one chunk, the registry is already reading the bank details of the next, so that eligibility,
 the registry, the database and this process all work at once instead of in turn.
@@ -37,7 +44,7 @@ from tefu_common.errors import Conflict, Invalid
 from tefu_common.i18n import Text
 from tefu_common.scoping import covers, require_within
 from tefu_payments.agencies.repository import AgencyRepository
-from tefu_payments.batches.ledger_bulk import Key, held_keys, insert_lines
+from tefu_payments.batches.ledger_bulk import Key, held_keys, holders, insert_lines, insert_skips
 from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import snapshot
 from tefu_payments.batches.repository import BatchRepository
@@ -60,6 +67,11 @@ class BuildReport:
     no_amount: int = 0
     no_bank_account: int = 0
     already_in_ledger: int = 0
+    already_in_ledger_earlier: int = 0  # of those, for months before the period: counted, not listed
+
+    def skipped(self) -> dict[str, int]:
+        return {"no_amount": self.no_amount, "no_bank_account": self.no_bank_account,
+                "already_in_ledger": self.already_in_ledger, "already_in_ledger_earlier": self.already_in_ledger_earlier}
 
 
 def request_hash(body: BatchCreate) -> str:
@@ -135,8 +147,11 @@ async def create_batch(batches: BatchRepository, eligibility: EligibilityClient,
             f"account, {report.no_amount} without an amount)"), code="nothing-due")
     await _link_carried_lines(session, batch.id)
     batch.line_count, batch.total = report.inserted, report.total
+    batch.skipped_no_amount, batch.skipped_no_bank_account = report.no_amount, report.no_bank_account
+    batch.skipped_already_in_ledger = report.already_in_ledger
+    batch.skipped_already_in_ledger_earlier = report.already_in_ledger_earlier
     session.add(BatchTransition(batch_id=batch.id, from_status=None, to_status="draft", actor=caller.subject, at=now,
-                                note=f"{report.inserted} lines, {report.arrears} of earlier months"))
+                                event="built", facts={"lines": report.inserted, "arrears": report.arrears}))
     await session.flush()
     return batch, report
 
@@ -164,63 +179,100 @@ def line_key(line: dict[str, Any]) -> Key:
     return payee_key(line), line["benefit"], period_key(line)
 
 
+def skip_row(batch_id: int, line: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A ``batch_skip`` row: ids and what the entitlement is, never a name."""
+    row = {"batch_id": batch_id, "reason": reason, "payee_key": payee_key(line), "family_id": line["family_id"],
+           "member_id": line["member_id"], "role": line["role"], "benefit": line["benefit"],
+           "benefit_name": line["benefit_name"][:80], "period_key": period_key(line), "month": line["month"],
+           "held_batch_id": None, "held_reference": None, "amount_status": None, "amount_reason": None}
+    if reason == "no_amount":
+        # Read with get: an eligibility service that does not say why is still understood.
+        row["amount_status"] = line.get("amount_status")
+        row["amount_reason"] = (line.get("amount_reason") or "")[:200] or None
+    return row
+
+
+async def _held_elsewhere(session: AsyncSession, batch: Batch, lines: list[dict[str, Any]], period_first_month: str,
+                          report: BuildReport) -> list[dict[str, Any]]:
+    """Count lines another batch holds; the rows listing those of the period, each naming its holder."""
+    report.already_in_ledger += len(lines)
+    listed = [line for line in lines if line["month"] >= period_first_month]
+    report.already_in_ledger_earlier += len(lines) - len(listed)
+    found = await holders(session, {line_key(line) for line in listed})
+    rows = []
+    for line in listed:
+        row = skip_row(batch.id, line, "already_in_ledger")
+        row["held_batch_id"], row["held_reference"] = found.get(line_key(line), (None, None))
+        rows.append(row)
+    return rows
+
+
 async def _write_lines(session: AsyncSession, registry: RegistryClient, batch: Batch,
                        lines: AsyncIterator[dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
     """Every chunk: drop what the ledger holds and ask the registry for the payees in the
     background; meanwhile write the chunk whose payees came back first."""
-    reading: deque[tuple[list[dict[str, Any]], asyncio.Task[dict[int, dict[str, Any]]]]] = deque()
+    reading: deque[tuple[list[dict[str, Any]], list[dict[str, Any]], asyncio.Task[dict[int, dict[str, Any]]]]] = deque()
     previous_keys: set[Key] = set()
     try:
         async for chunk in _chunks(lines):
-            fresh, previous_keys = await _not_yet_held(session, chunk, previous_keys, report)
+            fresh, skips, previous_keys = await _not_yet_held(session, batch, chunk, previous_keys, period_first_month,
+                                                              report)
             members = sorted({line["member_id"] for line in fresh if line["member_id"] is not None})
-            reading.append((fresh, asyncio.create_task(registry.payees(members))))
+            reading.append((fresh, skips, asyncio.create_task(registry.payees(members))))
             if len(reading) > REGISTRY_READS:
-                fresh, read = reading.popleft()
-                await _write(session, batch, fresh, await read, period_first_month, report)
+                fresh, skips, read = reading.popleft()
+                await _write(session, batch, fresh, skips, await read, period_first_month, report)
         while reading:
-            fresh, read = reading.popleft()
-            await _write(session, batch, fresh, await read, period_first_month, report)
+            fresh, skips, read = reading.popleft()
+            await _write(session, batch, fresh, skips, await read, period_first_month, report)
     finally:
         # On a failure anywhere, the registry reads still in flight are no longer wanted.
-        for _, read in reading:
+        for _, _, read in reading:
             read.cancel()
-        await asyncio.gather(*(read for _, read in reading), return_exceptions=True)
+        await asyncio.gather(*(read for _, _, read in reading), return_exceptions=True)
 
 
-async def _not_yet_held(session: AsyncSession, chunk: list[dict[str, Any]], previous_keys: set[Key],
-                        report: BuildReport) -> tuple[list[dict[str, Any]], set[Key]]:
-    """The chunk's payable lines that no batch holds yet, each (payee, benefit, period) once."""
-    payable = []
+async def _not_yet_held(session: AsyncSession, batch: Batch, chunk: list[dict[str, Any]], previous_keys: set[Key],
+                        period_first_month: str, report: BuildReport
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[Key]]:
+    """The chunk's payable lines that no batch holds yet, each (payee, benefit, period) once, and
+    the rows of what it leaves out."""
+    payable, skips = [], []
     for line in chunk:
         if line["amount"] is None:
             report.no_amount += 1
+            skips.append(skip_row(batch.id, line, "no_amount"))
         else:
             payable.append(line)
     keys = {line_key(line) for line in payable}
     held = await held_keys(session, keys)
-    fresh, seen = [], set(previous_keys)
+    fresh, elsewhere, seen = [], [], set(previous_keys)
     for line in payable:
         key = line_key(line)
         # The same yearly or once-only entitlement in two months of the range comes twice; the
-        # previous chunk is not written yet, so its keys count as seen.
-        if key in held or key in seen:
-            report.already_in_ledger += key in held
-            continue
-        seen.add(key)
-        fresh.append(line)
-    return fresh, keys
+        # previous chunk is not written yet, so its keys count as seen. That second time is the
+        # same entitlement this batch pays, not one left out.
+        if key in held:
+            elsewhere.append(line)
+        elif key not in seen:
+            seen.add(key)
+            fresh.append(line)
+    if elsewhere:
+        skips += await _held_elsewhere(session, batch, elsewhere, period_first_month, report)
+    return fresh, skips, keys
 
 
-async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]], payees: dict[int, dict[str, Any]],
-                 period_first_month: str, report: BuildReport) -> None:
+async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]], skips: list[dict[str, Any]],
+                 payees: dict[int, dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
     now = datetime.now(timezone.utc)
-    rows = []
+    rows, written_lines = [], []
     for line in fresh:
         payee = payees.get(line["member_id"])
         if payee is None or not payee.get("account_number"):
             report.no_bank_account += 1
+            skips.append(skip_row(batch.id, line, "no_bank_account"))
             continue
+        written_lines.append(line)
         report.allocated += 1
         rows.append({
             "batch_id": batch.id, "reference": f"{batch.id:06d}{report.allocated:07d}",
@@ -235,10 +287,14 @@ async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]
             "citation": line["citation"][:200], "payee": snapshot(payee), "bank_name": payee["bank"],
             "created_at": now,
         })
-    if not rows:
-        return
-    written = await insert_lines(session, rows)
-    report.already_in_ledger += len(rows) - len(written)
+    written = await insert_lines(session, rows) if rows else []
+    if len(written) < len(rows):
+        # Another build took some of these entitlements after they were checked: which ones, by
+        # whom they are held now.
+        found = await holders(session, {line_key(line) for line in written_lines})
+        taken = [line for line in written_lines if found.get(line_key(line), (batch.id,))[0] != batch.id]
+        skips += await _held_elsewhere(session, batch, taken, period_first_month, report)
+    await insert_skips(session, skips)
     report.inserted += len(written)
     report.total += sum((amount for amount, _ in written), Decimal("0.00"))
     report.arrears += sum(1 for _, month in written if month < period_first_month)

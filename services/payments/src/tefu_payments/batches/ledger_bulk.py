@@ -12,6 +12,9 @@ limit of 32,767 parameters), in a savepoint: the database checks the (payee, ben
 itself, and should a line have been taken meanwhile, the chunk goes again through a temporary
 table and ``INSERT … SELECT … ON CONFLICT DO NOTHING``. SQLite takes the rows as one prepared
 statement executed for each. Either way only the rows actually written come back.
+
+What a build leaves out goes into ``batch_skip`` the same ways (COPY on PostgreSQL, one prepared
+statement on SQLite): nothing there can conflict.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.field_crypto import EncryptedString
-from tefu_payments.batches.models import LedgerLine
+from tefu_payments.batches.models import BatchSkip, LedgerLine
 
 Key = tuple[str, str, str]  # (payee, benefit, period): what the ledger pays once
 
@@ -35,6 +38,7 @@ OPEN_LINE_SQL = text("status IN ('pending', 'paid')")
 OPEN_KEY = f"(payee_key, benefit, period_key) WHERE {OPEN_LINE_SQL.text}"
 INCOMING = "ledger_line_incoming"
 # COPY bypasses SQLAlchemy's types: the encrypted columns are sealed here, by those same types.
+SKIP_COLUMNS = tuple(column.name for column in BatchSkip.__table__.columns if column.name != "id")
 ENCRYPTED = {column.name: column.type for column in LedgerLine.__table__.columns
              if isinstance(column.type, EncryptedString)}
 
@@ -45,6 +49,46 @@ HELD = text(
     "AS wanted (payee_key, benefit, period_key) CROSS JOIN LATERAL ("
     "SELECT 1 FROM ledger_line l WHERE l.payee_key = wanted.payee_key AND l.benefit = wanted.benefit "
     f"AND l.period_key = wanted.period_key AND l.{OPEN_LINE_SQL.text} LIMIT 1) AS held")
+
+
+HOLDERS = text(
+    "SELECT wanted.payee_key, wanted.benefit, wanted.period_key, held.batch_id, held.reference "
+    "FROM unnest(CAST(:payees AS text[]), CAST(:benefits AS text[]), CAST(:periods AS text[])) "
+    "AS wanted (payee_key, benefit, period_key) CROSS JOIN LATERAL ("
+    "SELECT l.batch_id, l.reference FROM ledger_line l WHERE l.payee_key = wanted.payee_key "
+    "AND l.benefit = wanted.benefit AND l.period_key = wanted.period_key "
+    f"AND l.{OPEN_LINE_SQL.text} LIMIT 1) AS held")
+
+
+async def holders(session: AsyncSession, keys: set[Key]) -> dict[Key, tuple[int, str]]:
+    """The batch and the reference of the open line holding each of the keys that one holds.
+
+    A query of its own, apart from :func:`held_keys`: it reads the lines themselves, not only the
+    index, and a build asks it only of the few keys whose holder a clerk is shown."""
+    if not keys:
+        return {}
+    if session.bind.dialect.name == "postgresql":
+        payees, benefits, periods = zip(*keys)
+        found = await session.execute(HOLDERS, {"payees": list(payees), "benefits": list(benefits),
+                                                "periods": list(periods)})
+    else:
+        found = await session.execute(select(
+            LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key, LedgerLine.batch_id, LedgerLine.reference,
+        ).where(tuple_(LedgerLine.payee_key, LedgerLine.benefit, LedgerLine.period_key).in_(list(keys)), OPEN_LINE_SQL))
+    return {(payee, benefit, period): (batch_id, reference) for payee, benefit, period, batch_id, reference in found}
+
+
+async def insert_skips(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Write what a build left out: nothing conflicts, so straight in (binary COPY on PostgreSQL)."""
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        connection = (await (await session.connection()).get_raw_connection()).driver_connection
+        columns = list(SKIP_COLUMNS)
+        await connection.copy_records_to_table("batch_skip", records=[[row.get(name) for name in columns] for row in rows],
+                                               columns=columns)
+        return
+    await session.execute(insert(BatchSkip), rows)
 
 
 async def held_keys(session: AsyncSession, keys: set[Key]) -> set[Key]:

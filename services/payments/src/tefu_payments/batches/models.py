@@ -47,6 +47,14 @@ class Batch(Base):
     # The agency's file layout as it was at the first pull: later pulls render the same bytes
     # even if the agency's profile has changed since.
     file_layout: Mapped[dict | None] = mapped_column(JSON)
+    # What the build left out, by reason (the items are in batch_skip). Null on batches built
+    # before the skips were kept: what they left out was only said in the answer that built them.
+    skipped_no_amount: Mapped[int | None] = mapped_column(Integer)
+    skipped_no_bank_account: Mapped[int | None] = mapped_column(Integer)
+    skipped_already_in_ledger: Mapped[int | None] = mapped_column(Integer)
+    # Of those held, the ones of months before the period: arrears an earlier batch already
+    # holds, the usual case of every build's look-back, counted but not listed one by one.
+    skipped_already_in_ledger_earlier: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -62,7 +70,44 @@ class BatchTransition(Base):
     to_status: Mapped[str] = mapped_column(String(12))
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What the person wrote (a reason to reject, an approver's remark), as written.
     note: Mapped[str | None] = mapped_column(String(500))
+    # What the service itself records about the step, as facts rather than sentences, so that it
+    # is rendered in the reader's language: built {lines, arrears}, exported {sha256},
+    # reconciled {paid, failed}. Null on a step a person made.
+    event: Mapped[str | None] = mapped_column(String(16))
+    facts: Mapped[dict | None] = mapped_column(JSON)
+
+
+class BatchSkip(Base):
+    """An entitlement the build of a batch left out, and why: the clerk sees whom to act on.
+
+    Ids only: the names and accounts of the people stay in the registry."""
+
+    __tablename__ = "batch_skip"
+    __table_args__ = (
+        # Pages of a batch's items, all of them or of one reason, keyed (reason, id).
+        Index("ix_batch_skip_batch_reason", "batch_id", "reason", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
+    reason: Mapped[str] = mapped_column(String(20))  # no_amount | no_bank_account | already_in_ledger
+    payee_key: Mapped[str] = mapped_column(String(24))  # as on a ledger line: m<member id> or f<family id>
+    family_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))
+    benefit: Mapped[str] = mapped_column(String(48))
+    benefit_name: Mapped[str] = mapped_column(String(80))
+    period_key: Mapped[str] = mapped_column(String(10))
+    month: Mapped[str] = mapped_column(String(7))
+    # already_in_ledger: the batch and the line that hold the entitlement, when known (a line
+    # taken by another build at the same moment is known only as taken).
+    held_batch_id: Mapped[int | None] = mapped_column(Integer)
+    held_reference: Mapped[str | None] = mapped_column(String(32))
+    # no_amount: what eligibility said of the amount (unknown …) and why, when the line says.
+    amount_status: Mapped[str | None] = mapped_column(String(20))
+    amount_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class LedgerLine(Base):

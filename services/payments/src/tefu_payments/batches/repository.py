@@ -19,7 +19,7 @@ from tefu_common.paging import PageRequest, keyset_page
 from tefu_common.repository import Repository
 from tefu_payments.access_log.models import PAYMENTS_LOG
 from tefu_payments.access_log.reads import record_read
-from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.batches.models import Batch, BatchSkip, BatchTransition, LedgerLine
 
 
 def batch_not_found(batch_id: int) -> NotFound:
@@ -86,6 +86,20 @@ class BatchRepository(Repository):
                               shown="names and bank accounts masked; amounts and payment results",
                               note=f"references {rows[0][0].reference} to {rows[-1][0].reference}")
         return [(line, carries) for line, carries in rows], next_cursor
+
+    async def skipped(self, batch: Batch, page: PageRequest, reason: str | None = None
+                      ) -> tuple[list[BatchSkip], str | None]:
+        """A page of what the build of the batch left out, by reason then in the order found;
+        logged with the people it names (who has no bank account, say, is about a person)."""
+        statement = select(BatchSkip).where(BatchSkip.batch_id == batch.id)
+        if reason:
+            statement = statement.where(BatchSkip.reason == reason)
+        rows, next_cursor = await keyset_page(self.session, statement, key=[BatchSkip.reason, BatchSkip.id], page=page)
+        if rows:
+            await record_read(self.session, self.reader, action="batch_skipped", region_code=batch.region_code,
+                              batch_id=batch.id, line_count=len(rows), members=[skip.member_id for skip in rows],
+                              shown="member and family ids of entitlements left out, and why")
+        return rows, next_cursor
 
     # --- building -----------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_payments.batches import building, service
 from tefu_payments.batches.repository import Approvers, Batches, Preparers
-from tefu_payments.batches.schemas import BATCH_EXAMPLE, BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut, TransitionOut
+from tefu_payments.batches.schemas import (BATCH_EXAMPLE, BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut,
+                                           SkipOut, SkipReason, TransitionOut)
 from tefu_payments.settings import CurrentSettings
 from tefu_payments.upstreams import Eligibility, Registry
 
@@ -38,7 +39,9 @@ async def create_batch(
     for every entitlement of the region, for the period's months and the `arrears_months` before
     them (amounts owed but never paid: a family registered late, a line that failed at the bank),
     keeps those no batch holds yet, snapshots each payee's bank account from the registry, and
-    writes the batch in `draft` with its lines, in one transaction.
+    writes the batch in `draft` with its lines, in one transaction. What it leaves out (no amount
+    yet, no bank account, held by another batch) is kept with it: counted in `skipped` on every
+    answer about the batch, listed in `GET /v1/batches/{id}/skipped`.
 
     - The period must be one of the region's payment schedule (`GET /v1/payment-schedules/{region}`:
       monthly 2020-06, quarterly 2020-Q2, yearly 2020); another is 422 on `period`, saying what to
@@ -55,10 +58,7 @@ async def create_batch(
                                                 arrears_months=settings.arrears_months)
     if report is None:
         response.status_code = 200
-        return await service.batch_out(batches, batch)
-    return await service.batch_out(batches, batch, {"no_amount": report.no_amount,
-                                                    "no_bank_account": report.no_bank_account,
-                                                    "already_in_ledger": report.already_in_ledger})
+    return await service.batch_out(batches, batch)
 
 
 @router.get("", response_model=Page[BatchOut], summary="本辖区的批次，按编号从旧到新")
@@ -81,10 +81,29 @@ async def get_batch(batch_id: int, batches: Batches) -> BatchOut:
             responses=problems(404))
 async def batch_transitions(batch_id: int, batches: Batches, page: PageParams) -> Page[TransitionOut]:
     """Every state change of the batch, oldest first: draft, submitted, approved, exported,
-    reconciled, rejected or cancelled, who made it and when, with the note given."""
+    reconciled, rejected or cancelled, who made it and when. `note` is what a person wrote, or, on
+    the steps the service records itself (`event`: built, exported, reconciled), what happened in
+    Chinese ("共 39 笔，其中 36 笔为以前月份的补发"; English with `Accept-Language: en`), its figures
+    in `facts`."""
     found, next_cursor = await batches.transitions(await batches.get(batch_id), page)
-    return Page[TransitionOut](items=[TransitionOut.model_validate(t, from_attributes=True) for t in found],
-                               next_cursor=next_cursor)
+    return Page[TransitionOut](items=[service.transition_out(t) for t in found], next_cursor=next_cursor)
+
+
+@router.get("/{batch_id}/skipped", response_model=Page[SkipOut], summary="生成批次时未纳入的项目：为谁、为什么、怎么办",
+            responses=problems(404))
+async def batch_skipped(batch_id: int, batches: Batches, page: PageParams,
+                        reason: SkipReason | None = Query(None, description="Only the items of this reason.")
+                        ) -> Page[SkipOut]:
+    """Any caller with `batches:read` who sees the batch (404 `batch-not-found` alike otherwise):
+    each entitlement its build left out, by reason (already_in_ledger, no_amount, no_bank_account)
+    and then in the order found, with why (`reason_text`) and what the clerk does about it
+    (`what_to_do`), in Chinese (English with `Accept-Language: en`). Ids only: the names are the
+    registry's. Entitlements of months before the period that an earlier batch holds are counted
+    in the batch's `skipped.already_in_ledger_earlier` and not listed. Each page is in the access
+    log with the members it names. Empty for a batch built before the items were kept (its
+    `skipped` is null)."""
+    found, next_cursor = await batches.skipped(await batches.get(batch_id), page, reason)
+    return Page[SkipOut](items=[service.skip_out(skip) for skip in found], next_cursor=next_cursor)
 
 
 @router.get("/{batch_id}/lines", response_model=Page[LineOut], summary="批次的明细，按流水号排序",

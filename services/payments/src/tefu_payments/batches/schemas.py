@@ -24,10 +24,16 @@ class BatchCreate(BaseModel):
     agency_id: str = Field(description="The agent bank that pays it.", examples=["ABC-ZC"])
 
 
+SkipReason = Literal["no_amount", "no_bank_account", "already_in_ledger"]
+
+
 class Skipped(BaseModel):
     no_amount: int = Field(description="Entitlements whose amount the rules leave to a local decision not yet made.")
     no_bank_account: int = Field(description="Payees with no bank account in the register.")
     already_in_ledger: int = Field(description="Lines another batch already holds (pending or paid).")
+    already_in_ledger_earlier: int = Field(0, description=(
+        "Of `already_in_ledger`, those of months before the period: arrears an earlier batch holds, as every build's "
+        "look-back finds them. Counted, not listed in `GET /v1/batches/{id}/skipped`; the others are."))
 
 
 BATCH_EXAMPLE = {
@@ -35,7 +41,7 @@ BATCH_EXAMPLE = {
     "period_start": "2020-06-01", "period_end": "2020-06-30", "agency_id": "ABC-ZC", "status": "draft",
     "prepared_by": "clerk-zhang", "approved_by": None, "line_count": 39, "total": "13260.00", "arrears_lines": 36,
     "carried_lines": 0, "national_minimum_lines": 39, "notices": ["39 项按国家最低标准发放，因为本地区的地方标准尚未配置"],
-    "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0},
+    "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0, "already_in_ledger_earlier": 0},
     "created_at": "2026-12-01T08:30:00Z", "updated_at": "2026-12-01T08:30:00Z"}
 
 
@@ -65,21 +71,62 @@ class BatchOut(BaseModel):
     notices: list[str] = Field(default_factory=list, description=(
         "What the preparer and the approver should know about the lines, in Chinese (English with "
         "`Accept-Language: en`), e.g. how many are paid at the national minimum."))
-    skipped: Skipped | None = Field(None, description="Only in the answer that built the batch.")
+    skipped: Skipped | None = Field(None, description=(
+        "What the build left out, by reason; each item, with what to do about it, is in "
+        "`GET /v1/batches/{id}/skipped`. Null on batches built before the skipped items were kept."))
     created_at: datetime
     updated_at: datetime
 
 
+TransitionEvent = Literal["built", "exported", "reconciled"]
+
+
 class TransitionOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
+        "from_status": None, "to_status": "draft", "actor": "clerk-zhang", "at": "2026-12-01T08:30:00Z",
+        "note": "共 39 笔，其中 36 笔为以前月份的补发", "event": "built", "facts": {"lines": 39, "arrears": 36}}, {
         "from_status": "submitted", "to_status": "approved", "actor": "chief-li", "at": "2026-12-01T09:00:00Z",
-        "note": None}]})
+        "note": "已核对", "event": None, "facts": None}]})
 
     from_status: str | None
     to_status: str
     actor: str
     at: datetime
-    note: str | None
+    note: str | None = Field(description=(
+        "For people. A step the service records (`event`) is said in Chinese (English with `Accept-Language: en`); "
+        "a person's note (why a batch was rejected, an approver's remark) as the person wrote it."))
+    event: TransitionEvent | None = Field(None, description=(
+        "Set on the steps the service records itself: built (the batch and its lines), exported (the first pull of "
+        "the file), reconciled (the return file left no line pending). Null on a person's step."))
+    facts: dict[str, int | str] | None = Field(None, description=(
+        "What the note of an `event` says, for machines: built {lines, arrears}, exported {sha256}, "
+        "reconciled {paid, failed}."))
+
+
+class SkipOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reason": "no_bank_account", "reason_text": "登记中没有该成员的银行账户",
+        "what_to_do": "在登记服务中为该成员补录银行账户；之后的批次会自动纳入，所欠月份作为欠发补发",
+        "family_id": 7, "member_id": 71, "role": "father", "benefit": "special_assistance",
+        "benefit_name": "计划生育家庭特别扶助金", "period": "2020-06", "month": "2020-06", "held_batch_id": None,
+        "held_reference": None, "amount_status": None, "amount_reason": None}]})
+
+    reason: SkipReason = Field(description=(
+        "no_amount (the rules leave the amount to a local decision not yet configured), no_bank_account (the "
+        "register has no bank account for the payee), already_in_ledger (another batch holds the line)."))
+    reason_text: str = Field(description="Why, for people: Chinese (English with `Accept-Language: en`).")
+    what_to_do: str = Field(description="What the clerk does about it, in the same language.")
+    family_id: int
+    member_id: int | None = Field(description="The member paid; null for a household's benefit.")
+    role: str
+    benefit: str
+    benefit_name: str
+    period: str = Field(description="2020-06 (monthly), 2020 (yearly) or once.")
+    month: str = Field(description="The month the entitlement was computed for.")
+    held_batch_id: int | None = Field(description="already_in_ledger: the batch holding the line, when known.")
+    held_reference: str | None = Field(description="already_in_ledger: the reference of the line holding it.")
+    amount_status: str | None = Field(description="no_amount: what eligibility said of the amount (`unknown`).")
+    amount_reason: str | None = Field(description="no_amount: why, as eligibility said it, when it did.")
 
 
 class DecisionIn(BaseModel):

@@ -10,9 +10,9 @@ from tefu_common.auth import Role
 from tefu_common.errors import Conflict, Forbidden, Invalid
 from tefu_common.i18n import Text
 from tefu_common.masking import mask_account, mask_name
-from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
+from tefu_payments.batches.models import Batch, BatchSkip, BatchTransition, LedgerLine
 from tefu_payments.batches.repository import BatchRepository
-from tefu_payments.batches.schemas import BatchOut, LineOut
+from tefu_payments.batches.schemas import BatchOut, LineOut, SkipOut, TransitionOut
 
 # --- states ---------------------------------------------------------------------------------------
 
@@ -80,13 +80,78 @@ def notices(counts: dict[str, int]) -> list[str]:
     return found
 
 
-async def batch_out(batches: BatchRepository, batch: Batch, skipped: dict[str, int] | None = None) -> BatchOut:
+def skipped_counts(batch: Batch) -> dict[str, int] | None:
+    """What the build left out, by reason; None for a batch built before that was kept."""
+    if batch.skipped_no_amount is None:
+        return None
+    return {"no_amount": batch.skipped_no_amount, "no_bank_account": batch.skipped_no_bank_account or 0,
+            "already_in_ledger": batch.skipped_already_in_ledger or 0,
+            "already_in_ledger_earlier": batch.skipped_already_in_ledger_earlier or 0}
+
+
+async def batch_out(batches: BatchRepository, batch: Batch) -> BatchOut:
     values = {name: getattr(batch, name) for name in BatchOut.model_fields if hasattr(batch, name)}
     counts = await batches.line_counts(batch)
-    values.update(counts, notices=notices(counts))
-    if skipped is not None:
-        values["skipped"] = skipped
+    values.update(counts, notices=notices(counts), skipped=skipped_counts(batch))
     return BatchOut.model_validate(values)
+
+
+# What the service records of a step, said to people in their language. The facts are kept, not
+# the sentence: a batch's history reads in Chinese to a clerk and in English to an integrator.
+EVENTS = {
+    "built": Text("共 {lines} 笔，其中 {arrears} 笔为以前月份的补发", "{lines} lines, {arrears} of earlier months"),
+    "exported": Text("首次下载：批次已导出，文件 SHA-256 {sha256}", "first pull: the batch is exported, file sha256 {sha256}"),
+    "reconciled": Text("已支付 {paid} 笔，失败 {failed} 笔", "{paid} paid, {failed} failed"),
+}
+
+
+def transition_out(step: BatchTransition) -> TransitionOut:
+    note = step.note
+    if step.event in EVENTS and isinstance(step.facts, dict):
+        try:
+            note = str(EVENTS[step.event].format(**step.facts))
+        except (KeyError, IndexError):
+            note = step.note  # facts of another shape: the machine form still says what happened
+    return TransitionOut(from_status=step.from_status, to_status=step.to_status, actor=step.actor, at=step.at,
+                         note=note, event=step.event, facts=step.facts)
+
+
+# Why an entitlement was left out, and what the clerk does about it.
+NO_BANK_ACCOUNT = Text("登记中没有该{who}的银行账户", "the register has no bank account for the {who_en}")
+NO_BANK_ACCOUNT_TODO = Text("在登记服务中为该{who}补录银行账户；之后的批次会自动纳入，所欠月份作为欠发补发",
+                            "record the {who_en}'s bank account in the registry; the next batches take the line in, "
+                            "the months owed as arrears")
+NO_AMOUNT = Text("金额未定：政策规定由地方确定的金额尚未配置", "no amount: the rules leave it to a local decision not yet "
+                 "configured")
+NO_AMOUNT_TODO = Text("请规则管理员按本地区的文件录入该项目的地方标准并经审批生效；之后的批次会自动纳入",
+                      "have the rules administrator enter the region's local standard for the benefit and approve it; "
+                      "the next batches take the line in")
+HELD_BY = Text("已在批次 {batch}（流水号 {reference}）中，不重复发放",
+               "batch {batch} already holds it (line {reference}); it is never paid twice")
+HELD = Text("已在另一个批次中，不重复发放", "another batch already holds it; it is never paid twice")
+HELD_TODO = Text("无需处理；若该批次被退回或作废，或银行发放失败，之后的批次会重新纳入",
+                 "nothing to do; should that batch be rejected or cancelled, or the bank fail to pay, a later batch "
+                 "takes the line in again")
+
+
+def skip_out(skip: BatchSkip) -> SkipOut:
+    if skip.reason == "no_bank_account":
+        who = {"who": "成员" if skip.member_id is not None else "家庭收款人",
+               "who_en": "member" if skip.member_id is not None else "household's payee"}
+        reason, todo = NO_BANK_ACCOUNT.format(**who), NO_BANK_ACCOUNT_TODO.format(**who)
+    elif skip.reason == "no_amount":
+        reason, todo = NO_AMOUNT, NO_AMOUNT_TODO
+        if skip.amount_reason:
+            reason = Text(f"{reason.zh}（{skip.amount_reason}）", f"{reason.en} ({skip.amount_reason})")
+    else:
+        reason = HELD_BY.format(batch=skip.held_batch_id, reference=skip.held_reference) \
+            if skip.held_batch_id is not None else HELD
+        todo = HELD_TODO
+    return SkipOut(reason=skip.reason, reason_text=str(reason), what_to_do=str(todo), family_id=skip.family_id,
+                   member_id=skip.member_id, role=skip.role, benefit=skip.benefit, benefit_name=skip.benefit_name,
+                   period=skip.period_key, month=skip.month, held_batch_id=skip.held_batch_id,
+                   held_reference=skip.held_reference, amount_status=skip.amount_status,
+                   amount_reason=skip.amount_reason)
 
 
 def line_out(line: LedgerLine, carries: str | None) -> LineOut:

@@ -76,7 +76,7 @@ async def pull(files: FileRepository, batch_id: int) -> tuple[IO[bytes], str, La
     if first_pull:
         now = datetime.now(timezone.utc)
         session.add(BatchTransition(batch_id=batch.id, from_status=batch.status, to_status="exported",
-                                    actor=caller.subject, at=now, note=f"file sha256 {sha}"))
+                                    actor=caller.subject, at=now, event="exported", facts={"sha256": sha}))
         batch.status, batch.file_sha256, batch.updated_at = "exported", sha, now
         await session.flush()
     elif sha != batch.file_sha256:

@@ -119,7 +119,8 @@ async def _apply(returns: ReturnRepository, batch: Batch, rows: list[ReturnRow])
         now = datetime.now(timezone.utc)
         session.add(BatchTransition(batch_id=batch.id, from_status=batch.status, to_status="reconciled",
                                     actor=returns.caller.subject, at=now,
-                                    note=f"{counts.get('paid', 0)} paid, {counts.get('failed', 0)} failed"))
+                                    event="reconciled",
+                                    facts={"paid": counts.get("paid", 0), "failed": counts.get("failed", 0)}))
         batch.status, batch.updated_at = "reconciled", now
         await session.flush()
     return {"batch_id": batch.id, "status": batch.status, "rows": len(rows), "applied": applied, "unchanged": unchanged,
