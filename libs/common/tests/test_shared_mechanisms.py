@@ -200,3 +200,15 @@ async def test_group_commit_writes_every_row_and_fails_the_waiters_when_it_canno
         await group.record(READS.row(reader, household_id=99, region_code="370306"))
     assert getattr(failed.value, "status", None) == 503
     await group.stop()
+
+
+async def test_a_descending_page_walks_newest_first_without_gaps(database):
+    async with database.sessionmaker() as session:
+        seen, cursor = [], None
+        while True:
+            rows, cursor = await keyset_page(session, select(Household), key=[Household.id],
+                                             page=PageRequest(cursor=cursor, limit=60), descending=True)
+            seen += [row.id for row in rows]
+            if cursor is None:
+                break
+    assert seen == list(range(250, 0, -1))

@@ -122,8 +122,10 @@ async def keyset_page(
     key: Sequence[ColumnElement[Any]],
     page: PageRequest,
     scalars: bool = True,
+    descending: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``statement`` ordered by ``key`` (ascending, unique), and the next cursor.
+    """One page of ``statement`` ordered by ``key`` (unique; ascending, or newest first with
+    ``descending``), and the next cursor.
 
     ``key`` must identify a row (end it with the primary key). One row more than the limit is
     read, so the last page says so (``next_cursor`` null) instead of leaving one empty page to
@@ -134,8 +136,9 @@ async def keyset_page(
         if len(after) != len(key):
             raise _bad_cursor()
         values = [_coerce(v, column) for v, column in zip(after, key, strict=True)]
-        statement = statement.where(key[0] > values[0] if len(key) == 1 else tuple_(*key) > tuple_(*values))
-    statement = statement.order_by(*key).limit(page.limit + 1)
+        left, right = (key[0], values[0]) if len(key) == 1 else (tuple_(*key), tuple_(*values))
+        statement = statement.where(left < right if descending else left > right)
+    statement = statement.order_by(*(column.desc() for column in key) if descending else key).limit(page.limit + 1)
     result = await session.execute(statement)
     rows = list(result.scalars().all() if scalars else result.all())
     if len(rows) <= page.limit:

@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from tefu_common.auth import Scope, require
-from tefu_common.errors import Conflict, Invalid, NotFound
+from tefu_common.errors import Conflict, NotFound
 from tefu_common.i18n import Text
-from tefu_common.paging import PageRequest, encode_cursor
+from tefu_common.paging import PageRequest, keyset_page
 from tefu_common.repository import Repository
 from tefu_eligibility.access import overlay_admin
 from tefu_eligibility.overlays.models import ParameterOverlay
@@ -67,19 +67,7 @@ class OverlayRepository(Repository):
         """Every row of one (region, parameter), newest first, in pages (keyset on the id, descending)."""
         statement = select(ParameterOverlay).where(ParameterOverlay.region_code == region,
                                                    ParameterOverlay.parameter == parameter)
-        after = page.after
-        if after is not None:
-            if len(after) != 1 or not isinstance(after[0], int):
-                raise Invalid("invalid-cursor", "cursor 无效：请使用上一页返回的 next_cursor",
-                              "not a cursor this list gave out: pass the previous page's next_cursor",
-                              ).at("cursor", location="query")
-            statement = statement.where(ParameterOverlay.id < after[0])
-        rows = list((await self.session.scalars(
-            statement.order_by(ParameterOverlay.id.desc()).limit(page.limit + 1))).all())
-        if len(rows) <= page.limit:
-            return rows, None
-        rows = rows[: page.limit]
-        return rows, encode_cursor([rows[-1].id])
+        return await keyset_page(self.session, statement, key=[ParameterOverlay.id], page=page, descending=True)
 
     async def add(self, row: ParameterOverlay) -> ParameterOverlay:
         """Insert a proposal; 409 if another proposal of the same (region, parameter) was made meanwhile."""

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.errors import Conflict, Invalid
 from tefu_common.i18n import Text
+from tefu_common.periods import Period, months_back, parse_period
 from tefu_common.scoping import covers, require_within
 from tefu_payments.agencies.repository import AgencyRepository
 from tefu_payments.batches.ledger_bulk import Key, held_keys, holders, insert_lines, insert_skips
@@ -49,7 +50,6 @@ from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.payee import snapshot
 from tefu_payments.batches.repository import BatchRepository
 from tefu_payments.batches.schemas import BatchCreate
-from tefu_payments.periods import PayPeriod, months_back, parse_period
 from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.service import applicable, checked_frequency
 from tefu_payments.upstreams import EligibilityClient, RegistryClient
@@ -90,7 +90,7 @@ async def find_idempotent(batches: BatchRepository, key: str | None, digest: str
     return batch
 
 
-def pay_period(text: str) -> PayPeriod:
+def pay_period(text: str) -> Period:
     period = parse_period(text)
     if period is None:
         raise Invalid("period-format", f"“{text}”不是月份（2020-06）、季度（2020-Q2）或年份（2020）",

@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from tefu_common.errors import Invalid, ValidationFailed
+from tefu_common.periods import Period, parse_period
 from tefu_common.regions import validate_region_code
 from tefu_common.scoping import require_within
 from tefu_payments.batches.building import payee_key, period_key
-from tefu_payments.periods import PayPeriod, parse_period
 from tefu_payments.reports.repository import LedgerRepository
 from tefu_payments.upstreams import EligibilityClient
 
@@ -54,7 +54,7 @@ class Row:
 
 
 async def disbursement_rate(ledger: LedgerRepository, eligibility: EligibilityClient, *, region: str,
-                            period: PayPeriod, benefits: list[str]) -> list[dict[str, Any]]:
+                            period: Period, benefits: list[str]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], Row] = {}
     lines = eligibility.entitlement_lines(region=region, benefits=benefits, first_month=period.first_month,
                                           last_month=period.last_month)

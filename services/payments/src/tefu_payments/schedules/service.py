@@ -16,9 +16,9 @@ from tefu_common.auth import Principal
 from tefu_common.errors import Invalid, NotFound
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest
+from tefu_common.periods import Period
 from tefu_common.regions import region_ancestry, validate_region_code
 from tefu_common.scoping import covers, require_within
-from tefu_payments.periods import PayPeriod
 from tefu_payments.schedules.models import PaymentSchedule
 from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.schemas import ScheduleIn, ScheduleOut
@@ -66,7 +66,7 @@ async def applicable(schedules: ScheduleRepository, region_code: str) -> Applica
 FREQUENCY_ZH = {"monthly": "按月", "quarterly": "按季", "yearly": "按年"}
 
 
-def checked_frequency(schedule: Applicable, benefits: list[str], period: PayPeriod) -> str:
+def checked_frequency(schedule: Applicable, benefits: list[str], period: Period) -> str:
     """The frequency at which the region pays these benefits, if ``period`` is a period of it;
     otherwise 422 naming the field and what to ask for instead."""
     frequencies = {benefit: schedule.frequency_of(benefit) for benefit in sorted(set(benefits))}

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from tefu_common.errors import Invalid, NotFound
+from tefu_common.errors import NotFound
 from tefu_common.i18n import Text
-from tefu_common.paging import PageRequest, encode_cursor, keyset_page
+from tefu_common.paging import PageRequest, keyset_page
 from tefu_common.repository import Repository
 from tefu_common.scoping import region_clause
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
@@ -38,19 +38,8 @@ class ImportRepository(Repository):
             query = query.where(ImportJob.created_by == created_by)
         if statuses:
             query = query.where(_status_clause(statuses, stalled_before))
-        after = page.after
-        if after is not None:
-            if len(after) != 1 or not isinstance(after[0], int):
-                raise Invalid("invalid-cursor", "cursor 无效：请使用上一页返回的 next_cursor",
-                              "not a cursor this list gave out: pass the previous page's next_cursor",
-                              ).at("cursor", location="query")
-            query = query.where(ImportJob.id < after[0])
-        # keyset_page orders ascending only; a clerk wants the latest upload on top.
-        jobs = list((await self.session.scalars(query.order_by(ImportJob.id.desc()).limit(page.limit + 1))).all())
-        if len(jobs) <= page.limit:
-            return jobs, None
-        jobs = jobs[: page.limit]
-        return jobs, encode_cursor([jobs[-1].id])
+        # A clerk wants the latest upload on top.
+        return await keyset_page(self.session, query, key=[ImportJob.id], page=page, descending=True)
 
     async def same_file(self, digest: str) -> ImportJob | None:
         """An earlier upload of the same file in the caller's own region."""
