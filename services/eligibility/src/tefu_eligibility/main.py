@@ -50,6 +50,10 @@ on a date with the reasons, and bulk entitlements of a region for a period.
   the deepest layer for every family within the region (at once in the approving process, within a
   second in the others). Every proposal and decision is kept:
   `GET …/parameters/{parameter}/history`.
+- **Liaison duties** (`GET /v1/duties?region=&on=`, `GET /v1/festivals?year=`,
+  `GET /v1/duties/festival-visit`): what each document asks of the liaisons (contact frequencies,
+  festival visits with their windows, visits after events, who the liaisons must be), dated and
+  layered like the rules, each with its clause; festival dates come from the lunar calendar.
 - **Bulk entitlements** (`POST /v1/entitlements`): one NDJSON line per (person, benefit, month)
   due in a region, computed over the registry's facts stream without holding either in memory.
 
