@@ -327,7 +327,7 @@ def main() -> None:
     still = [n for n, p in {**PORTS, "console": 8000}.items() if get(f"http://127.0.0.1:{p}/healthz")[0]]
     if still:
         sys.exit(f"smoke test failed: still answering after Ctrl-C: {', '.join(still)}")
-    print("smoke test passed: 4 services and the console up, checked, and stopped by Ctrl-C")
+    print("smoke test passed: 5 services and the console up, checked, and stopped by Ctrl-C")
 
 
 if __name__ == "__main__":
