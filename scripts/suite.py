@@ -61,11 +61,12 @@ def service_env(service: Service) -> dict[str, str]:
     if env.get("LOG_LEVEL"):
         env.setdefault(f"{service.prefix}LOG_LEVEL", env["LOG_LEVEL"])
     registry_port = env.get("TEFU_REGISTRY_PORT", "8001")
+    # Every service but eligibility reads its rules or duties (the registry: the liaison duties).
+    env.setdefault(f"{service.prefix}ELIGIBILITY_URL", f"http://127.0.0.1:{env.get('TEFU_ELIGIBILITY_PORT', '8002')}")
     if service.name != "registry":
         # Revocations are learnt from the issuer; public keys come from the shared JWKS file.
         env.setdefault(f"{service.prefix}AUTH__REVOCATIONS_URL", f"http://127.0.0.1:{registry_port}/oauth/revocations")
         env.setdefault(f"{service.prefix}REGISTRY_URL", f"http://127.0.0.1:{registry_port}")
-        env.setdefault(f"{service.prefix}ELIGIBILITY_URL", f"http://127.0.0.1:{env.get('TEFU_ELIGIBILITY_PORT', '8002')}")
     if service.name == "supervision":
         # Supervision also reads payments and medical priority (the registry and eligibility are set above).
         for other in SERVICES:

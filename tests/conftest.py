@@ -171,7 +171,12 @@ def running_suite(base: Path) -> Iterator[Suite]:
         }
         running = Suite(keys_dir, SigningKey.load(keys_dir / "issuer-ed25519.pem"), urls, base)
         try:
-            running.services["registry"] = start_service("registry", running.env_for("registry", ""), base)
+            # The registry asks eligibility for the liaison duties, but starts first (it issues
+            # the others' credentials): eligibility's port is chosen before either starts.
+            eligibility_port = free_port()
+            registry_env = {**running.env_for("registry", ""),
+                            "TEFU_REGISTRY_ELIGIBILITY_URL": f"http://127.0.0.1:{eligibility_port}"}
+            running.services["registry"] = start_service("registry", registry_env, base)
             registry_url = running.url("registry")
             for name in ("eligibility", "payments", "medical-priority", "supervision"):
                 env = running.env_for(name, registry_url)
@@ -183,7 +188,8 @@ def running_suite(base: Path) -> Iterator[Suite]:
                 if name == "supervision":
                     env.update({f"TEFU_SUPERVISION_{other.replace('-', '_').upper()}_URL": running.url(other)
                                 for other in ("eligibility", "payments", "medical-priority")})
-                running.services[name] = start_service(name, env, base)
+                running.services[name] = start_service(name, env, base,
+                                                       port=eligibility_port if name == "eligibility" else None)
             yield running
         finally:
             for service in running.services.values():
@@ -202,6 +208,7 @@ def running_console(running: Suite) -> Iterator[str]:
             "TEFU_CONSOLE_ELIGIBILITY_URL": running.url("eligibility"),
             "TEFU_CONSOLE_PAYMENTS_URL": running.url("payments"),
             "TEFU_CONSOLE_MEDICAL_PRIORITY_URL": running.url("medical-priority"),
+            "TEFU_CONSOLE_SUPERVISION_URL": running.url("supervision"),
             # What the browser reaches: the same machine, as with `make run`.
             "TEFU_CONSOLE_ISSUER_URL": registry,
             "TEFU_CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{running.console_port}",

@@ -13,3 +13,10 @@ from tefu_registry.settings import RegistrySettings
 def service_under_test() -> ServiceUnderTest:
     return ServiceUnderTest(Path(__file__).resolve().parents[1], RegistrySettings, create_app)
 
+
+
+@pytest.fixture(autouse=True)
+def _eligibility_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry alone: nothing listens on the discard port, so no test reaches a running suite's
+    eligibility service (the duties are tested across real processes in the top-level tests/)."""
+    monkeypatch.setenv("TEFU_REGISTRY_ELIGIBILITY_URL", "http://127.0.0.1:9")

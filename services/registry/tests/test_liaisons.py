@@ -43,10 +43,14 @@ async def test_contacts(client, token):
     family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
     path = f"/v1/families/{family['id']}/contacts"
     visit = await client.post(path, json={
-        "kind": "festival_visit", "festival": "mid_autumn", "contacted_on": "2024-09-17", "contacted_by": "赵敏",
-        "findings": "身体尚可，独居", "help_given": "送月饼，协助预约体检",
+        "kind": "home_visit", "contacted_on": "2024-09-17", "contacted_by": "赵敏",
+        "findings": "身体尚可，独居", "help_given": "协助预约体检",
     }, headers=clerk)
     assert visit.status_code == 201, visit.text
+    doctor = await client.post(path, json={
+        "kind": "family_doctor", "contacted_on": "2024-09-20", "contacted_by": "王医生", "findings": "血压偏高",
+    }, headers=clerk)
+    assert doctor.status_code == 201, doctor.text
     missing_festival = await client.post(path, json={
         "kind": "festival_visit", "contacted_on": "2024-09-17", "contacted_by": "赵敏", "findings": "x",
     }, headers=clerk)
@@ -58,6 +62,63 @@ async def test_contacts(client, token):
     assert wrong_liaison.status_code == 422
     assert (wrong_liaison.json()["code"], wrong_liaison.json()["field"]) == ("liaison-not-of-family", "body.liaison_id")
     log = (await client.get(path, headers=clerk)).json()
-    assert [(c["kind"], c["festival"]) for c in log["items"]] == [("festival_visit", "mid_autumn")]
+    assert [(c["kind"], c["festival"]) for c in log["items"]] == [("home_visit", None), ("family_doctor", None)]
     other_region = await client.get(path, headers=bearer(token(role="clerk", region="420102")))
     assert other_region.status_code == 404
+
+
+async def test_a_contact_names_the_liaison_who_made_it(client, token):
+    clerk = bearer(token(role="clerk"))
+    family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
+    await client.put(f"/v1/families/{family['id']}/liaisons", json={"liaisons": [
+        {"post": "township", "name": "赵敏", "phone": "13700000001", "unit": "南郊镇卫健办", "assigned_on": "2023-01-01"},
+        {"post": "village", "name": "钱进", "phone": "13700000002", "unit": "某村村委会", "assigned_on": "2023-01-01"},
+        {"post": "county_leader", "name": "周正", "phone": "13700000005", "unit": "区卫健局", "assigned_on": "2023-01-01"},
+    ]}, headers=clerk)
+    handed = await client.put(f"/v1/families/{family['id']}/liaisons", json={"liaisons": [
+        {"post": "village", "name": "孙丽", "phone": "13700000003", "unit": "某村村委会", "assigned_on": "2024-03-01"},
+    ]}, headers=clerk)
+    ids = {l["name"]: l["id"] for l in handed.json()["liaisons"]}
+    assert set(ids) == {"赵敏", "钱进", "周正", "孙丽"}
+    path = f"/v1/families/{family['id']}/contacts"
+    by_name = await client.post(path, json={"kind": "phone_call", "contacted_on": "2024-03-05", "contacted_by": "赵敏",
+                                            "findings": "x"}, headers=clerk)
+    assert by_name.json()["liaison_id"] == ids["赵敏"]
+    # 钱进 handed the post over on 2024-03-01: a contact of his afterwards links to no liaison.
+    after_handover = await client.post(path, json={"kind": "phone_call", "contacted_on": "2024-03-05",
+                                                   "contacted_by": "钱进", "findings": "x"}, headers=clerk)
+    assert after_handover.json()["liaison_id"] is None
+    not_serving = await client.post(path, json={"kind": "phone_call", "contacted_on": "2024-03-05", "contacted_by": "钱进",
+                                                "findings": "x", "liaison_id": ids["钱进"]}, headers=clerk)
+    assert not_serving.status_code == 422
+    problem = not_serving.json()
+    assert (problem["code"], problem["field"]) == ("liaison-not-serving", "body.liaison_id")
+    assert "2023-01-01至2024-02-29" in problem["detail"]
+    someone_else = await client.post(path, json={"kind": "phone_call", "contacted_on": "2024-03-05",
+                                                 "contacted_by": "社工小刘", "findings": "x"}, headers=clerk)
+    assert someone_else.json()["liaison_id"] is None
+
+
+async def test_a_festival_visit_waits_for_the_rules_and_keeps_nothing_meanwhile(client, token):
+    """The festival's window is the eligibility service's: while it cannot be reached the visit is
+    refused with 503 (retry), and nothing is written."""
+    clerk = bearer(token(role="clerk"))
+    family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
+    path = f"/v1/families/{family['id']}/contacts"
+    refused = await client.post(path, json={"kind": "festival_visit", "festival": "mid_autumn",
+                                            "contacted_on": "2024-09-17", "contacted_by": "赵敏", "findings": "x"},
+                                headers=clerk)
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "upstream-unavailable"
+    assert (await client.get(path, headers=clerk)).json()["items"] == []
+
+
+async def test_a_service_reads_the_liaisons_work_phones_in_full(client, token):
+    clerk = bearer(token(role="clerk"))
+    family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
+    await client.put(f"/v1/families/{family['id']}/liaisons", json={"liaisons": [
+        {"post": "township", "name": "赵敏", "phone": "13700000001", "unit": "南郊镇卫健办", "assigned_on": "2023-01-01"}]},
+        headers=clerk)
+    shown = (await client.get(f"/v1/families/{family['id']}/liaisons",
+                              headers=bearer(token(role="service", region="000000")))).json()["items"]
+    assert [(l["name"], l["phone"]) for l in shown] == [("赵敏", "13700000001")]

@@ -15,6 +15,7 @@ from tefu_registry.access_log.auditors import router as access_log_router
 from tefu_registry.accounts.router import router as accounts_router
 from tefu_registry.accounts.signin import LockPolicy
 from tefu_registry.changes.router import router as changes_router
+from tefu_registry.duties.router import router as duties_router
 from tefu_registry.families.router import router as families_router
 from tefu_registry.imports.router import router as imports_router
 from tefu_registry.liaisons.router import router as liaisons_router
@@ -25,6 +26,7 @@ from tefu_registry.oauth.service import DatabaseRevocations
 from tefu_registry.payees.router import router as payees_router
 from tefu_registry.people.router import router as people_router
 from tefu_registry.settings import RegistrySettings
+from tefu_registry.upstreams import ELIGIBILITY, LABELS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -78,7 +80,8 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[families_router, liaisons_router, imports_router, changes_router, access_log_router, payees_router,
+        upstreams={ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url)},
+        routers=[families_router, liaisons_router, duties_router, imports_router, changes_router, access_log_router, payees_router,
                  people_router, oauth_router, signin_router, accounts_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.

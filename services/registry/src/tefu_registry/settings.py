@@ -14,6 +14,8 @@ class RegistrySettings(ServiceSettings):
 
     port: int = 8001
     database_url: str = "sqlite+aiosqlite:///var/registry.db"
+    # The liaison duties (contact frequencies, festival windows) are the eligibility service's data.
+    eligibility_url: str = "http://127.0.0.1:8002"
     # The registry is the suite's token issuer: it alone holds the private signing key.
     signing_key_file: Path = Path("var/keys/issuer-ed25519.pem")
     token_ttl_seconds: int = 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.field_crypto import EncryptedString
@@ -19,7 +19,7 @@ class Liaison(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
-    post: Mapped[str] = mapped_column(String(12))  # township | village
+    post: Mapped[str] = mapped_column(String(16))  # township | village | county_leader
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(EncryptedString("liaison.phone"))
     unit: Mapped[str] = mapped_column(String(128))
@@ -31,10 +31,11 @@ class Liaison(Base):
 
 class Contact(Base):
     __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_family_id_contacted_on", "family_id", "contacted_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # home_visit | phone_call | online | festival_visit
+    kind: Mapped[str] = mapped_column(String(16))  # home_visit | phone_call | online | festival_visit | family_doctor
     festival: Mapped[str | None] = mapped_column(String(16))  # spring | dragon_boat | mid_autumn
     contacted_on: Mapped[date] = mapped_column(Date, index=True)
     contacted_by: Mapped[str] = mapped_column(String(64))

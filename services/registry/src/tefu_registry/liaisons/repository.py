@@ -3,7 +3,9 @@ every list shown written to the access log (liaisons' phones and contact finding
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import or_, select
 
 from tefu_common.paging import PageRequest, keyset_page
 from tefu_registry.families.models import Family
@@ -23,6 +25,12 @@ class LiaisonRepository(FamilyRepository):
         """Every liaison of the family after a change, as the answer shows them; logged."""
         await self.log_reads([{"family_id": family.id, "region_code": family.region_code}])
         return await self.liaisons_of(family)
+
+    async def serving_on(self, family_id: int, day: date) -> list[Liaison]:
+        """The family's liaisons serving on ``day`` (the family already found in the caller's region)."""
+        query = select(Liaison).where(Liaison.family_id == family_id, Liaison.assigned_on <= day,
+                                      or_(Liaison.ended_on.is_(None), Liaison.ended_on >= day))
+        return list((await self.session.scalars(query)).all())
 
     async def liaison(self, liaison_id: int) -> Liaison | None:
         return await self.session.get(Liaison, liaison_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from tefu_common import calendar
-from tefu_common.auth import Principal, Scope, require
+from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.masking import mask_name, mask_phone
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
@@ -17,6 +17,7 @@ from tefu_registry.liaisons import service
 from tefu_registry.liaisons.models import Liaison
 from tefu_registry.liaisons.repository import LiaisonRepository
 from tefu_registry.liaisons.schemas import ContactIn, ContactOut, LiaisonOut, LiaisonsAssign, LiaisonsAssigned
+from tefu_registry.upstreams import Eligibility
 
 Liaisons = Annotated[LiaisonRepository, LiaisonRepository.dependency(require(Scope.families_read))]
 LiaisonWriter = Annotated[LiaisonRepository, LiaisonRepository.dependency(require(Scope.families_write))]
@@ -26,9 +27,12 @@ NOT_FOUND = problems(**{"404": "没有这户家庭，或不在你的辖区（No 
 
 def _liaison_out(liaison: Liaison, caller: Principal) -> LiaisonOut:
     # Liaisons are officials, but their phones are still personal data outside the region's clerks.
+    # The medical-priority service (role service) reads them in full: a hospital desk must reach the
+    # liaison who signs for a member with no guardian (湖南 12, 周村 二（五）5).
+    full = sees_identity(caller) or caller.role is Role.service
     return LiaisonOut(
-        id=liaison.id, post=liaison.post, name=liaison.name if sees_identity(caller) else mask_name(liaison.name),
-        phone=liaison.phone if sees_identity(caller) else mask_phone(liaison.phone), unit=liaison.unit,
+        id=liaison.id, post=liaison.post, name=liaison.name if full else mask_name(liaison.name),
+        phone=liaison.phone if full else mask_phone(liaison.phone), unit=liaison.unit,
         assigned_on=liaison.assigned_on, ended_on=liaison.ended_on, assigned_by=liaison.assigned_by,
     )
 
@@ -56,7 +60,7 @@ async def assign_liaisons(family_id: int, data: LiaisonsAssign, liaisons: Liaiso
     summary="家庭的联系人（现任和历任）",
     description=(
         "按任职日期列出这户家庭的每一位联系人。\n\nAny token with `families:read`; names and phones are masked unless "
-        "you are a clerk or admin. Pages by `cursor`/`limit`. 404 for a family outside your region. The read is "
+        "you are a clerk or admin, or a service (the medical-priority desk reaches the liaison). Pages by `cursor`/`limit`. 404 for a family outside your region. The read is "
         "logged."
     ),
     responses=NOT_FOUND,
@@ -72,14 +76,18 @@ async def list_liaisons(family_id: int, liaisons: Liaisons, page: PageParams) ->
     status_code=201,
     summary="记录一次与家庭的联系",
     description=(
-        "记录上门走访、电话、线上联系或节日慰问，以及发现的情况和给予的帮助。\n\nClerks and admins "
-        "(`families:write`) of the family's region. A festival visit names its festival (422 `festival-mismatch`); "
-        "422 `date-in-future`; 422 `liaison-not-of-family` for a liaison of another family."
+        "记录上门走访、电话、线上联系、节日慰问或家庭医生随访，以及发现的情况和给予的帮助。\n\nClerks and admins "
+        "(`families:write`) of the family's region. A festival visit names its festival (422 `festival-mismatch`) "
+        "and must fall in the region's window around it, from the eligibility service's duties and the lunar "
+        "calendar (422 `festival-outside-window` on `contacted_on`, the reason naming the festival's real date "
+        "and the window; 503 `upstream-unavailable` while eligibility cannot be reached). 422 `date-in-future`; "
+        "422 `liaison-not-of-family` / `liaison-not-serving` on `liaison_id`. Without `liaison_id`, the contact "
+        "is linked to the family's liaison that `contacted_by` names, if one serves that day."
     ),
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **problems(503)},
 )
-async def add_contact(family_id: int, data: ContactIn, liaisons: LiaisonWriter) -> ContactOut:
-    contact = await service.record_contact(liaisons, family_id, data, today=calendar.today())
+async def add_contact(family_id: int, data: ContactIn, liaisons: LiaisonWriter, eligibility: Eligibility) -> ContactOut:
+    contact = await service.record_contact(liaisons, eligibility, family_id, data, today=calendar.today())
     return ContactOut.model_validate(contact, from_attributes=True)
 
 

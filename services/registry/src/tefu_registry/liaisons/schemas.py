@@ -18,6 +18,7 @@ _LIAISON_EXAMPLE = {"id": 7, "post": "village", "name": "孙丽", "phone": "1370
 class Post(StrEnum):
     township = "township"  # 街镇 cadre
     village = "village"  # village or residents' committee cadre
+    county_leader = "county_leader"  # 县级领导干部, for families in special difficulty (湖北 三（四）)
 
 
 class LiaisonIn(BaseModel):
@@ -38,13 +39,14 @@ class LiaisonsAssign(BaseModel):
         {"post": "village", "name": "孙丽", "phone": "13700000003", "unit": "某村村委会", "assigned_on": "2024-03-01"},
     ]}]})
 
-    liaisons: list[LiaisonIn] = Field(min_length=1, max_length=2)
+    liaisons: list[LiaisonIn] = Field(min_length=1, max_length=3)
 
     @model_validator(mode="after")
     def _one_per_post(self) -> LiaisonsAssign:
         posts = [l.post for l in self.liaisons]
         if len(posts) != len(set(posts)):
-            raise Invalid("post-repeated", "每个岗位（街镇、村居）最多出现一次", "each post (township, village) at most once")
+            raise Invalid("post-repeated", "每个岗位（街镇、村居、县级领导）最多出现一次",
+                          "each post (township, village, county leader) at most once")
         return self
 
 
@@ -76,6 +78,7 @@ class ContactKind(StrEnum):
     phone_call = "phone_call"
     online = "online"
     festival_visit = "festival_visit"
+    family_doctor = "family_doctor"  # 家庭医生随访 (嘉定 三（一）2)
 
 
 class ContactIn(BaseModel):
@@ -90,7 +93,9 @@ class ContactIn(BaseModel):
     )
     contacted_on: date
     contacted_by: str = Field(min_length=1, max_length=64, description="Who made the contact.")
-    liaison_id: int | None = Field(None, description="The liaison who made it, if one of the family's.")
+    liaison_id: int | None = Field(None, description=(
+        "The liaison who made it, one of the family's serving that day. Omitted, it is found from `contacted_by` "
+        "when that names a liaison of the family serving on `contacted_on`."))
     findings: str = Field(min_length=1, max_length=2000, description="What was found (health, living conditions, needs).")
     help_given: str | None = Field(None, max_length=2000)
 
