@@ -80,3 +80,11 @@ async def test_the_workbook_has_chinese_sheets_numbers_as_numbers_and_charts(cli
     assert "数据暂缺" in book["发放到位率"]["A1"].value
     sources = [row for row in book["数据来源"].iter_rows(min_row=2, values_only=True)]
     assert {row[0] for row in sources} == set(SOURCES)
+
+
+async def test_a_half_year_is_a_period_too(client, auth):
+    report = (await client.get("/v1/supervision", params={"region": "420100", "period": "2026-H1"},
+                               headers=auth(role="auditor", region="420000"))).json()
+    assert (report["period"], report["period_name"], report["from"], report["to"]) == (
+        "2026-H1", "2026年上半年", "2026-01-01", "2026-06-30")
+    assert report["figures"]["months"] == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_supervision.reports.router import router as reports_router
+from tefu_supervision.returns.router import router as returns_router
+from tefu_supervision.returns.service import check_forms
 from tefu_supervision.scoresheet.scoring import check_sheets
 from tefu_supervision.settings import SupervisionSettings
 from tefu_supervision.upstreams import ELIGIBILITY, LABELS, MEDICAL_PRIORITY, PAYMENTS, REGISTRY
@@ -28,6 +30,10 @@ and every report produced, kept as it was.
   sampled interviews, systems outside Tefu) is listed as such.
 - **Kept reports** (`GET /v1/supervision/reports`, `…/reports/{id}`): immutable, with the SHA-256 of
   their content, and each new report compared with the previous one of the same region and period.
+- **Statistics returns** (`GET /v1/returns/due?region=&on=`, `POST /v1/returns`, `GET /v1/returns`,
+  `…/returns/{id}`): the tables a document asks a region for each half-year (Foshan 440600: 附件5 and
+  附件6, due before 06-25 and 12-25), which are due, overdue or produced; producing one fills the rows
+  Tefu can compute from the same figures and marks the rest for the district (由区卫生健康局填报).
 
 Inspectors (role auditor) and admins hold `supervision:read`; clerks, approvers, banks and hospitals
 do not (403). Every figure is read with the caller's own token, so each service applies the
@@ -40,13 +46,14 @@ inspector's region and logs the reads under the inspector; a region outside the 
 def create_app(settings: SupervisionSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
     settings = settings or SupervisionSettings()
     check_sheets()  # a score sheet naming a computation that does not exist stops the service at start-up
+    check_forms()  # so does a statistics return
     return create_service_app(
         settings=settings,
         title="Tefu supervision",
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[reports_router],
+        routers=[reports_router, returns_router],
         upstreams={REGISTRY: (LABELS[REGISTRY], settings.registry_url),
                    ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url),
                    PAYMENTS: (LABELS[PAYMENTS], settings.payments_url),

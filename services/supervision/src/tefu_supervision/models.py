@@ -2,5 +2,6 @@
 
 from tefu_supervision.database import Base
 from tefu_supervision.reports.models import SupervisionReport
+from tefu_supervision.returns.models import SupervisionReturn
 
-__all__ = ["Base", "SupervisionReport"]
+__all__ = ["Base", "SupervisionReport", "SupervisionReturn"]

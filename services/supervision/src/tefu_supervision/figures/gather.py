@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import aclosing
 from datetime import date
 from decimal import Decimal
@@ -40,18 +40,20 @@ def months_reported(period: Period, today: date) -> list[str]:
     return [month for month in period.months() if month <= f"{today:%Y-%m}"]
 
 
-async def gather(sources: Sources, *, region: str, period: Period, today: date) -> dict[str, Any]:
-    """Every figure of the report, by name."""
+async def gather(sources: Sources, *, region: str, period: Period, today: date,
+                 only: Collection[str] | None = None, benefits: Sequence[str] = RATE_BENEFITS) -> dict[str, Any]:
+    """Every figure of the report, by name (or only those named in ``only``: a statistics return
+    needs a few). ``benefits``: the cash benefits whose disbursement is asked for."""
     months = months_reported(period, today)
     tasks: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
         "families": lambda: families(sources, region),
-        "disbursement": lambda: disbursement(sources, region, period),
+        "disbursement": lambda: disbursement(sources, region, period, benefits),
         "cards": lambda: cards(sources, region, months),
         "green_channel": lambda: green_channel(sources, region, months),
         "entitled": lambda: entitled(sources, region, months),
         "liaison_compliance": lambda: liaison_compliance(sources, region, period),
     }
-    names = list(tasks)
+    names = [name for name in tasks if only is None or name in only]
     answers = await asyncio.gather(*(_guarded(tasks[name]) for name in names))
     return {"months": months, **dict(zip(names, answers))}
 
@@ -77,10 +79,11 @@ async def families(sources: Sources, region: str) -> dict[str, Any]:
     return {**counts, "sources": [source(REGISTRY, "GET /v1/families", region=region, special_family="true|false")]}
 
 
-async def disbursement(sources: Sources, region: str, period: Period) -> dict[str, Any]:
+async def disbursement(sources: Sources, region: str, period: Period,
+                       codes: Sequence[str] = RATE_BENEFITS) -> dict[str, Any]:
     """发放到位率 per benefit over the period: lines due, paid, failed, outstanding, amounts."""
     rows = await sources.payments.json("GET", "/v1/reports/disbursement-rate", params=[
-        ("region", region), ("period", period.label), *(("benefits", b) for b in RATE_BENEFITS)],
+        ("region", region), ("period", period.label), *(("benefits", b) for b in codes)],
         timeout=sources.stream_timeout)
     totals: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -98,7 +101,7 @@ async def disbursement(sources: Sources, region: str, period: Period) -> dict[st
                          "rate_percent": rate})
     return {"benefits": benefits, "by_month": rows,
             "sources": [source(PAYMENTS, "GET /v1/reports/disbursement-rate", region=region, period=period.label,
-                               benefits=",".join(RATE_BENEFITS))]}
+                               benefits=",".join(codes))]}
 
 
 async def cards(sources: Sources, region: str, months: list[str]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from tefu_supervision.upstreams import SourcesDep
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 Region = Annotated[str, Query(description="GB/T 2260 code of the region inspected (000000: the country).",
                               examples=["420000"])]
-PeriodText = Annotated[str, Query(description="A month (2026-06), a quarter (2026-Q2) or a year (2026).",
+PeriodText = Annotated[str, Query(description="A month (2026-06), a quarter (2026-Q2), a half-year (2026-H1) or a "
+                                              "year (2026).",
                                   examples=["2026"])]
 Format = Annotated[Literal["json", "xlsx"], Query(description="`xlsx`: the workbook, with a chart per figure.")]
 FILE = {"content": {"application/json": {}, XLSX_TYPE: {}}}
@@ -61,7 +62,7 @@ async def supervision_report(reports: Reports, sources: SourcesDep, region: Regi
     "pages (`?cursor=&limit=`); `region` narrows to a region and those under it, `period` to one period."))
 async def list_reports(reports: Reports, page: PageParams,
                        region: Annotated[str | None, Query(description="A region within the caller's.")] = None,
-                       period: Annotated[str | None, Query(description="2026, 2026-Q2 or 2026-06.")] = None,
+                       period: Annotated[str | None, Query(description="2026, 2026-H1, 2026-Q2 or 2026-06.")] = None,
                        ) -> Page[ReportSummary]:
     rows, next_cursor = await reports.page(page, region=region, period=period)
     return Page[ReportSummary](items=[ReportSummary(

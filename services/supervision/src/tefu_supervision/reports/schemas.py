@@ -66,7 +66,7 @@ class SupervisionReportOut(BaseModel):
     region: str
     region_name: str | None
     period: str
-    period_name: str = Field(description="The period as people read it: 2026年, 2026年第二季度, 2026年6月.")
+    period_name: str = Field(description="The period as people read it: 2026年, 2026年上半年, 2026年第二季度, 2026年6月.")
     from_: str = Field(alias="from")
     to: str
     produced_at: str

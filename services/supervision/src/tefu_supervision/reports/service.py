@@ -41,8 +41,9 @@ def checked_query(caller: Any, region: str, period_text: str) -> Period:
     errors = []
     period = parse_period(period_text)
     if period is None:
-        errors.append(Invalid("period-format", f"“{period_text}”不是月份（2026-06）、季度（2026-Q2）或年份（2026）",
-                              f"{period_text!r} is not a month (2026-06), a quarter (2026-Q2) or a year (2026)")
+        errors.append(Invalid("period-format", f"“{period_text}”不是月份（2026-06）、季度（2026-Q2）、半年（2026-H1）或年份（2026）",
+                              f"{period_text!r} is not a month (2026-06), a quarter (2026-Q2), a half-year (2026-H1) "
+                              "or a year (2026)")
                       .error("period", location="query"))
     try:
         validate_region_code(region)
