@@ -9,7 +9,7 @@ from tefu_medical_priority.cards.numbers import check_character
 from .conftest import id_number
 
 CHECK_KEYS = {"card_no", "valid", "status", "reason", "reason_detail", "holder", "region_code", "region_name", "services", "privileges",
-              "fee_waivers", "free_ambulance", "valid_until"}
+              "fee_waivers", "free_ambulance", "valid_until", "liaisons", "liaison_reason"}
 HOLDER_KEYS = {"name", "sex", "birth_year", "id_last4"}
 
 
@@ -31,6 +31,7 @@ async def test_a_valid_card_answers_the_allow_list_and_nothing_more(client, issu
                                                       "outpatient_infusion"]
     assert body["free_ambulance"] is True
     assert body["region_code"] == "420102" and body["region_name"].startswith("湖北省")
+    assert body["liaisons"] == [] and body["liaison_reason"] == "尚未核对持卡人的监护情况，暂不提供联系人"
     text = response.text
     assert "李秀英" not in text and "4201021965" not in text  # neither the full name nor the ID number
 

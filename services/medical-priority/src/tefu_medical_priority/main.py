@@ -35,8 +35,9 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
   `GET /v1/cards/{card_no}`, `POST /v1/cards/verify` (a card number or an e-card's QR payload) and
   `POST /v1/cards/lookup` (name and ID number together, rate-limited) answer valid or not, the
   masked holder, the privileges, the fee waivers at the calling hospital and the free ambulance,
-  and nothing else; a card that is not valid says why as a code (`reason`) and in words
-  (`reason_detail`), never whether the holder died. `POST /v1/visits` records what was given.
+  and, for a holder with no guardian on record, the family's liaisons (who sign consent for
+  surgery: post, name, work phone, unit), and nothing else; a card that is not valid says why as
+  a code (`reason`) and in words (`reason_detail`), never whether the holder died. `POST /v1/visits` records what was given.
   These read only this service's own store: they keep working while the registry and
   eligibility services are down. Every lookup is in the access log, committed before its answer
   leaves.
@@ -45,7 +46,8 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
 - **Cards** follow the register by themselves: the service reads the registry's change feed and
   asks the eligibility service who holds the green channel on the day; it issues cards to members
   who qualify and revokes those of members who died or stopped qualifying, within a minute, with
-  the reason. Clerks list, read, issue, suspend, reinstate, revoke and reissue by hand
+  the reason. It keeps a copy of each family's current liaisons and of whether its parents are
+  alive, for the desk. Clerks list, read, issue, suspend, reinstate, revoke and reissue by hand
   (`/v1/cards`), and get an e-card for the holder's phone (`/v1/cards/{card_no}/ecard`). Every
   read of a card by a clerk or inspector is in the access log too.
 - **Hospitals** (`/v1/hospitals`, admins): code, name, region, level, designated (定点), fees

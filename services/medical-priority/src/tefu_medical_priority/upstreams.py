@@ -25,7 +25,7 @@ PEOPLE_PER_CALL = 5000
 
 
 class RegistryClient:
-    """The registry's change feed and the identities of members."""
+    """The registry's change feed, the identities of members, a family's facts and its liaisons."""
 
     def __init__(self, calls: UpstreamCalls) -> None:
         self.calls = calls
@@ -43,6 +43,31 @@ class RegistryClient:
                                          headers={"Idempotency-Key": "read"})  # a read: safe to retry
             found.update({person["member_id"]: person for person in body["people"]})
         return found
+
+    async def facts(self, family_id: int, on: date) -> dict[str, Any] | None:
+        """The family's facts on the day (no names or numbers: roles and dates); None if it is gone."""
+        response = await self.calls.request("GET", f"/v1/families/{family_id}/facts", allow=(404,),
+                                            params={"as_of": on.isoformat()})
+        if response.status_code == 404:
+            return None
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def liaisons(self, family_id: int) -> list[dict[str, Any]] | None:
+        """Every liaison of the family, current and past (all pages); None if the family is gone."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            response = await self.calls.request("GET", f"/v1/families/{family_id}/liaisons", allow=(404,),
+                                                params=params)
+            if response.status_code == 404:
+                return None
+            page = response.json()
+            found += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return found
 
 
 class EligibilityClient:

@@ -35,7 +35,9 @@ def _json(view: dict[str, Any]) -> Response:
     "holder, the privileges and the fee waivers at the calling hospital. A mistyped number is 422 "
     "(`card-number-format`, `card-number-check-character`: no other holder is looked up); an unknown one 404 "
     "`card-not-found`; a revoked, suspended or expired card is 200 with `valid: false`, its `status`, a `reason` "
-    "code the desk can act on and `reason_detail` in words (never whether the holder died). Reads only this "
+    "code the desk can act on and `reason_detail` in words (never whether the holder died). For a valid card whose "
+    "holder has no guardian on record, `liaisons` names the family's current liaisons (post, name, work phone, "
+    "unit), who sign consent for surgery; otherwise it is empty, and `liaison_reason` always says why. Reads only this "
     "service's store: works while the registry and eligibility are down. The lookup is in the access log, "
     "committed before the answer leaves (503 `access-log-unavailable` if it cannot be)."),
     openapi_extra={"security": [{"HTTPBearer": []}]},

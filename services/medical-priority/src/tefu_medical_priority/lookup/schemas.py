@@ -1,7 +1,9 @@
 """What a hospital's HIS is told about a card: an explicit allow-list, nothing more.
 
 Never the full ID number, bank data, the child's fate, disability details or the family's
-composition: a test asserts the exact set of keys, so adding a field is a deliberate act.
+composition: a test asserts the exact set of keys, so adding a field is a deliberate act. For a
+holder with no guardian on record the family's liaisons are named, with their work contact (they
+are cadres; nothing of the family comes with them).
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ CHECK_EXAMPLE = {
                    {"code": "fee_waiver", "name": "定点医疗机构免除挂号费、输液治疗费"}],
     "fee_waivers": [{"fee": "outpatient_registration", "name": "普通门诊挂号费"}],
     "free_ambulance": False, "valid_until": "2031-11-30",
+    "liaisons": [{"post": "township", "post_name": "街镇联系人", "name": "赵敏", "work_phone": "13700000001",
+                  "unit": "南郊镇卫生健康办公室"},
+                 {"post": "village", "post_name": "村（居）联系人", "name": "孙丽", "work_phone": "13700000003",
+                  "unit": "某村村委会"}],
+    "liaison_reason": "登记中持卡人没有其他监护人：施行手术、特殊检查或特殊治疗需监护人签字时，可由家庭联系人签字",
 }
 
 
@@ -41,6 +48,16 @@ class NamedCode(BaseModel):
 class FeeWaiver(BaseModel):
     fee: str = Field(description="emergency_registration, outpatient_registration, emergency_infusion, outpatient_infusion")
     name: str
+
+
+class DeskLiaison(BaseModel):
+    post: Literal["township", "village", "county_leader"] = Field(
+        description="township: the 街镇 cadre; village: the 村（居）委会 cadre; county_leader: the county leader "
+                    "(县级领导干部) in charge of the family.")
+    post_name: str = Field(description="The post in words.", examples=["街镇联系人"])
+    name: str = Field(description="The liaison's name, in full.", examples=["赵敏"])
+    work_phone: str = Field(description="The liaison's work phone, in full.", examples=["13700000001"])
+    unit: str = Field(description="The liaison's work unit.", examples=["南郊镇卫生健康办公室"])
 
 
 class CardCheck(BaseModel):
@@ -63,6 +80,16 @@ class CardCheck(BaseModel):
     fee_waivers: list[FeeWaiver] = Field(description="The fees waived at the calling hospital for this holder.")
     free_ambulance: bool = Field(description="A free 120 ambulance if the holder needs emergency care and cannot pay.")
     valid_until: date
+    liaisons: list[DeskLiaison] = Field(description=(
+        "The family's current liaisons, who sign as guardian for surgery, special examinations and special "
+        "treatment (湘政办发〔2023〕36号 item 12, 周政发〔2018〕85号 二（五）5): given only for a valid card whose "
+        "holder has no guardian on record (a parent: the other parent is dead or not registered; the child: both "
+        "parents are). Always present; an empty list otherwise, or when the family has no liaison yet."))
+    liaison_reason: str = Field(description=(
+        "Why `liaisons` holds what it holds, in words for the desk (Chinese unless `Accept-Language: en`): no other "
+        "guardian (liaisons given, or none assigned yet), a guardian on record, a card that is not valid, or the "
+        "guardianship not yet checked. Never which relative died."),
+        examples=["登记中持卡人另有监护人，不提供联系人"])
 
 
 class VerifyIn(BaseModel):

@@ -1,9 +1,10 @@
 """Answering a hospital desk: find the card, say whether it is valid and what it gives here.
 
-This is the hot path: one indexed read of this service's own table (lookup/store.py), never a
+This is the hot path: one indexed read of this service's own tables (lookup/store.py), never a
 call to another service (so desks keep working while the registry or eligibility are down), the
 calling hospital from a short-lived cache, and the lookup-log row committed together with its
-neighbours' (the suite's group commit) before the answer leaves.
+neighbours' (the suite's group commit) before the answer leaves. A holder without a guardian on
+record costs one more read: the family's liaisons, from this service's copy (liaisons/).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tefu_medical_priority.cards.vocabulary import (
 )
 from tefu_medical_priority.ecards.service import read_ecard
 from tefu_medical_priority.hospitals.directory import DeskHospital, HospitalDirectory
+from tefu_medical_priority.liaisons.desk import desk_liaisons, without_guardian
 from tefu_medical_priority.lookup import quota
 from tefu_medical_priority.lookup.store import DeskStore
 
@@ -107,8 +109,10 @@ async def check_identity(desk: Desk, caller: Principal, name: str, id_number: st
     return await answer(desk, reader, hospital, row, how="id_number", missing=NO_HOLDER)
 
 
-def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = None) -> dict[str, Any]:
-    """The allow-listed answer (the shape of lookup.schemas.CardCheck)."""
+def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = None, *,
+              liaisons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The allow-listed answer (the shape of lookup.schemas.CardCheck); ``liaisons``: the family's
+    current ones, read for a holder without a guardian."""
     status = "expired" if row["status"] in LIVE_STATES and (on or today()) > row["valid_until"] else row["status"]
     valid = status == "active"
     privileges = ["medical_priority", *row["privileges"]] if valid else []
@@ -127,13 +131,17 @@ def desk_view(row: dict[str, Any], hospital: DeskHospital, on: date | None = Non
         "fee_waivers": [{"fee": f, "name": FEE_NAMES.get(f, f)} for f in waivers],
         "free_ambulance": "free_ambulance" in privileges,
         "valid_until": row["valid_until"].isoformat(),
+        **desk_liaisons(row, valid=valid, liaisons=liaisons or []),
     }
 
 
 async def answer(desk: Desk, reader: Reader, hospital: DeskHospital, row: dict[str, Any] | None, *, how: str,
                  missing: Text) -> dict[str, Any]:
     """Log the lookup (committed before the answer leaves), then the answer; 404 for no card."""
-    view = desk_view(row, hospital) if row is not None else None
+    view = None
+    if row is not None:
+        liaisons = await desk.store.liaisons(row["family_id"]) if without_guardian(row) else None
+        view = desk_view(row, hospital, liaisons=liaisons)
     await desk.log.record(lookup_log.row(
         reader, how=how, card_id=row["id"] if row is not None else None,
         region_code=row["region_code"] if row is not None else None,

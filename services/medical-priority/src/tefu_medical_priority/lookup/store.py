@@ -1,4 +1,6 @@
-"""The desk's store: reading a card in one indexed SELECT, and writing lookup-log rows in bulk.
+"""The desk's store: reading a card in one indexed SELECT (with its family's guardianship facts,
+joined on their key), a family's liaisons when the holder has no guardian, and writing lookup-log
+rows in bulk.
 
 The desk lookup is the service's hot path (a thousand a second at a large hospital group), so on
 PostgreSQL it skips the ORM: a small asyncpg pool of its own, statements prepared once per
@@ -19,17 +21,29 @@ from sqlalchemy.engine import make_url
 from tefu_common.db import Database
 from tefu_medical_priority.access_log.models import LookupLogEntry
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
+from tefu_medical_priority.liaisons.models import FamilyLiaison, FamilyParents
 
 COLUMNS = ("id", "card_no", "status", "status_reason", "masked_name", "sex", "birth_year", "id_last4", "region_code",
-           "services", "privileges", "valid_until")
-_BY_NUMBER = select(*(getattr(Card, c) for c in COLUMNS)).where(Card.card_no == bindparam("key"))
+           "services", "privileges", "valid_until", "family_id", "holder_role")
+PARENT_COLUMNS = ("mother_alive", "father_alive")  # the guardianship rule's facts (null row: not yet checked)
+# The card and, from its family's row (joined on its key), whether its parents are alive.
+_CARD = (select(*(getattr(Card, c) for c in COLUMNS), *(getattr(FamilyParents, c) for c in PARENT_COLUMNS),
+                FamilyParents.family_id.is_not(None).label("parents_known"))
+         .select_from(Card).outerjoin(FamilyParents, FamilyParents.family_id == Card.family_id))
+_BY_NUMBER = _CARD.where(Card.card_no == bindparam("key"))
 # A person may hold earlier, revoked cards: the live one first, else the latest.
-_BY_ID_NUMBER = (select(*(getattr(Card, c) for c in COLUMNS), Card.name_index)
-                 .where(Card.id_number_index == bindparam("key"))
+_BY_ID_NUMBER = (_CARD.add_columns(Card.name_index).where(Card.id_number_index == bindparam("key"))
                  .order_by(Card.status.in_(LIVE_STATES).desc(), Card.id.desc()).limit(1))
-_PG_BY_NUMBER = f"SELECT {', '.join(COLUMNS)} FROM card WHERE card_no = $1"
-_PG_BY_ID_NUMBER = (f"SELECT {', '.join(COLUMNS)}, name_index FROM card WHERE id_number_index = $1 "
-                    "ORDER BY status IN ('active', 'suspended') DESC, id DESC LIMIT 1")
+_PG_CARD = (f"SELECT {', '.join(f'c.{c}' for c in COLUMNS)}, {', '.join(f'p.{c}' for c in PARENT_COLUMNS)}, "
+            "p.family_id IS NOT NULL AS parents_known")
+_PG_FROM = "FROM card c LEFT JOIN family_parents p ON p.family_id = c.family_id"
+_PG_BY_NUMBER = f"{_PG_CARD} {_PG_FROM} WHERE c.card_no = $1"
+_PG_BY_ID_NUMBER = (f"{_PG_CARD}, c.name_index {_PG_FROM} WHERE c.id_number_index = $1 "
+                    "ORDER BY c.status IN ('active', 'suspended') DESC, c.id DESC LIMIT 1")
+# Read only for a holder without a guardian, through SQLAlchemy on both databases (the phone is
+# decrypted by its column type).
+_LIAISONS = (select(FamilyLiaison.post, FamilyLiaison.name, FamilyLiaison.phone, FamilyLiaison.unit)
+             .where(FamilyLiaison.family_id == bindparam("family_id")).order_by(FamilyLiaison.id))
 LOG_COLUMNS = {"at": "timestamptz", "subject": "text", "role": "text", "institution": "text", "endpoint": "text",
                "how": "text", "card_id": "int", "region_code": "text", "outcome": "text", "request_id": "text"}
 _PG_LOG = (f"INSERT INTO lookup_log ({', '.join(LOG_COLUMNS)}) SELECT * FROM unnest("
@@ -60,6 +74,11 @@ class DeskStore:
 
     async def by_id_number_index(self, index: str) -> dict[str, Any] | None:
         return await self._one(_PG_BY_ID_NUMBER, _BY_ID_NUMBER, index)
+
+    async def liaisons(self, family_id: int) -> list[dict[str, Any]]:
+        """The family's current liaisons (post, name, phone, unit)."""
+        async with self.database.engine.connect() as connection:
+            return [dict(row._mapping) for row in await connection.execute(_LIAISONS, {"family_id": family_id})]
 
     async def _one(self, pg: str, orm: Any, key: str) -> dict[str, Any] | None:
         if self._pool is not None:

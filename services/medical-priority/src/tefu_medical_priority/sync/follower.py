@@ -3,10 +3,11 @@
 Each round:
 1. reads a page of the change feed after the stored cursor and, in the same transaction, queues
    the families it names and stores the new cursor (so a restart neither skips nor loses one;
-   a family changed five times is queued once);
+   a family changed five times is queued once); a ``liaison_assigned`` change marks the family's
+   liaisons to be read again;
 2. checks the queued families that are due (a few at a time), each in its own transaction, and
-   takes a family off the queue only when its cards are right; if a service is down the family
-   stays queued with a later retry;
+   takes a family off the queue only when its cards (and, if marked, the desk's copy of its
+   liaisons) are right; if a service is down the family stays queued with a later retry;
 3. once a day after ``recheck_hour`` (China time): expires cards past their last day and queues
    every holder's family for a re-check, which catches what changes with the calendar rather
    than with the register (a document going out of force, say) and renews expired cards.
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, func, literal, select, text
+from sqlalchemy import delete, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +33,7 @@ from tefu_common.db import Database, UtcDateTime
 from tefu_common.errors import ProblemError
 from tefu_medical_priority.cards import service as cards
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
+from tefu_medical_priority.liaisons.mirror import LIAISON_CHANGE, refresh_liaisons
 from tefu_medical_priority.lookup import quota
 from tefu_medical_priority.settings import MedicalPrioritySettings
 from tefu_medical_priority.sync.models import DailyRun, FeedCursor, PendingFamily
@@ -51,19 +54,21 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
-async def enqueue(session: AsyncSession, family_ids: list[int], *, priority: int, reason: str) -> None:
-    """Queue families; one already queued keeps its place, is due now and takes the higher priority."""
+async def enqueue(session: AsyncSession, family_ids: list[int], *, priority: int, reason: str,
+                  liaisons: Collection[int] = ()) -> None:
+    """Queue families; one already queued keeps its place, is due now and takes the higher priority.
+    Families in ``liaisons`` have their liaisons read again (a mark that stays until they are)."""
     if not family_ids:
         return
     now = _now()
     statement = _insert(session)(PendingFamily).values([
         {"family_id": f, "priority": priority, "reason": reason, "enqueued_at": now, "attempts": 0,
-         "next_attempt_at": now} for f in sorted(set(family_ids))])
+         "next_attempt_at": now, "liaisons_due": f in liaisons} for f in sorted(set(family_ids))])
     statement = statement.on_conflict_do_update(index_elements=["family_id"], set_={
         "priority": func.min(PendingFamily.priority, statement.excluded.priority)
         if session.bind.dialect.name == "sqlite" else func.least(PendingFamily.priority, statement.excluded.priority),
         "enqueued_at": statement.excluded.enqueued_at, "next_attempt_at": statement.excluded.next_attempt_at,
-        "attempts": 0})
+        "attempts": 0, "liaisons_due": or_(PendingFamily.liaisons_due, statement.excluded.liaisons_due)})
     await session.execute(statement)
 
 
@@ -138,7 +143,8 @@ class Follower:
             # The feed's position is an integer of its own (after / next_after), not a page cursor:
             # a feed has no last page, so it is resumed from, never walked to an end.
             items, next_after = await self.registry.changes(after, PAGE)
-            await enqueue(session, [item["family_id"] for item in items], priority=0, reason="change")
+            await enqueue(session, [item["family_id"] for item in items], priority=0, reason="change",
+                          liaisons={item["family_id"] for item in items if item["kind"] == LIAISON_CHANGE})
             if cursor is None:
                 session.add(FeedCursor(feed=FEED, cursor=next_after, updated_at=_now()))
             elif next_after != after:
@@ -148,7 +154,7 @@ class Follower:
     async def check_due_families(self) -> int:
         async with self.sessionmaker() as session:
             due = (await session.execute(
-                select(PendingFamily.family_id, PendingFamily.enqueued_at)
+                select(PendingFamily.family_id, PendingFamily.enqueued_at, PendingFamily.liaisons_due)
                 .where(PendingFamily.next_attempt_at <= _now())
                 .order_by(PendingFamily.priority, PendingFamily.enqueued_at)
                 .limit(self.settings.follow_concurrency * 8))).all()
@@ -156,17 +162,19 @@ class Follower:
             return 0
         gate = asyncio.Semaphore(self.settings.follow_concurrency)
 
-        async def one(family_id: int, enqueued_at: datetime) -> int:
+        async def one(family_id: int, enqueued_at: datetime, liaisons_due: bool) -> int:
             async with gate:
-                return await self.check_family(family_id, enqueued_at)
+                return await self.check_family(family_id, enqueued_at, liaisons_due=liaisons_due)
 
-        return sum(await asyncio.gather(*(one(f, at) for f, at in due)))
+        return sum(await asyncio.gather(*(one(f, at, liaisons) for f, at, liaisons in due)))
 
-    async def check_family(self, family_id: int, enqueued_at: datetime) -> int:
+    async def check_family(self, family_id: int, enqueued_at: datetime, *, liaisons_due: bool = False) -> int:
         try:
             async with self.sessionmaker() as session, session.begin():
                 if not await _try_lock(session, family_id):
                     return 0  # another replica has it
+                if liaisons_due:
+                    await refresh_liaisons(session, self.registry, family_id)
                 await reconcile_family(session, self.registry, self.eligibility, family_id, today=today(),
                                        validity_years=self.settings.card_validity_years)
                 # Off the queue, unless a newer change queued it again while we worked.

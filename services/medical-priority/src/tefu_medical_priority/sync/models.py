@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy import Boolean, Date, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
@@ -37,6 +37,8 @@ class PendingFamily(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # A liaison_assigned change queued it: its liaisons are read again with the check.
+    liaisons_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MemberStanding(Base):

@@ -5,6 +5,8 @@
 - A live card of a member who died is revoked (reason ``death``); of a member who no longer
   qualifies, revoked with the conditions that failed (``eligibility_lost``).
 - A live card that stays has its privileges and holder details brought up to date.
+- A family with holders or qualifying members has its parents' standing kept for the desk's
+  guardianship rule (liaisons/mirror.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tefu_medical_priority.cards import service as cards
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
 from tefu_medical_priority.cards.standing import FamilyStanding, Standing, holder_of, standing_of
 from tefu_medical_priority.cards.vocabulary import RevokeReason
+from tefu_medical_priority.liaisons.mirror import refresh_parents
 from tefu_medical_priority.sync.models import MemberStanding
 from tefu_medical_priority.upstreams import EligibilityClient, RegistryClient
 
@@ -72,6 +75,8 @@ async def reconcile_family(session: AsyncSession, registry: RegistryClient, elig
                                  validity_years=validity_years)
         outcome.issued.append(card.card_no)
     await _record_standing(session, family_id, standing, people, today)
+    if wanted:
+        await refresh_parents(session, registry, family_id, today=today)
     if outcome.issued or outcome.revoked:
         log.info("family %s: issued %s, revoked %s", family_id, outcome.issued, outcome.revoked)
     return outcome
