@@ -20,6 +20,7 @@ from tefu_common.errors import Conflict
 from tefu_common import calendar
 from tefu_common.i18n import Text
 from tefu_registry.demo.generator import generate_families
+from tefu_registry.demo.liaison_work import add_liaison_work
 from tefu_registry.families.models import Family
 from tefu_registry.families.schemas import FamilyCreate
 from tefu_registry.families.registration import persist_families, prepare_family
@@ -42,6 +43,7 @@ async def seed(database: Database, *, families: int, seed: int = 0, only_if_empt
         prepared = [prepare_family(FamilyCreate.model_validate(body), caller=SEEDER, today=today) for body in chunk]
         async with database.sessionmaker() as session:
             results = await persist_families(session, prepared, caller=SEEDER)
+            await add_liaison_work(session, [r for r in results if isinstance(r, int)], seed=seed, today=today)
             await session.commit()
         # Families already seeded (same external_ref or parent) come back as conflicts: skipped.
         created += sum(1 for r in results if not isinstance(r, Conflict))
