@@ -4,8 +4,12 @@ compliance, and the supervision service scores what it gathered."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from tefu_common.testing import bearer, mint_token
 
@@ -170,3 +174,26 @@ def test_the_inspectors_report_scores_the_festival_visits_from_the_registry(worl
     items = {item["id"]: item for item in body["scoresheet"]["items"]}
     assert items["festival_visits"]["deducted"] == "2"  # one family not visited at 中秋: 2 points
     assert "中秋节走访慰问应走访 2 户，已走访 1 户" in items["festival_visits"]["basis"]
+
+
+def test_the_provinces_report_gathers_every_figure_with_its_source(world, suite):
+    inspector = bearer(mint_token(suite.signing_key, role="auditor", region="420000", subject="inspector-hubei"))
+    supervision = f"{suite.url('supervision')}/v1/supervision"
+    answer = httpx.get(supervision, params={"region": "420000", "period": "2026"}, headers=inspector, timeout=180)
+    assert answer.status_code == 200, answer.text
+    figures = answer.json()["figures"]
+    owners = {"families": "registry", "disbursement": "payments", "cards": "medical-priority",
+              "green_channel": "medical-priority", "entitled": "eligibility", "liaison_compliance": "registry"}
+    for name, owner in owners.items():
+        assert figures[name]["available"] is True, (name, figures[name])
+        assert figures[name]["sources"][0]["service"] == owner
+    compliance = figures["liaison_compliance"]
+    assert compliance["families"] >= 2 and compliance["region"] == "420000"
+    festival = next(d for d in compliance["duties"] if d["id"] == "festival.mid_autumn")
+    assert festival["families_met"] >= 1 and festival["festival"]["date"] == MID_AUTUMN_2026
+    workbook = httpx.get(supervision, params={"region": "420000", "period": "2026", "format": "xlsx"},
+                         headers=inspector, timeout=180)
+    book = load_workbook(io.BytesIO(workbook.content))
+    duties = book["联系人履职"]
+    assert duties["A1"].value == "职责" and isinstance(duties["B2"].value, int)
+    assert any(name.startswith("xl/charts/") for name in zipfile.ZipFile(io.BytesIO(workbook.content)).namelist())

@@ -50,6 +50,14 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   the members a batch pays.
 - **People** (`POST /v1/people`, services only): names, ID numbers, sex and dates of members,
   without bank data, for the medical-priority service's cards.
+- **Liaisons and contacts** (`/v1/families/{id}/liaisons`, `/contacts`): each contact is checked
+  against the county's liaison duties, which the eligibility service keeps as dated data (a
+  festival visit outside the window around the festival's lunar-calendar date is refused with
+  that date), and linked to the liaison who made it.
+- **Work lists** (`GET /v1/liaison-duties?region=&as_of=`): families due a contact this week,
+  overdue (since when), with a festival or event visit outstanding, or missing a liaison; one
+  family's duties (`/v1/families/{id}/liaison-duties`); **compliance** for a month, quarter,
+  half-year or year (`GET /v1/liaison-compliance?region=&period=`), which inspectors' reports use.
 - **Change feed** (`/v1/changes?after=&limit=` → `{items, next_after}`): every change in commit
   order, so a consumer resuming from its last `next_after` misses nothing.
 - **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
