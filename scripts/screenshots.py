@@ -7,7 +7,8 @@ SQLite databases in a temporary directory, the console over them), fills the reg
 synthetic demo families and creates the demo accounts as `make run` does (clerk-zhoucun, 周村区),
 then signs in at the issuer in Debian's Chromium (/usr/bin/chromium, headless) and does what a
 clerk does: looks at 工作台 and 家庭, opens a family, imports a spreadsheet with a bad row,
-prepares a payment batch and opens 报表. Each page is saved as a PNG; nothing else is kept.
+prepares a payment batch, opens 报表, the liaison work list and compliance; then an inspector opens
+督导检查 and 报送提醒. Each page is saved as a PNG; nothing else is kept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +30,8 @@ import httpx  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from tefu_common.testing import bearer, mint_token  # noqa: E402
-from tests.browser.console_pages import (CHROMIUM, Person, open_visit, prepare_batch, sign_in,  # noqa: E402
-                                         upload)
+from tests.browser.console_pages import (CHROMIUM, People, Person, open_visit, prepare_batch,  # noqa: E402
+                                         sign_in, upload)
 from tests.conftest import running_console, running_suite  # noqa: E402
 from tests.families import id_number  # noqa: E402
 
@@ -37,6 +39,8 @@ OUT = ROOT / "docs" / "console"
 REGION = "370306"  # 淄博市周村区, where the demo families live
 DEMO_FAMILIES = os.environ.get("TEFU_DEMO_FAMILIES", "300")
 PERIOD = "2020-06"
+HUBEI_REGION = "420117"  # 武汉市新洲区: Hubei sets liaison duties and a score sheet
+CHINA = timezone(timedelta(hours=8))
 VIEWPORT = {"width": 1280, "height": 860}
 MAX_HEIGHT = 1500
 
@@ -83,6 +87,36 @@ def import_rows(page: Page, console: str, path: Path) -> None:
     raise SystemExit("the import of the spreadsheet did not finish")
 
 
+def hubei_families(registry: str, token: str) -> int:
+    """Three families of 新洲区 (Hubei: weekly calls, two home visits a month, festival visits): one
+    called three weeks ago, one two days ago, one never and with no village liaison. The first's id."""
+    today = datetime.now(CHINA).date()
+    ids = []
+    for i, (mother, father, called) in enumerate((("陶秀英", "陶建国", 21), ("何美兰", "何志强", 2),
+                                                  ("罗桂芳", "罗振华", None))):
+        body = {"region_code": HUBEI_REGION, "hukou_type": "urban",
+                "mother": {"name": mother, "id_number": id_number(HUBEI_REGION, "1961-04-10", 20 + 2 * i)},
+                "father": {"name": father, "id_number": id_number(HUBEI_REGION, "1959-09-01", 21 + 2 * i)},
+                "child": {"name": f"{father[0]}小军", "birth_date": "1986-02-01"},
+                "events": [{"kind": "child_died", "occurred_on": "2018-03-10"}]}
+        answer = httpx.post(f"{registry}/v1/families", headers=bearer(token), json=body, timeout=30)
+        answer.raise_for_status()
+        family = answer.json()["id"]
+        ids.append(family)
+        posts = [{"post": "township", "name": "赵敏", "phone": "13700000001", "unit": "邾城街卫生健康办公室",
+                  "assigned_on": f"{today.year}-01-05"}]
+        if called is not None:
+            posts.append({"post": "village", "name": "范丽", "phone": "13700000002", "unit": "某村村委会",
+                          "assigned_on": f"{today.year}-01-05"})
+        httpx.put(f"{registry}/v1/families/{family}/liaisons", headers=bearer(token), json={"liaisons": posts},
+                  timeout=30).raise_for_status()
+        if called is not None:
+            httpx.post(f"{registry}/v1/families/{family}/contacts", headers=bearer(token), timeout=30, json={
+                "kind": "phone_call", "contacted_on": (today - timedelta(days=called)).isoformat(),
+                "contacted_by": "赵敏", "findings": "身体尚可"}).raise_for_status()
+    return ids[0]
+
+
 def main() -> int:
     if not CHROMIUM.is_file():
         sys.exit(f"Debian's Chromium is not installed at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")
@@ -124,6 +158,25 @@ def main() -> int:
             page.goto(f"{console}/")  # last: 工作台 with the batch awaiting submission
             shoot(page, "home")
             foreign = visit.foreign_requests()
+            # Liaison duties where a province sets them (Hubei), then an inspector's pages there, and
+            # the returns coming due in Foshan, whose districts send two returns each half-year.
+            people = People(suite.url("registry"), admin)
+            family = hubei_families(suite.url("registry"), mint_token(
+                suite.signing_key, role="clerk", region=HUBEI_REGION, subject="screenshots"))
+            year = datetime.now(CHINA).year
+            for person, pages in (
+                    (people.create("clerk", HUBEI_REGION, "新洲区经办员"),
+                     [("/duties", "duties"), ("/duties/compliance", "liaison-compliance"),
+                      (f"/families/{family}/contacts/new", "contact")]),
+                    (people.create("auditor", HUBEI_REGION, "新洲区督导检查员"),
+                     [(f"/supervision?region={HUBEI_REGION}&period={year}", "supervision")]),
+                    (people.create("auditor", "440604", "禅城区督导检查员"), [("/returns", "returns")])):
+                seen = open_visit(browser, viewport=VIEWPORT)
+                sign_in(seen, console, person)
+                for start, name in pages:
+                    seen.page.goto(f"{console}{start}")
+                    shoot(seen.page, name)
+                foreign += seen.foreign_requests()
             browser.close()
     if foreign:
         sys.exit(f"the pages asked hosts other than 127.0.0.1: {foreign}")

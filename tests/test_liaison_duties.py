@@ -126,7 +126,8 @@ def test_the_months_compliance_counts_the_overdue_family_as_missed(world):
     body = answer.json()
     assert (body["families"], body["as_of"]) == (2, "2026-09-30")
     assert body["liaisons"] == {"families_with_liaison": 2, "families_without": 0}
-    assert body["contacts"] == {"contacts": 7, "families_with_contact": 2}
+    assert body["contacts"] == {"contacts": 7, "families_with_contact": 2, "by_kind": {
+        "festival_visit": {"contacts": 1, "families": 1}, "phone_call": {"contacts": 6, "families": 2}}}
     duties = {(d["id"], (d["festival"] or {}).get("date")): d for d in body["duties"]}
     call = duties[("contact.phone_call", None)]
     assert (call["families_due"], call["families_met"], call["missed"], call["share_percent"]) == (2, 1, 1, "50.0")

@@ -48,7 +48,7 @@ def service_under_test() -> ServiceUnderTest:
 def settings(database_url: str, keys_dir: Path) -> ConsoleSettings:
     return ConsoleSettings(environment="test", database_url=database_url, registry_url=UNREACHABLE,
                            eligibility_url=UNREACHABLE, payments_url=UNREACHABLE,
-                           medical_priority_url=UNREACHABLE, issuer_url="http://issuer.example:8001",
+                           medical_priority_url=UNREACHABLE, supervision_url=UNREACHABLE, issuer_url="http://issuer.example:8001",
                            public_url=CONSOLE_URL, http_retries=0, http_timeout_seconds=5)
 
 
@@ -103,6 +103,8 @@ async def suite(settings, registry_database, eligibility_database, payments_data
     payments.state.upstreams["registry"].service_auth = StaticTokenAuth(token(role="service", region="000000",
                                                                              subject="payments"))
     payments.state.upstreams["eligibility"].transport = httpx.ASGITransport(app=eligibility)
+    # The liaison duties: the registry reads them from eligibility.
+    registry.state.upstreams["eligibility"].transport = httpx.ASGITransport(app=eligibility)
     console = create_app(settings, configure_logs=False)
     console.state.upstreams["registry"].transport = httpx.ASGITransport(app=registry)
     console.state.upstreams["eligibility"].transport = httpx.ASGITransport(app=eligibility)

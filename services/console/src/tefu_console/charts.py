@@ -22,9 +22,23 @@ class Bar:
     tone: str = "primary"  # a class: primary, good, warn, bad, muted
 
 
-def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 360) -> Markup:
+def _fitted(label: str, width: int) -> str:
+    """The label as it fits its column (a Chinese character about 13 px, a Latin one or digit about 7.5);
+    a longer one is cut with "…" and keeps its whole text as the tooltip."""
+    def size(text: str) -> float:
+        return sum(13 if ord(c) > 0x2E7F else 7.5 for c in text)
+
+    if size(label) <= width - 8:
+        return escape(label)
+    cut = label
+    while cut and size(cut) > width - 21:
+        cut = cut[:-1]
+    return f"{escape(cut)}…<title>{escape(label)}</title>"
+
+
+def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 360, label_width: int = 140) -> Markup:
     """Horizontal bars, one a row, each with its label and its value written out."""
-    row, label_width, value_width = 28, 140, 80
+    row, value_width = 28, 80
     height = row * max(len(bars), 1) + 36
     peak = max((float(b.value) for b in bars), default=0.0) or 1.0
     span = width - label_width - value_width
@@ -38,7 +52,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 360) -> Markup:
         y = 28 + i * row
         length = max(span * float(bar.value) / peak, 0 if float(bar.value) == 0 else 2)
         shown = bar.shown if bar.shown is not None else f"{bar.value}"
-        parts.append(f'<text class="chart-label" x="0" y="{y + 15}">{escape(bar.label)}</text>')
+        parts.append(f'<text class="chart-label" x="0" y="{y + 15}">{_fitted(bar.label, label_width)}</text>')
         parts.append(f'<rect class="bar bar-{escape(bar.tone)}" x="{label_width}" y="{y + 3}" '
                      f'width="{length:.1f}" height="{row - 10}" rx="2"/>')
         parts.append(f'<text class="chart-value" x="{label_width + length + 6:.1f}" y="{y + 15}">{escape(shown)}</text>')

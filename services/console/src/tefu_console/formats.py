@@ -80,7 +80,18 @@ LABELS: dict[str, str] = {
     "active": "有效", "suspended": "已暂停", "revoked": "已注销", "expired": "已过期",
     # liaisons and contacts
     "township": "乡镇联系人", "village": "村联系人", "home_visit": "入户走访", "phone_call": "电话联系",
-    "festival_visit": "节日慰问", "online": "网上联系",
+    "festival_visit": "节日慰问", "online": "网上联系", "family_doctor": "家庭医生随访",
+    "county_leader": "县级领导干部", "spring": "春节", "dragon_boat": "端午节", "mid_autumn": "中秋节",
+    # liaison duties: what a duty is, and where a family stands with it
+    "contact": "定期联系", "event_visit": "事件走访", "liaisons": "联系人配备",
+    "overdue": "已逾期", "due": "即将到期", "outstanding": "待走访", "missing_liaison": "缺联系人", "met": "已完成",
+    "missed": "未走访", "not_computable": "无法计算", "any": "固定联系人",
+    "liaison.township": "乡镇联系人", "liaison.village": "村联系人", "liaison.county_leader": "县级领导干部联系人",
+    "unit": "工作单位", "assigned_on": "任职日期", "ended_on": "卸任日期", "name": "姓名", "phone": "电话",
+    "post": "岗位",
+    # supervision: score-sheet items and returns due
+    "scored": "已计算", "partly_scored": "部分计算", "inspector": "须检查组核查", "not_computed": "无法计算",
+    "upcoming": "未到期", "produced": "已生成", "computed": "系统计算", "manual": "人工填报",
     # roles
     "admin": "管理员", "clerk": "经办员", "approver": "审批人", "auditor": "审计员", "hospital": "医院用户",
     "agency": "代理发放机构用户", "service": "服务",
@@ -122,6 +133,8 @@ FIELDS: dict[str, str] = {
     "period": "期别", "agency_id": "代理发放机构", "benefits": "发放项目", "username": "用户名",
     "display_name": "姓名", "role": "角色", "region": "辖区", "password": "密码", "file": "文件",
     "mother": "母亲", "father": "父亲", "child": "子女",
+    "festival": "节日", "contacted_on": "联系日期", "contacted_by": "联系人姓名", "liaison_id": "联系人",
+    "findings": "了解到的情况", "help_given": "帮扶内容", "return_id": "报表",
 }
 
 

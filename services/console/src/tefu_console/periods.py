@@ -25,3 +25,13 @@ def period_zh(label: str) -> str:
         return f"{label}年"
     year, rest = label.split("-", 1)
     return f"{year}年第{rest[1:]}季度" if rest.startswith("Q") else f"{year}年{int(rest)}月"
+
+
+def recent_periods(day: date, *, months: int = 12, quarters: int = 8, years: int = 3) -> list[tuple[str, list[str]]]:
+    """The periods a selector offers, newest first: the last months, quarters and years (this one included)."""
+    index = day.year * 12 + day.month - 1
+    month_list = [f"{(index - i) // 12:04d}-{(index - i) % 12 + 1:02d}" for i in range(months)]
+    quarter_index = day.year * 4 + (day.month - 1) // 3
+    quarter_list = [f"{(quarter_index - i) // 4}-Q{(quarter_index - i) % 4 + 1}" for i in range(quarters)]
+    year_list = [f"{day.year - i}" for i in range(years)]
+    return [("月", month_list), ("季度", quarter_list), ("年", year_list)]

@@ -1,4 +1,4 @@
-"""The four services, called with the signed-in person's own token.
+"""The five services, called with the signed-in person's own token.
 
 The console has no rights of its own: each service applies the person's region and role and logs
 the reads under their name, exactly as for a call made with curl. What comes back is read for
@@ -21,12 +21,14 @@ from tefu_common.i18n import Text
 from tefu_common.upstream import Upstream
 from tefu_console.problems import ServiceRefused, SignInRequired
 
-REGISTRY, ELIGIBILITY, PAYMENTS, MEDICAL_PRIORITY = "registry", "eligibility", "payments", "medical-priority"
+REGISTRY, ELIGIBILITY, PAYMENTS, MEDICAL_PRIORITY, SUPERVISION = (
+    "registry", "eligibility", "payments", "medical-priority", "supervision")
 LABELS = {
     REGISTRY: Text("登记服务", "the registry"),
     ELIGIBILITY: Text("资格认定服务", "the eligibility service"),
     PAYMENTS: Text("发放服务", "the payments service"),
     MEDICAL_PRIORITY: Text("就医优先服务", "the medical-priority service"),
+    SUPERVISION: Text("督导检查服务", "the supervision service"),
 }
 REFUSALS = tuple(status for status in range(400, 500) if status not in (401, 429))
 T = TypeVar("T")
@@ -86,12 +88,14 @@ class Apis:
     eligibility: Api
     payments: Api
     cards: Api  # the medical-priority service
+    supervision: Api
 
 
 def apis_for(upstreams: Mapping[str, Upstream], access_token: str) -> Apis:
-    """The four services as the holder of ``access_token`` (the signed-in person's, from the session)."""
+    """The five services as the holder of ``access_token`` (the signed-in person's, from the session)."""
     return Apis(Api(upstreams[REGISTRY], access_token), Api(upstreams[ELIGIBILITY], access_token),
-                Api(upstreams[PAYMENTS], access_token), Api(upstreams[MEDICAL_PRIORITY], access_token))
+                Api(upstreams[PAYMENTS], access_token), Api(upstreams[MEDICAL_PRIORITY], access_token),
+                Api(upstreams[SUPERVISION], access_token))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ class ConsoleSettings(ServiceSettings):
     eligibility_url: str = Field("http://127.0.0.1:8002", description="The eligibility service.")
     payments_url: str = Field("http://127.0.0.1:8003", description="The payments service.")
     medical_priority_url: str = Field("http://127.0.0.1:8004", description="The medical-priority service.")
+    supervision_url: str = Field("http://127.0.0.1:8005", description="The supervision service (督导检查, "
+                                 "returns due); its pages are for people who hold supervision:read.")
     issuer_url: str = Field("http://127.0.0.1:8001", description="The issuer as the person's browser reaches it: "
                             "/oauth/authorize is sent there, and forms may post there (CSP form-action).")
     public_url: str = Field("http://127.0.0.1:8000", description="This console as the browser reaches it; the "

@@ -22,9 +22,14 @@ PACKAGE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=PACKAGE / "templates")
 templates.env.filters.update(date_zh=formats.date_zh, datetime_zh=formats.datetime_zh, money=formats.money,
                              label=formats.label, change_zh=formats.change_zh)
+# The main menu: (address, text, area, the scope it needs or None). An entry whose scope the person
+# lacks is not shown; the page itself still refuses them (the 403 page).
 templates.env.globals["NAVIGATION"] = [
-    ("/", "工作台", "home"), ("/families", "家庭", "families"), ("/imports", "导入", "imports"),
-    ("/payments", "发放", "payments"), ("/reports", "报表", "reports"), ("/accounts", "账户", "accounts"),
+    ("/", "工作台", "home", None), ("/families", "家庭", "families", None),
+    ("/duties", "联系人", "duties", "families:read"), ("/imports", "导入", "imports", None),
+    ("/payments", "发放", "payments", None), ("/reports", "报表", "reports", None),
+    ("/supervision", "督导检查", "supervision", "supervision:read"),
+    ("/returns", "报送提醒", "returns", "supervision:read"), ("/accounts", "账户", "accounts", None),
 ]
 
 

@@ -25,5 +25,6 @@ async def family_page(apis: Apis, family_id: int) -> dict[str, Any]:
         payments=_payments(apis, members),
         liaisons=apis.registry.get(f"/v1/families/{family_id}/liaisons", limit=100),
         contacts=apis.registry.get(f"/v1/families/{family_id}/contacts", limit=100),
+        duties=apis.registry.get(f"/v1/families/{family_id}/liaison-duties"),
     )
     return {"family": family, **found}

@@ -121,7 +121,8 @@ class Compliance(BaseModel):
         "region": "420116", "period": "2026-09", "as_of": "2026-09-30", "families": 3,
         "catalogue_version": "2cd7572dea51c012",
         "liaisons": {"families_with_liaison": 2, "families_without": 1},
-        "contacts": {"contacts": 5, "families_with_contact": 2},
+        "contacts": {"contacts": 5, "families_with_contact": 2,
+                     "by_kind": {"phone_call": {"contacts": 4, "families": 2}, "home_visit": {"contacts": 1, "families": 1}}},
         "duties": [{"duty_id": "420000/420000-hubei/festival.mid_autumn", "id": "festival.mid_autumn",
                     "kind": "festival_visit", "name": "中秋节走访慰问",
                     "festival": {"festival": "mid_autumn", "name": "中秋节", "date": "2026-09-25",
@@ -137,5 +138,7 @@ class Compliance(BaseModel):
     families: int = Field(description="Special families of the region in the register's care by `as_of`.")
     catalogue_version: str | None
     liaisons: dict[str, int] = Field(description="families_with_liaison (at least one current liaison), families_without.")
-    contacts: dict[str, int] = Field(description="contacts recorded in the period, families_with_contact.")
+    contacts: dict[str, Any] = Field(description=(
+        "contacts recorded in the period, families_with_contact, and by_kind {kind: {contacts, families}} — "
+        "by_kind.family_doctor.families is the families a family doctor followed up (嘉定 应签尽签)."))
     duties: list[DutyFigure]

@@ -149,6 +149,7 @@ async def compliance(repo: DutyRepository, eligibility: EligibilityClient, regio
     figures: dict[tuple[str, str | None], dict[str, Any]] = {}
     missed: dict[tuple[str, str | None], list[tuple[MissedFamily, str]]] = defaultdict(list)
     families = with_liaison = with_contact = contacts = 0
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"contacts": 0, "families": 0})
     version = None
     async for family in _families(repo, region):
         if family.start > as_of:
@@ -158,6 +159,10 @@ async def compliance(repo: DutyRepository, eligibility: EligibilityClient, regio
         in_period = [c for c in family.contacts if period.first <= c.contacted_on <= as_of]
         contacts += len(in_period)
         with_contact += bool(in_period)
+        for kind in {c.kind for c in in_period}:
+            by_kind[kind]["families"] += 1
+        for contact in in_period:
+            by_kind[contact.kind]["contacts"] += 1
         answer = await eligibility.duties(county_of(family.region_code), as_of)
         version = answer["catalogue_version"]
         for outcome in period_outcomes(answer["duties"], family, period.first, period.last, as_of):
@@ -189,4 +194,5 @@ async def compliance(repo: DutyRepository, eligibility: EligibilityClient, regio
     return Compliance(
         region=region, period=period.label, as_of=as_of, families=families, catalogue_version=version,
         liaisons={"families_with_liaison": with_liaison, "families_without": families - with_liaison},
-        contacts={"contacts": contacts, "families_with_contact": with_contact}, duties=duties)
+        contacts={"contacts": contacts, "families_with_contact": with_contact,
+                  "by_kind": {kind: by_kind[kind] for kind in sorted(by_kind)}}, duties=duties)
