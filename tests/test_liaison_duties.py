@@ -198,3 +198,27 @@ def test_the_provinces_report_gathers_every_figure_with_its_source(world, suite)
     duties = book["联系人履职"]
     assert duties["A1"].value == "职责" and isinstance(duties["B2"].value, int)
     assert any(name.startswith("xl/charts/") for name in zipfile.ZipFile(io.BytesIO(workbook.content)).namelist())
+
+
+def test_hunan_birthday_visits_count_and_what_the_register_cannot_see_is_said(suite):
+    """Hunan 7 asks for more visits on birthdays and in extreme weather: birthdays come from the
+    members' dates of birth; the register records no weather, and the figure says so."""
+    region = "430105"  # 开福区: no other test or example registers families here
+    clerk = mint_token(suite.signing_key, role="clerk", region=region)
+    body = _family(0) | {"region_code": region}
+    body["mother"] = {"name": "谭秀英", "id_number": id_number(region, "1960-09-10", 2)}
+    body["father"] = {"name": "曾建平", "id_number": id_number(region, "1958-03-02", 1)}
+    family = register(suite.url("registry"), clerk, body)
+    registry = suite.url("registry")
+    httpx.put(f"{registry}/v1/families/{family['id']}/liaisons", headers=bearer(clerk), json={"liaisons": [
+        _liaison("township", "周敏", "13700000021")]}).raise_for_status()
+    visit = httpx.post(f"{registry}/v1/families/{family['id']}/contacts", headers=bearer(clerk), json={
+        "kind": "home_visit", "contacted_on": "2026-09-12", "contacted_by": "周敏", "findings": "过生日，送蛋糕"})
+    assert visit.status_code == 201, visit.text
+    answer = httpx.get(f"{registry}/v1/liaison-compliance", params={"region": region, "period": "2026-09"},
+                       headers=bearer(clerk), timeout=30).json()
+    rows = {d["id"]: d for d in answer["duties"]}
+    birthday = rows["event.birthday"]
+    assert (birthday["families_due"], birthday["families_met"], birthday["computable"]) == (1, 1, True)
+    weather = rows["event.extreme_weather"]
+    assert weather["families_due"] == 0 and "极端恶劣天气" in weather["note"]

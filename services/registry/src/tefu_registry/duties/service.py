@@ -19,7 +19,7 @@ from tefu_common.paging import PageRequest, page_of
 from tefu_common.periods import Period, parse_period
 from tefu_common.regions import validate_region_code
 from tefu_common.scoping import require_within
-from tefu_registry.duties.engine import FamilyRecord, Item, family_items, period_outcomes
+from tefu_registry.duties.engine import NOT_COMPUTABLE, FamilyRecord, Item, family_items, period_outcomes, triggers_of
 from tefu_registry.duties.repository import DutyRepository
 from tefu_registry.duties.schemas import (
     Compliance,
@@ -136,6 +136,17 @@ async def work_list(repo: DutyRepository, eligibility: EligibilityClient, region
         next_cursor=next_cursor)
 
 
+def _figure(duty: dict[str, Any], festival: dict[str, Any] | None) -> dict[str, Any]:
+    computable = duty["applies_to"] not in NOT_COMPUTABLE
+    note = None if computable else NOT_COMPUTABLE[duty["applies_to"]]
+    if duty["kind"] == "event_visit":
+        _, unseen = triggers_of(duty)
+        if unseen:  # counted for what the register records; the rest is the inspectors' to check
+            note = f"登记系统不记录{'、'.join(unseen)}，这些情形的走访由检查人员核实"
+    return {"duty": duty, "festival": festival, "due": 0, "met": 0, "missed": 0, "pending": 0,
+            "computable": computable, "note": note}
+
+
 def _share(met: int, due: int) -> str | None:
     if due == 0:
         return None
@@ -165,11 +176,11 @@ async def compliance(repo: DutyRepository, eligibility: EligibilityClient, regio
             by_kind[contact.kind]["contacts"] += 1
         answer = await eligibility.duties(county_of(family.region_code), as_of)
         version = answer["catalogue_version"]
+        for duty in answer["duties"]:
+            if duty["kind"] != "festival_visit":  # every duty has its row, even with nobody due
+                figures.setdefault((duty["duty_id"], None), _figure(duty, None))
         for outcome in period_outcomes(answer["duties"], family, period.first, period.last, as_of):
-            figure = figures.setdefault(outcome.key, {
-                "duty": outcome.duty, "festival": outcome.festival, "due": 0, "met": 0, "missed": 0, "pending": 0,
-                "computable": outcome.state != "not_computable",
-                "note": outcome.reason if outcome.state == "not_computable" else None})
+            figure = figures.setdefault(outcome.key, _figure(outcome.duty, outcome.festival))
             if outcome.state == "not_computable":
                 continue
             figure["due"] += 1
