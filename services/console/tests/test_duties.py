@@ -52,9 +52,10 @@ def test_the_period_selector_offers_months_quarters_and_years_newest_first():
     assert groups["季度"][:2] == ["2026-Q1", "2025-Q4"] and groups["年"] == ["2026", "2025", "2024"]
 
 
-async def _family(suite, token) -> int:  # type: ignore[no-untyped-def]
+async def _family(suite, token, region_code: str = REGION) -> int:  # type: ignore[no-untyped-def]
     csrf = await csrf_of(suite.http, "/families/new")
-    answer = await suite.http.post("/families/new", data={"csrf_token": csrf, **FAMILY})
+    answer = await suite.http.post("/families/new", data={"csrf_token": csrf, **FAMILY,
+                                                          "body.region_code": region_code})
     assert answer.status_code == 303, answer.text[:2000]
     family_id = int(re.search(r"/families/(\d+)", answer.headers["location"]).group(1))
     assigned = (today() - timedelta(days=100)).isoformat()
@@ -126,3 +127,11 @@ async def test_a_region_outside_the_clerks_is_said_above_the_form(suite, as_pers
         assert refused.status_code == 422, (path, refused.status_code)
         assert '<div class="error" role="alert">' in refused.text and 'name="region"' in refused.text
         assert 'value="370306"' in refused.text  # the form keeps what was asked
+
+
+async def test_a_family_registered_at_a_township_reads_its_countys_duties(suite, as_person, token):
+    await as_person(suite.console, suite.http, role="clerk", region=REGION)
+    family_id = await _family(suite, token, region_code=REGION + "100")  # a township of 新洲区
+    form = await suite.http.get(f"/families/{family_id}/contacts/new")
+    assert form.status_code == 200, form.text[:2000]
+    assert "每周至少1次" in form.text and "中秋节为" in form.text

@@ -54,7 +54,8 @@ def duties_in_force(answer: dict[str, Any]) -> list[dict[str, Any]]:
 async def contact_form_parts(apis: Apis, family_id: int) -> dict[str, Any]:
     """The family (its region), the duties in force there, and its current liaisons to choose from."""
     family = await apis.registry.get(f"/v1/families/{family_id}")  # not found or not in region: the 404 page
-    found = await parts(duties=apis.eligibility.get("/v1/duties", region=family["region_code"]),
+    # Duties are a county's (6 digits); a family may be registered at a township or village code.
+    found = await parts(duties=apis.eligibility.get("/v1/duties", region=family["region_code"][:6]),
                         liaisons=apis.registry.get(f"/v1/families/{family_id}/liaisons", limit=100))
     current = [l for l in (found["liaisons"].value or {}).get("items", []) if not l.get("ended_on")] \
         if found["liaisons"].ok else []
