@@ -78,13 +78,15 @@ async def create_or_update_user(
         return UserResult(account=account, created=created, totp_secret=secret)
 
 
-# The demo accounts of `make run`: one of each kind a clerk's office has, in two districts.
+# The demo accounts of `make run`: one of each kind a clerk's office has, in two districts, and a
+# provincial inspector of Hubei, whose score sheet and liaison duties the supervision pages show.
 DEMO_ACCOUNTS = (
     ("clerk-zhoucun", "周村区经办员", Role.clerk, "370306"),
     ("approver-zhoucun", "周村区审批员", Role.approver, "370306"),
     ("admin-shandong", "山东省管理员", Role.admin, "370000"),
     ("auditor-zhoucun", "周村区审计员", Role.auditor, "370306"),
     ("clerk-wuchang", "武昌区经办员", Role.clerk, "420106"),
+    ("inspector-hubei", "湖北省督导检查员", Role.auditor, "420000"),
 )
 
 
