@@ -8,6 +8,7 @@ the caller's own token, so eligibility sees who asked. Routes get the client as 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any
 
@@ -30,15 +31,19 @@ class EligibilityClient:
 
     def __init__(self, calls: UpstreamCalls) -> None:
         self.calls = calls
-        self._duties: dict[tuple[str, date], dict[str, Any]] = {}
+        self._duties: dict[tuple[str, date], asyncio.Future[dict[str, Any]]] = {}  # one call per county and day
 
     async def duties(self, county: str, on: date) -> dict[str, Any]:
         """The duties in force in ``county`` on ``on`` (``GET /v1/duties``), asked once per request."""
         key = (county, on)
         if key not in self._duties:
-            self._duties[key] = await self.calls.json("GET", "/v1/duties",
-                                                      params={"region": county, "on": on.isoformat()})
-        return self._duties[key]
+            self._duties[key] = asyncio.ensure_future(self.calls.json(
+                "GET", "/v1/duties", params={"region": county, "on": on.isoformat()}))
+        try:
+            return await self._duties[key]
+        except Exception:
+            self._duties.pop(key, None)  # not kept: the next family asks again
+            raise
 
     async def festival_visit(self, county: str, festival: str, visited_on: date) -> dict[str, Any]:
         """Whether a festival visit on ``visited_on`` lies in the county's window (with the reason if not)."""
