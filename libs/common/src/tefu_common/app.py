@@ -179,7 +179,8 @@ def create_service_app(
         configure_logging(settings.service_name, settings.log_level, log_format=settings.log_format,
                           log_dir=settings.log_dir)
     configure_encryption(settings)
-    database = Database(settings.database_url, connect_timeout=settings.database_connect_timeout_seconds)
+    database = Database(settings.database_url, connect_timeout=settings.database_connect_timeout_seconds,
+                        read_url=settings.read_database_url)
     monitor = DatabaseMonitor(database)
     metrics = Metrics(settings.service_name)
 

@@ -134,7 +134,8 @@ async def savepoint(session: AsyncSession) -> AsyncIterator[AsyncSessionTransact
     async with session.begin_nested() as nested:
         yield nested
 
-__all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession", "NAMING_CONVENTION", "UtcDateTime",
+__all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession", "NAMING_CONVENTION", "ReadSession",
+           "UtcDateTime",
            "create_engine", "is_connection_error", "is_sqlite", "is_sqlite_error", "new_metadata", "normalise_url",
            "savepoint"]
 
@@ -142,11 +143,15 @@ __all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession",
 class Database:
     """The engine and session factory of one service."""
 
-    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, connect_timeout: float = 5.0, read_url: str | None = None) -> None:
         self.url = normalise_url(url)
         self.connect_timeout = connect_timeout
         self.engine = create_engine(self.url, connect_timeout=connect_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads that may lag by moments (a streaming replica), or the same database when none is set.
+        self.read_url = normalise_url(read_url) if read_url else self.url
+        self.read_engine = create_engine(self.read_url, connect_timeout=connect_timeout) if read_url else self.engine
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._probe: AsyncEngine | None = None
 
     async def ping(self) -> None:
@@ -169,6 +174,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
         if self._probe is not None:
             await self._probe.dispose()
             self._probe = None
@@ -188,6 +195,19 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a failed commit is an
 # error response and never a 200 for data that was not saved.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.read_sessionmaker() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()  # nothing is written here; a replica would refuse it anyway
+
+
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+"""A session for reads that may lag by moments: the replica of ``read_database_url`` when set."""
 
 
 class DatabaseMonitor:

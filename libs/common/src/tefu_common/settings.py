@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/service.db"
     database_connect_timeout_seconds: float = 5.0
+    read_database_url: str | None = Field(None, description=(
+        "A streaming replica of database_url (PostgreSQL), for the reads that may lag it by moments: the "
+        "desk's card lookups and the reports. Writes, and every read that decides a write, stay on database_url."))
     log_level: str = Field("INFO", description="What reaches stdout: DEBUG, INFO (a line a request) or WARNING.")
     log_format: Literal["json", "console"] = Field(
         "json", description="json: one JSON object a line (for log collectors); console: short lines for a terminal.")

@@ -51,23 +51,33 @@ _PG_LOG = (f"INSERT INTO lookup_log ({', '.join(LOG_COLUMNS)}) SELECT * FROM unn
 
 
 class DeskStore:
+    """Cards (and liaisons) are read from ``read_database_url`` when one is set, a streaming replica
+    that may lag the primary by moments; the lookup log is always written to the primary."""
+
     def __init__(self, database: Database, *, pool_size: int = 10) -> None:
         self.database = database
         self.pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
+        self._pool: asyncpg.Pool | None = None  # reads
+        self._log_pool: asyncpg.Pool | None = None  # writes: the same pool when there is no replica
 
     async def start(self) -> None:
         if self.database.engine.dialect.name == "postgresql":
-            url = make_url(self.database.url)
-            self._pool = await asyncpg.create_pool(
-                host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
-                min_size=1, max_size=self.pool_size, init=_json_codec, reset=_nothing_to_reset,
-                timeout=self.database.connect_timeout)
+            self._log_pool = await self._connect(self.database.url)
+            replica = self.database.read_url != self.database.url
+            self._pool = await self._connect(self.database.read_url) if replica else self._log_pool
+
+    async def _connect(self, database_url: str) -> asyncpg.Pool:
+        url = make_url(database_url)
+        pool: asyncpg.Pool = await asyncpg.create_pool(
+            host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
+            min_size=1, max_size=self.pool_size, init=_json_codec, reset=_nothing_to_reset,
+            timeout=self.database.connect_timeout)
+        return pool
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        for pool in {id(p): p for p in (self._pool, self._log_pool) if p is not None}.values():
+            await pool.close()
+        self._pool = self._log_pool = None
 
     async def by_number(self, card_no: str) -> dict[str, Any] | None:
         return await self._one(_PG_BY_NUMBER, _BY_NUMBER, card_no)
@@ -77,21 +87,21 @@ class DeskStore:
 
     async def liaisons(self, family_id: int) -> list[dict[str, Any]]:
         """The family's current liaisons (post, name, phone, unit)."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.read_engine.connect() as connection:
             return [dict(row._mapping) for row in await connection.execute(_LIAISONS, {"family_id": family_id})]
 
     async def _one(self, pg: str, orm: Any, key: str) -> dict[str, Any] | None:
         if self._pool is not None:
             row = await self._pool.fetchrow(pg, key)
             return dict(row) if row is not None else None
-        async with self.database.engine.connect() as connection:
+        async with self.database.read_engine.connect() as connection:
             found = (await connection.execute(orm, {"key": key})).first()
         return dict(found._mapping) if found is not None else None
 
     async def write_log(self, rows: list[dict[str, Any]]) -> None:
         """Commit lookup-log rows in one statement (atomic: all of them or none)."""
-        if self._pool is not None:
-            await self._pool.execute(_PG_LOG, *([row[c] for row in rows] for c in LOG_COLUMNS))
+        if self._log_pool is not None:
+            await self._log_pool.execute(_PG_LOG, *([row[c] for row in rows] for c in LOG_COLUMNS))
             return
         async with self.database.engine.begin() as connection:
             await connection.execute(insert(LookupLogEntry), rows)

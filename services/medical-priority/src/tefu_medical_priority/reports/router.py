@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from tefu_common.auth import Principal, Scope, require
-from tefu_common.db import DbSession
+from tefu_common.db import ReadSession
 from tefu_common.errors import Invalid, ValidationFailed
 from tefu_common.openapi import problems
 from tefu_common.regions import region_table
@@ -59,7 +59,7 @@ def _checked(region: str, month: str, caller: Principal) -> date:
     "holding an active card (发卡覆盖率, an inspection item: 未发放就诊服务卡的扣 5 分). `format=csv` or `xlsx` "
     "gives a file with Chinese headings."),
     responses={200: {"content": {"application/json": {"example": CARDS_EXAMPLE}, **FILES}}, **problems()})
-async def cards_report(session: DbSession, caller: Inspector, region: Region, month: Month,
+async def cards_report(session: ReadSession, caller: Inspector, region: Region, month: Month,
                        format: Format = Query("json")) -> Any:
     first = _checked(region, month, caller)
     rows = await service.card_report(session, region=region, month=first)
@@ -75,7 +75,7 @@ async def cards_report(session: DbSession, caller: Inspector, region: Region, mo
     "the region's own holders, how many were served anywhere (`holders_served`). `format=csv` or `xlsx` gives "
     "a file."),
     responses={200: {"content": {"application/json": {"example": VISITS_EXAMPLE}, **FILES}}, **problems()})
-async def visits_report(session: DbSession, caller: Inspector, region: Region, month: Month,
+async def visits_report(session: ReadSession, caller: Inspector, region: Region, month: Month,
                         format: Format = Query("json")) -> Any:
     first = _checked(region, month, caller)
     rows = await service.visit_report(session, region=region, month=first)
