@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.auth import KeySet, SigningKey, TokenIssuer, TokenVerifier
+from tefu_common.partitions import ensure_monthly_partitions
 from tefu_registry.access_log.auditors import router as access_log_router
 from tefu_registry.accounts.router import router as accounts_router
 from tefu_registry.accounts.signin import LockPolicy
@@ -29,6 +30,8 @@ from tefu_registry.settings import RegistrySettings
 from tefu_registry.upstreams import ELIGIBILITY, LABELS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Tables that only grow, partitioned by month on PostgreSQL (migration 0007).
+PARTITIONED = ("family_change", "access_log")
 
 DESCRIPTION = """
 特扶家庭登记服务：计划生育特殊家庭、成员、生活事件、联系人和走访记录，每一项变更都留有历史（一人一档），并作为变更订阅发布。
@@ -98,6 +101,7 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
             audience=str(settings.auth.audience),
             leeway_seconds=settings.auth.leeway_seconds,
         ),
+        on_startup=[_partitions_ahead],
         configure_logs=configure_logs,
     )
     app.state.token_verifier.revocations = DatabaseRevocations(app.state.database.sessionmaker)
@@ -119,6 +123,11 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
     # issuer's private key: nothing more to configure, and it changes when the key is rotated.
     app.state.signin_secret = hashlib.sha256(b"tefu-signin-forms:" + signing_key.pem()).hexdigest()
     return app
+
+
+async def _partitions_ahead(app: FastAPI) -> None:
+    """The change feed's and access log's partitions for the coming months (PostgreSQL only)."""
+    await ensure_monthly_partitions(app.state.database.engine, PARTITIONED)
 
 
 def _published_jwks(settings: RegistrySettings, signing_key: SigningKey) -> dict:
