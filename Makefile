@@ -6,6 +6,8 @@
 #   make token ROLE=<role> REGION=<code> [HOSPITAL=<code>] [AGENCY=<id>] [SUB=<name>]
 #   make user ROLE=<role> REGION=<code> USERNAME=<name> PASSWORD=<pw> [NAME=<display name>] [HOSPITAL=…] [AGENCY=…] [TOTP=1]
 #   make screenshots  pictures of the console's main pages in docs/console/ (needs /usr/bin/chromium)
+#   make run-replicas [REPLICAS=2]   every service as several processes behind nginx, on PostgreSQL
+#   make -s k8s-manifests [OVERLAY=county|province] [PART=all|migrations|services]   Kubernetes manifests on stdout
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +16,7 @@ DB ?= postgresql
 PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority -e services/supervision -e services/console
 PYPROJECTS := libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) constraints.txt
 
-.PHONY: install keys migrate run test test-sqlite test-postgresql token user smoke screenshots clean
+.PHONY: install keys migrate run test test-sqlite test-postgresql token user smoke screenshots run-replicas k8s-manifests clean
 
 # Installation steps write to stderr so that `make -s token` prints nothing but the token.
 $(BIN)/python:
@@ -40,6 +42,12 @@ migrate: install keys
 
 run: install keys
 	$(BIN)/python scripts/suite.py run
+
+# Every service as REPLICAS processes behind nginx (Debian's package, run as you, under var/nginx/),
+# on PostgreSQL: one database per service, shared by its replicas (docs/operations.md#replicas).
+REPLICAS ?= 2
+run-replicas: install keys
+	$(BIN)/python scripts/replicas.py run --replicas "$(REPLICAS)"
 
 test: install
 	TEFU_TEST_DB=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -73,6 +81,13 @@ smoke: install keys
 # (fresh SQLite databases, free ports) and a real browser (Debian's Chromium at /usr/bin/chromium).
 screenshots: install
 	TEFU_TEST_DB=sqlite $(BIN)/python scripts/screenshots.py
+
+# Every Kubernetes manifest of the suite (docs/kubernetes.md), rendered from deploy/kubernetes/ on
+# stdout only, so `make -s k8s-manifests OVERLAY=province | kubectl apply -f -` works.
+OVERLAY ?= county
+PART ?= all
+k8s-manifests: install
+	@$(BIN)/python deploy/kubernetes/render.py --overlay "$(OVERLAY)" --part "$(PART)"
 
 clean:
 	rm -rf $(VENV) var

@@ -41,10 +41,12 @@ class ImportRepository(Repository):
         # A clerk wants the latest upload on top.
         return await keyset_page(self.session, query, key=[ImportJob.id], page=page, descending=True)
 
-    async def same_file(self, digest: str) -> ImportJob | None:
-        """An earlier upload of the same file in the caller's own region."""
-        return await self.session.scalar(
-            select(ImportJob).where(ImportJob.region_code == self.caller.region, ImportJob.file_sha256 == digest))
+    async def same_file(self, digest: str, *, for_update: bool = False) -> ImportJob | None:
+        """An earlier upload of the same file in the caller's own region. ``for_update``: its row is
+        locked until the transaction ends, so that two replicas given the same file at once do not
+        both restart it (the second waits, then finds it queued)."""
+        query = select(ImportJob).where(ImportJob.region_code == self.caller.region, ImportJob.file_sha256 == digest)
+        return await self.session.scalar(query.with_for_update() if for_update else query)
 
     async def issues_page(self, job: ImportJob, outcome: str | None, page: PageRequest) -> tuple[list[ImportRowIssue], str | None]:
         query = select(ImportRowIssue).where(ImportRowIssue.job_id == job.id)

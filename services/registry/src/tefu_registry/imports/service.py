@@ -65,7 +65,7 @@ async def start_import(
         raise PayloadTooLarge(Text(f"文件超过 {size} MB，请拆分后分别上传", f"the file is larger than {size} MB; split it"),
                               code="file-too-large")
     digest = hashlib.sha256(data).hexdigest()
-    existing = await imports.same_file(digest)
+    existing = await imports.same_file(digest, for_update=True)
     if existing is not None and not is_stalled(existing) and existing.status != "failed":
         return existing, False
     try:
@@ -77,12 +77,22 @@ async def start_import(
     if existing is not None:  # a failed or interrupted job of the same file is restarted in place
         job = existing
         job.status, job.error, job.finished_at, job.heartbeat_at = "queued", None, None, _now()
-    else:
-        job = ImportJob(region_code=caller.region, file_sha256=digest, filename=filename[:255], file_format=fmt,
-                        encoding=detected_encoding, status="queued", created_by=caller.subject, created_at=_now(),
-                        heartbeat_at=_now())
-        session.add(job)
-    await session.flush()
+        await session.flush()
+        return job, True
+    job = ImportJob(region_code=caller.region, file_sha256=digest, filename=filename[:255], file_format=fmt,
+                    encoding=detected_encoding, status="queued", created_by=caller.subject, created_at=_now(),
+                    heartbeat_at=_now())
+    try:
+        async with savepoint(session):
+            session.add(job)
+            await session.flush()
+    except IntegrityError:
+        # The same file reached another replica (or request) at the same moment and its job was
+        # committed first: that job is this upload's too, and only it runs.
+        existing = await imports.same_file(digest)
+        if existing is None:
+            raise
+        return existing, False
     return job, True
 
 
