@@ -12,6 +12,7 @@ Keys live as files named for their use (``<dir>/<name>-ed25519.pem`` and ``<name
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,7 +80,13 @@ def load_signer(private_path: Path, *, create: bool) -> Ed25519Signer:
         if not create:
             raise FileNotFoundError(f"no {name} signing key at {private_path}; run "
                                     f"`tefu-keys generate --dir {private_path.parent} --name {name}`")
-        write_key_files(private_path.parent, name=name)
+        # Replicas starting side by side must not each make a key of their own: the first to take
+        # the lock writes it, the others find it there.
+        private_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(private_path.parent / f".{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not private_path.is_file():
+                write_key_files(private_path.parent, name=name)
     published = json.loads(jwks_path.read_text())["keys"] if jwks_path.is_file() else []
     return Ed25519Signer(SigningKey.load(private_path), published)
 
