@@ -23,6 +23,9 @@ log = logging.getLogger("tefu.http")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
+# Calls between the services say so, and stay out of the terminal of `make run` (tefu_common.logs).
+SERVICE_HEADERS = {"User-Agent": "tefu-service"}
+
 
 def is_retryable(request: httpx.Request) -> bool:
     return request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
@@ -90,7 +93,8 @@ class ClientCredentialsAuth(httpx.Auth):
     async def token(self, *, refresh: bool = False) -> str:
         async with self._lock:
             if refresh or self._token is None or time.monotonic() > self._expires_at - 60:
-                async with httpx.AsyncClient(timeout=self.timeout, transport=RetryTransport()) as client:
+                async with httpx.AsyncClient(timeout=self.timeout, transport=RetryTransport(),
+                                             headers=SERVICE_HEADERS) as client:
                     response = await client.post(
                         self.token_url,
                         data={"grant_type": "client_credentials"},
@@ -142,5 +146,5 @@ def service_client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
         transport=RetryTransport(transport, retries=retries),
         event_hooks={"request": [_attach_request_id]},
-        headers={"User-Agent": "tefu-service"},
+        headers=SERVICE_HEADERS,
     )
