@@ -111,7 +111,8 @@ async def test_registration_errors_name_the_field(client, token):
     assert excess_scope.json()["errors"][0]["detail"] == "hospital 角色不能持有这些权限范围：clients:manage"
 
     reserved = await client.post(
-        "/v1/oauth-clients", json={"client_id": "console", "role": "service", "region": "370306"}, headers=bearer(admin)
+        "/v1/oauth-clients", json={"client_id": "console", "role": "service", "region": "370306"},
+        headers=bearer(token(role="admin", region="000000"))
     )
     assert reserved.status_code == 422
     assert (reserved.json()["code"], reserved.json()["field"]) == ("client-id-reserved", "body.client_id")
@@ -146,7 +147,7 @@ async def test_region_scoping_of_client_administration(client, token):
 
 
 async def test_duplicate_client_is_a_conflict(client, token):
-    admin = token(role="admin", region="370306")
+    admin = token(role="admin", region="000000")  # service clients: the whole country's admins
     client_id = _id("svc")
     await _register(client, admin, client_id=client_id, role="service", region="370306")
     again = await client.post(
@@ -157,7 +158,7 @@ async def test_duplicate_client_is_a_conflict(client, token):
 
 
 async def test_revoked_client_loses_its_tokens_and_gets_no_new_ones(client, token):
-    admin = token(role="admin", region="370306")
+    admin = token(role="admin", region="000000")  # service clients: the whole country's admins
     created = await _register(client, admin, client_id=_id("svc"), role="service", region="370306")
     form = {"grant_type": "client_credentials", "client_id": created["client_id"], "client_secret": created["client_secret"]}
     issued = (await client.post("/oauth/token", data=form)).json()["access_token"]
@@ -177,7 +178,7 @@ async def test_revoked_client_loses_its_tokens_and_gets_no_new_ones(client, toke
 
 
 async def test_secret_rotation(client, token):
-    admin = token(role="admin", region="370306")
+    admin = token(role="admin", region="000000")  # service clients: the whole country's admins
     created = await _register(client, admin, client_id=_id("svc"), role="service", region="370306")
     rotated = await client.post(f"/v1/oauth-clients/{created['client_id']}/secret", headers=bearer(admin))
     assert rotated.status_code == 200
@@ -195,7 +196,7 @@ async def test_secrets_are_stored_hashed(client, token, settings):
 
     from tefu_common.db import Database
 
-    admin = token(role="admin", region="370306")
+    admin = token(role="admin", region="000000")  # service clients: the whole country's admins
     created = await _register(client, admin, client_id=_id("svc"), role="service", region="370306")
     database = Database(settings.database_url)
     try:
@@ -214,3 +215,19 @@ async def test_jwks_publishes_only_public_keys(client, signing_key):
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert signing_key.kid in {k["kid"] for k in keys}
     assert all(set(k) == {"kty", "crv", "x", "kid", "alg", "use"} for k in keys)
+
+
+async def test_only_the_whole_countrys_admins_register_service_clients_and_it_is_logged(client, token):
+    """A service client reads bank accounts and full ID numbers: a region's admin may not make one."""
+    regional = token(role="admin", region="370306", subject="admin-zhoucun")
+    attempted = _id("svc")
+    refused = await client.post("/v1/oauth-clients", headers=bearer(regional),
+                                json={"client_id": attempted, "role": "service", "region": "370306"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "service-client-national-only"
+    national = token(role="admin", region="000000", subject="admin-national")
+    made = await _register(client, national, client_id=_id("svc"), role="service", region="370306")
+    log = (await client.get("/v1/security-log", params={"event": "client-registered"},
+                            headers=bearer(token(role="admin", region="000000")))).json()["items"]
+    assert {(e["actor"], e["outcome"], e["username"]) for e in log} >= {
+        ("admin-zhoucun", "refused", attempted), ("admin-national", "success", made["client_id"])}

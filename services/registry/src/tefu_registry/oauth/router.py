@@ -14,6 +14,7 @@ from tefu_common.errors import BadRequest, Unauthorized
 from tefu_common.i18n import Text
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_registry.accounts import service as accounts
 from tefu_registry.accounts.addresses import client_address
 from tefu_registry.oauth import people, service
 from tefu_registry.oauth.models import OAuthClient
@@ -211,12 +212,23 @@ async def jwks(request: Request) -> dict[str, Any]:
         "为医院 HIS、代发银行或其他服务注册客户端；密钥只在这次答复中出现，之后无法再查看。\n\nAdmins only "
         "(`clients:manage`), for a region within theirs (422 `region-outside-scope`). A hospital client names its "
         "`hospital`, an agency client its `agency` (422 `institution-missing`); `scopes` must be the role's (422 "
-        "`scope-not-allowed`); 409 `client-exists` for a client id already taken."
+        "`scope-not-allowed`); 409 `client-exists` for a client id already taken. A `service` client (which reads bank "
+        "accounts and full ID numbers for the suite) is registered only by an admin of the whole country, 000000 "
+        "(403 `service-client-national-only`). Every registration, and every refusal, is in the security log "
+        "(`client-registered`)."
     ),
-    responses=problems(**{"409": "客户端编号已被使用（The client id is taken）"}),
+    responses=problems(**{"409": "客户端编号已被使用（The client id is taken）",
+                          "403": "无权注册该角色的客户端（Not permitted to register this client）"}),
 )
-async def create_client(data: ClientCreate, session: DbSession, caller: ClientAdmin) -> ClientWithSecret:
-    client, secret = await service.create_client(session, data=data, caller=caller)
+async def create_client(request: Request, data: ClientCreate, session: DbSession, caller: ClientAdmin) -> ClientWithSecret:
+    address = client_address(request)
+    # Kept in the security log, a refusal too: who registered which machine client, of what role.
+    async with accounts.admin_action(session, event="client-registered", caller=caller, address=address,
+                                     target=data.client_id):
+        client, secret = await service.create_client(session, data=data, caller=caller)
+        accounts.log_event(session, event="client-registered", outcome="success", actor=caller.subject,
+                           username=data.client_id, region=data.region, address=address,
+                           detail=f"role={data.role.value}")
     return ClientWithSecret(**_client_out(client).model_dump(), client_secret=secret)
 
 

@@ -49,12 +49,18 @@ def _field_error(field: str, code: str, zh: str, en: str) -> ValidationFailed:
 
 
 KIND_ZH = {"hospital": "医院", "agency": "代发机构"}
+NATIONAL = "000000"
 FAILED = Text("客户端认证失败", "client authentication failed")
 
 
 async def create_client(session: AsyncSession, *, data: ClientCreate, caller: Principal) -> tuple[OAuthClient, str]:
     """Register a machine client; returns it with its secret (the only time the secret exists)."""
     require_within(caller, data.region, field="region")
+    if data.role is Role.service and caller.region != NATIONAL:
+        # A service client reads what no person's role does (bank accounts, full ID numbers, every
+        # family's liaisons): only the whole country's admins may make one.
+        raise Forbidden(Text("只有全国（000000）管理员可以注册服务客户端", "only an admin of the whole country (000000) "
+                             "may register a service client"), code="service-client-national-only")
     expected_kind = INSTITUTION_KIND.get(data.role)
     institution_id = {"hospital": data.hospital, "agency": data.agency}.get(expected_kind or "")
     role = data.role.value
