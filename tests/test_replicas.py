@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 import httpx
 import pytest
 
+from tefu_common.calendar import today
 from tefu_common.auth import SigningKey, write_key_files
 from tefu_common.testing import bearer, migrated_database, mint_token
 
@@ -50,6 +51,9 @@ def _balancer():  # type: ignore[no-untyped-def]
 
 
 balancer = _balancer()
+
+# Banks report the day they paid: after the batch was exported, never later than today (China).
+PAID = today().isoformat()
 
 pytestmark = [
     pytest.mark.processes,
@@ -326,7 +330,7 @@ def file_and_returns(running: Replicated, batch: dict) -> None:
     assert len(rows) == batch["line_count"] > 0
     # Both replicas serve the same bytes (the same key signs the manifest on each).
     assert all(httpx.get(f"{url}/file", headers=bank).content == pulled.content for _ in range(REPLICAS))
-    back = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{row[0]},成功,,2020-07-05\r\n" for row in rows)
+    back = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{row[0]},成功,,{PAID}\r\n" for row in rows)
     posted = httpx.post(f"{url}/returns", headers=bank, files={"file": ("back.csv", back.encode("gbk"))}, timeout=60)
     assert posted.status_code == 200, posted.text
     assert (posted.json()["status"], posted.json()["paid"]) == ("reconciled", len(rows))

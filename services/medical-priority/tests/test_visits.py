@@ -55,6 +55,10 @@ async def test_waivers_must_apply_at_this_hospital_and_to_this_holder(client, is
     floaty = await client.post("/v1/visits", json=visit(holder, waivers=[{"fee": "outpatient_registration", "amount": 4.5}]),
                                headers=desk())
     assert floaty.status_code == 422
+    negative = await client.post("/v1/visits", json=visit(holder, waivers=[{"fee": "outpatient_registration",
+                                                                            "amount": "-4.50"}]), headers=desk())
+    assert negative.status_code == 422
+    assert (negative.json()["field"], negative.json()["code"]) == ("body.waivers.0.amount", "money-negative")
     ambulance = await client.post("/v1/visits", json=visit(no_waiver_holder, services=["ambulance"], waivers=[]),
                                   headers=desk())
     assert ambulance.status_code == 422

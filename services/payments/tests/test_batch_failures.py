@@ -54,3 +54,29 @@ async def test_a_clerk_prepares_only_in_their_region(cut_off, auth):
 async def test_approvers_do_not_prepare(cut_off, auth):
     response = await cut_off.post("/v1/batches", json=BODY, headers=auth(role="approver", region="370306"))
     assert response.status_code == 403
+
+
+def _months_ahead(months: int) -> str:
+    from tefu_common.calendar import today
+
+    index = today().year * 12 + today().month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+@pytest.mark.parametrize(
+    ("period", "code"),
+    [("9999-12", "period-too-late"), ("0000-01", "period-format"), ("2006-12", "period-before-programme"),
+     (_months_ahead(2), "period-too-late"), (str(int(_months_ahead(0)[:4]) + 2), "period-too-late")],
+)
+async def test_a_batch_is_for_a_period_that_has_come(cut_off, auth, period, code):
+    """No batch for 9999-12 (nor its 'arrears'), none before the programme, at most one period ahead."""
+    response = await cut_off.post("/v1/batches", json={**BODY, "period": period},
+                                  headers=auth(role="clerk", region="370306"))
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("body.period", code)]
+
+
+async def test_the_next_month_may_be_paid_ahead_but_goes_on_to_eligibility(cut_off, auth, agency):
+    response = await cut_off.post("/v1/batches", json={**BODY, "period": _months_ahead(1)},
+                                  headers=auth(role="clerk", region="370306"))
+    assert response.status_code == 503  # accepted as a period: it is the (cut-off) eligibility service that fails

@@ -209,3 +209,18 @@ async def test_the_documented_registration_example_registers_as_it_stands(client
     certified = event["examples"]["disability_certified"]["value"]
     child = next(m for m in family["members"] if m["role"] == "child")
     assert certified["certificate_no"] == f"{child['id_number']}{certified['category']}{certified['level']}"
+
+
+async def test_a_negative_pension_is_refused_on_registration_and_on_change(client, token):
+    clerk = bearer(token(role="clerk"))
+    body = family_body()
+    body["mother"]["monthly_basic_pension"] = "-5.00"
+    refused = await client.post("/v1/families", json=body, headers=clerk)
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("body.mother.monthly_basic_pension", "money-negative")]
+    family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
+    patched = await client.patch(f"/v1/families/{family['id']}", headers=clerk,
+                                 json={"mother": {"monthly_basic_pension": "-0.01"}})
+    assert patched.status_code == 422
+    assert patched.json()["code"] == "money-negative"

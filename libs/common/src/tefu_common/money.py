@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
@@ -38,6 +39,7 @@ from tefu_common.errors import Invalid
 __all__ = [
     "Money",
     "MoneyDecimal",
+    "NonNegativeMoney",
     "MoneyField",
     "MoneyStr",
     "parse_money_decimal",
@@ -218,6 +220,15 @@ MoneyDecimal = Annotated[
     WithJsonSchema(_MONEY_JSON_SCHEMA),
 ]
 """Pydantic field holding a ``Decimal`` with two places (matches ``Numeric(…, 2)`` columns)."""
+
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise Invalid("money-negative", f"金额不能为负数（{value:.2f}）", f"an amount may not be negative ({value:.2f})")
+    return value
+
+
+NonNegativeMoney = Annotated[MoneyDecimal, AfterValidator(_not_negative)]
+""":data:`MoneyDecimal` that may not be below zero: a pension, a fee waived, an amount paid."""
 
 MoneyStr = MoneyDecimal
 """Alias of :data:`MoneyDecimal`, named after its wire form."""

@@ -21,6 +21,9 @@ class PaymentsSettings(ServiceSettings):
     registry_url: str = Field("http://127.0.0.1:8001", description="Where payees' bank details are read.")
     arrears_months: int = Field(
         12, ge=0, le=59, description="How many months before a batch's period are searched for amounts owed but never paid.")
+    batch_lookahead_periods: int = Field(
+        1, ge=0, le=1, description="A batch may be for the current period or, with 1, the next one (paying before a "
+                                   "holiday); never later.")
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

@@ -6,13 +6,13 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tefu_common.money import MoneyDecimal
+from tefu_common.money import MoneyDecimal, NonNegativeMoney
 from tefu_medical_priority.cards.vocabulary import Fee, Service
 
 
 class WaiverIn(BaseModel):
     fee: Fee
-    amount: MoneyDecimal = Field(description="Yuan waived, as a decimal string (\"4.50\").")
+    amount: NonNegativeMoney = Field(description="Yuan waived, as a decimal string (\"4.50\").")
 
 
 class VisitIn(BaseModel):

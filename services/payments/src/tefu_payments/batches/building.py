@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -90,23 +90,52 @@ async def find_idempotent(batches: BatchRepository, key: str | None, digest: str
     return batch
 
 
-def pay_period(text: str) -> Period:
-    period = parse_period(text)
+# The national special assistance (国人口发〔2007〕78号) began in 2007: nothing is owed before it.
+PROGRAMME_START = date(2007, 1, 1)
+
+
+def _period_of(day: date, frequency: str) -> Period:
+    month = parse_period(f"{day:%Y-%m}")
+    assert month is not None
+    found = parse_period(month.as_frequency(frequency))
+    assert found is not None
+    return found
+
+
+def pay_period(text: str, *, today: date, lookahead: int) -> Period:
+    """The batch's period: a real one, not before the programme began, and no later than the
+    current period of its kind (or, with ``lookahead``, the one after: paying ahead of a holiday)."""
+    try:
+        period = parse_period(text)
+    except ValueError:  # a year 0000, say: no calendar has it
+        period = None
     if period is None:
         raise Invalid("period-format", f"“{text}”不是月份（2020-06）、季度（2020-Q2）或年份（2020）",
                       f"{text!r} is not a month (2020-06), a quarter (2020-Q2) or a year (2020)").at("period")
+    if period.first < PROGRAMME_START:
+        raise Invalid("period-before-programme", f"{period.label_zh}早于特别扶助制度建立（2007年，国人口发〔2007〕78号）",
+                      f"{period.label} is before the programme began (2007)").at("period")
+    current = latest = _period_of(today, period.frequency)
+    for _ in range(lookahead):
+        latest = _period_of(latest.last + timedelta(days=1), period.frequency)
+    if period.first > latest.first:
+        ahead = f"，最多可提前一期（{latest.label_zh}）" if lookahead else ""
+        raise Invalid("period-too-late", f"{period.label_zh}尚未到来：批次最晚为本期（{current.label_zh}）{ahead}",
+                      f"{period.label} has not come: a batch is for the current period ({current.label}) at the "
+                      f"latest{f', or the next ({latest.label})' if lookahead else ''}").at("period")
     return period
 
 
 async def create_batch(batches: BatchRepository, eligibility: EligibilityClient, registry: RegistryClient,
-                       body: BatchCreate, key: str | None, *, arrears_months: int) -> tuple[Batch, BuildReport | None]:
+                       body: BatchCreate, key: str | None, *, arrears_months: int, today: date,
+                       lookahead: int = 1) -> tuple[Batch, BuildReport | None]:
     """The batch for the request: an existing one for a repeated Idempotency-Key, else a new draft."""
     session, caller = batches.session, batches.caller
     digest = request_hash(body)
     existing = await find_idempotent(batches, key, digest)
     if existing is not None:
         return existing, None
-    period = pay_period(body.period)
+    period = pay_period(body.period, today=today, lookahead=lookahead)
     require_within(caller, body.region_code, field="region_code")
     schedule = await applicable(ScheduleRepository(session, caller, endpoint=batches.endpoint), body.region_code)
     frequency = checked_frequency(schedule, body.benefits, period)

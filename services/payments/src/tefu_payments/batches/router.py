@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
+from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_payments.batches import building, service
@@ -55,7 +56,8 @@ async def create_batch(
     - 503 if the eligibility service or the registry is down or fails half-way: nothing kept.
     """
     batch, report = await building.create_batch(batches, eligibility, registry, body, idempotency_key,
-                                                arrears_months=settings.arrears_months)
+                                                arrears_months=settings.arrears_months,
+                                                today=calendar.today(), lookahead=settings.batch_lookahead_periods)
     if report is None:
         response.status_code = 200
     return await service.batch_out(batches, batch)

@@ -7,14 +7,16 @@ refused one in a transaction of its own, since the request's own is rolled back.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Role, Scope, require
+from tefu_common.calendar import CHINA
 from tefu_payments.access_log.reads import record_read
-from tefu_payments.batches.models import Batch, LedgerLine
+from tefu_payments.batches.models import Batch, BatchTransition, LedgerLine
 from tefu_payments.batches.repository import BatchRepository
 
 SHOWN = "payment results of the lines posted: paid or failed, reasons, dates, amounts"
@@ -31,6 +33,12 @@ class ReturnRepository(BatchRepository):
                     LedgerLine.reference.in_(references[start:start + IN_LIST])))).all():
                 lines[line.reference] = line
         return lines
+
+    async def exported_on(self, batch: Batch) -> date | None:
+        """The day (China) the batch was first exported: no line of it can have been paid before."""
+        at = await self.session.scalar(select(func.min(BatchTransition.at)).where(
+            BatchTransition.batch_id == batch.id, BatchTransition.to_status == "exported"))
+        return at.astimezone(CHINA).date() if at is not None else None
 
     async def status_counts(self, batch: Batch) -> dict[str, int]:
         return dict((await self.session.execute(select(LedgerLine.status, func.count()).where(

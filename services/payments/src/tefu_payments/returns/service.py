@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from tefu_common import calendar
 from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed, field_path
 from tefu_common.i18n import Text
 from tefu_payments.batches.models import Batch, BatchTransition
@@ -61,6 +62,7 @@ async def post_returns(returns: ReturnRepository, batch_id: int, content: bytes,
 
 async def _apply(returns: ReturnRepository, batch: Batch, rows: list[ReturnRow]) -> dict[str, Any]:
     lines = await returns.lines_by_reference([r.reference for r in rows if r.reference])
+    exported_on, today = await returns.exported_on(batch), calendar.today()
     errors: list[FieldError] = []
     seen: dict[str, int] = {}
 
@@ -89,6 +91,12 @@ async def _apply(returns: ReturnRepository, batch: Batch, rows: list[ReturnRow])
         if line.status == "released":
             fail(row.row, "流水号", "line-released", f"明细 {row.reference} 已从批次中撤出",
                  f"line {row.reference} was withdrawn from the batch")
+        if row.result == "paid" and row.paid_on is not None and (
+                row.paid_on > today or (exported_on is not None and row.paid_on < exported_on)):
+            # A bank cannot have paid a line before it had the file, nor on a day still to come.
+            fail(row.row, "发放日期", "paid-on-out-of-range",
+                 f"发放日期 {row.paid_on} 应在批次导出日 {exported_on} 与今天 {today} 之间",
+                 f"the paid date {row.paid_on} must lie between the batch's export on {exported_on} and today, {today}")
         if row.amount is not None and row.amount != line.amount:
             fail(row.row, "金额", "amount-differs", f"{row.amount:.2f} 与明细金额 {line.amount:.2f} 不符",
                  f"{row.amount:.2f} differs from the line's {line.amount:.2f}")

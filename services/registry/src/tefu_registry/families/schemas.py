@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tefu_common.money import MoneyDecimal
+from tefu_common.money import MoneyDecimal, NonNegativeMoney
 from tefu_common.regions import RegionCodeStr
 from tefu_common.resident_id import ResidentIdStr
 from tefu_registry.events.schemas import EventIn, SpecialFamilyStatus, StatusReason
@@ -81,7 +81,7 @@ class PersonIn(BaseModel):
     death_date: date | None = Field(None, description="Recorded as a parent_died event.")
     bank_account: BankAccountIn | None = None
     in_resident_pension: bool = False
-    monthly_basic_pension: MoneyDecimal | None = Field(None, description="Monthly basic pension, yuan.")
+    monthly_basic_pension: NonNegativeMoney | None = Field(None, description="Monthly basic pension, yuan.")
 
 
 class ChildIn(BaseModel):
@@ -120,7 +120,7 @@ class PersonPatch(BaseModel):
     phone: str | None = Field(None, pattern=PHONE_PATTERN)
     bank_account: BankAccountIn | None = None
     in_resident_pension: bool | None = None
-    monthly_basic_pension: MoneyDecimal | None = None
+    monthly_basic_pension: NonNegativeMoney | None = None
 
 
 class FamilyPatch(BaseModel):
