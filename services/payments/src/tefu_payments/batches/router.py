@@ -44,6 +44,9 @@ async def create_batch(
     yet, no bank account, held by another batch) is kept with it: counted in `skipped` on every
     answer about the batch, listed in `GET /v1/batches/{id}/skipped`.
 
+    - The period must have come: no later than the current period of its kind, or the next one
+      (`batch_lookahead_periods`, 0 or 1, default 1: paying before a holiday), never before the
+      programme began in 2007 (422 `period-too-late` / `period-before-programme` on `period`).
     - The period must be one of the region's payment schedule (`GET /v1/payment-schedules/{region}`:
       monthly 2020-06, quarterly 2020-Q2, yearly 2020); another is 422 on `period`, saying what to
       ask for, and benefits paid at different frequencies are 422 on `benefits`. A region outside
