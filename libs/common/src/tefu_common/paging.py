@@ -24,7 +24,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import BigInteger, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -103,6 +103,10 @@ def _coerce(value: Any, column: ColumnElement[Any]) -> Any:
         return value
     try:
         if python_type is int and isinstance(value, int):
+            # A cursor that says more than the column can hold was not one this list gave out.
+            limit = 2**63 - 1 if isinstance(column.type, BigInteger) else 2**31 - 1
+            if not -limit - 1 <= value <= limit:
+                raise _bad_cursor()
             return value
         if python_type is datetime:
             return datetime.fromisoformat(value)

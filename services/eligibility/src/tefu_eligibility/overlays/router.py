@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from tefu_common.calendar import today
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import RowId
 from tefu_eligibility.overlays.current import CataloguesInForce, CurrentCatalogue
 from tefu_eligibility.overlays import service
 from tefu_eligibility.overlays.repository import OverlayAdmins, OverlayReaders
@@ -154,6 +155,6 @@ async def parameter_history(region: Region, parameter: ParameterName, overlays: 
     description="Any caller with `rules:read` whose region covers `region`; 404 `proposal-not-found` otherwise.",
     responses=problems(404),
 )
-async def parameter_history_row(region: Region, parameter: ParameterName, overlay_id: int, overlays: OverlayReaders,
+async def parameter_history_row(region: Region, parameter: ParameterName, overlay_id: RowId, overlays: OverlayReaders,
                                 catalogue: CurrentCatalogue) -> OverlayOut:
     return await service.one(overlays, catalogue, region, parameter, overlay_id)

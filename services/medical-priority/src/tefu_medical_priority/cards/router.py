@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from tefu_common.calendar import today
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import MAX_ROW_ID
 from tefu_common.upstream import service_upstream
 from tefu_medical_priority.cards import clerks
 from tefu_medical_priority.cards.repository import Cards, ManagedCards
@@ -42,7 +43,8 @@ NOT_LIVE = "卡的状态不允许这样操作：problem 的 code 为 card-<当�
     "pages (`cursor`, `limit`). Holders' names are masked in lists; filter by `status`, `family_id`, "
     "`member_id`. Every card shown is recorded in the access log."))
 async def list_cards(cards: Cards, page: PageParams, status: STATUS | None = Query(None),
-                     family_id: int | None = Query(None), member_id: int | None = Query(None)) -> Page[CardRecord]:
+                     family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
+                     member_id: int | None = Query(None, ge=1, le=MAX_ROW_ID)) -> Page[CardRecord]:
     views, next_cursor = await cards.page(page, status=status, family_id=family_id, member_id=member_id)
     return Page[CardRecord](items=[CardRecord.of(view, cards.caller, masked=True) for view in views],
                             next_cursor=next_cursor)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tefu_common.ids import MAX_ROW_ID
 from tefu_payments.access_log.models import WHOLE_BATCH_ACTIONS, AccessLogEntry, AccessLogMember
 from tefu_payments.batches.models import LedgerLine
 
@@ -46,9 +47,9 @@ class AccessLogOut(BaseModel):
 
 
 async def filters(
-    member_id: int | None = Query(None, description="Whose data: reads that showed this person, and the files of "
+    member_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Whose data: reads that showed this person, and the files of "
                                                     "batches holding a line of theirs."),
-    batch_id: int | None = Query(None, description="Reads of this batch."),
+    batch_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Reads of this batch."),
     action: Action | None = Query(None, description="What was done: file_pull, return_post, batch_lines, "
                                                     "batch_skipped or payment_history."),
 ) -> list[Any]:

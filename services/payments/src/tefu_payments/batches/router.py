@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import RowId
 from tefu_payments.batches import building, service
 from tefu_payments.batches.repository import Approvers, Batches, Preparers
 from tefu_payments.batches.schemas import (BATCH_EXAMPLE, BatchCreate, BatchOut, BatchStatus, DecisionIn, LineOut,
@@ -76,7 +77,7 @@ async def list_batches(batches: Batches, page: PageParams,
 
 
 @router.get("/{batch_id}", response_model=BatchOut, summary="查看一个批次", responses=problems(404))
-async def get_batch(batch_id: int, batches: Batches) -> BatchOut:
+async def get_batch(batch_id: RowId, batches: Batches) -> BatchOut:
     """Any caller with `batches:read` who sees the batch (its region, or the agency paying it);
     404 `batch-not-found` alike for a batch that does not exist or lies elsewhere."""
     return await service.batch_out(batches, await batches.get(batch_id))
@@ -84,7 +85,7 @@ async def get_batch(batch_id: int, batches: Batches) -> BatchOut:
 
 @router.get("/{batch_id}/transitions", response_model=Page[TransitionOut], summary="批次的每次状态变化：何人、何时",
             responses=problems(404))
-async def batch_transitions(batch_id: int, batches: Batches, page: PageParams) -> Page[TransitionOut]:
+async def batch_transitions(batch_id: RowId, batches: Batches, page: PageParams) -> Page[TransitionOut]:
     """Every state change of the batch, oldest first: draft, submitted, approved, exported,
     reconciled, rejected or cancelled, who made it and when. `note` is what a person wrote, or, on
     the steps the service records itself (`event`: built, exported, reconciled), what happened in
@@ -96,7 +97,7 @@ async def batch_transitions(batch_id: int, batches: Batches, page: PageParams) -
 
 @router.get("/{batch_id}/skipped", response_model=Page[SkipOut], summary="生成批次时未纳入的项目：为谁、为什么、怎么办",
             responses=problems(404))
-async def batch_skipped(batch_id: int, batches: Batches, page: PageParams,
+async def batch_skipped(batch_id: RowId, batches: Batches, page: PageParams,
                         reason: SkipReason | None = Query(None, description="Only the items of this reason.")
                         ) -> Page[SkipOut]:
     """Any caller with `batches:read` who sees the batch (404 `batch-not-found` alike otherwise):
@@ -113,7 +114,7 @@ async def batch_skipped(batch_id: int, batches: Batches, page: PageParams,
 
 @router.get("/{batch_id}/lines", response_model=Page[LineOut], summary="批次的明细，按流水号排序",
             responses=problems(404))
-async def batch_lines(batch_id: int, batches: Batches, page: PageParams) -> Page[LineOut]:
+async def batch_lines(batch_id: RowId, batches: Batches, page: PageParams) -> Page[LineOut]:
     """Names and accounts are masked here; the full values go only into the agency's file. Each page
     is in the access log (`GET /v1/access-log`) with the people it shows."""
     lines, next_cursor = await batches.lines(await batches.get(batch_id), page)
@@ -122,7 +123,7 @@ async def batch_lines(batch_id: int, batches: Batches, page: PageParams) -> Page
 
 @router.post("/{batch_id}/submit", response_model=BatchOut, summary="提交草稿批次待审批",
              responses=problems(404, **{"409": "批次不是草稿（The batch is not a draft）"}))
-async def submit(batch_id: int, batches: Preparers, body: OptionalNote = None) -> BatchOut:
+async def submit(batch_id: RowId, batches: Preparers, body: OptionalNote = None) -> BatchOut:
     """Clerks and admins of the region submit a draft for approval; 409 `batch-not-draft` otherwise."""
     batch = await service.move(batches, batch_id, "submit", body.note if body else None)
     return await service.batch_out(batches, batch)
@@ -130,7 +131,7 @@ async def submit(batch_id: int, batches: Preparers, body: OptionalNote = None) -
 
 @router.post("/{batch_id}/approve", response_model=BatchOut, summary="审批通过（制单人本人不能审批）",
              responses=problems(404, **{"409": "批次不是已提交状态（The batch is not submitted）"}))
-async def approve(batch_id: int, batches: Approvers, body: OptionalNote = None) -> BatchOut:
+async def approve(batch_id: RowId, batches: Approvers, body: OptionalNote = None) -> BatchOut:
     """An approver of the batch's region approves a submitted batch; the person who prepared it
     never can (403 `maker-checker`, checked here and by a database constraint)."""
     batch = await service.move(batches, batch_id, "approve", body.note if body else None)
@@ -139,7 +140,7 @@ async def approve(batch_id: int, batches: Approvers, body: OptionalNote = None) 
 
 @router.post("/{batch_id}/reject", response_model=BatchOut, summary="退回批次，释放其中的明细",
              responses=problems(404, **{"409": "批次不是已提交状态（The batch is not submitted）"}))
-async def reject(batch_id: int, body: DecisionIn, batches: Approvers) -> BatchOut:
+async def reject(batch_id: RowId, body: DecisionIn, batches: Approvers) -> BatchOut:
     """An approver (never the preparer) rejects a submitted batch, saying why (`note`, else 422
     `note-required`). The lines go back to owed, for a later batch to carry."""
     batch = await service.move(batches, batch_id, "reject", body.note)
@@ -148,7 +149,7 @@ async def reject(batch_id: int, body: DecisionIn, batches: Approvers) -> BatchOu
 
 @router.post("/{batch_id}/cancel", response_model=BatchOut, summary="取消草稿或已提交的批次，释放其中的明细",
              responses=problems(404, **{"409": "批次已批准或已结束（The batch is past approval）"}))
-async def cancel(batch_id: int, body: DecisionIn, batches: Preparers) -> BatchOut:
+async def cancel(batch_id: RowId, body: DecisionIn, batches: Preparers) -> BatchOut:
     """Clerks and admins of the region cancel a draft or submitted batch, saying why (`note`); its
     lines go back to owed."""
     batch = await service.move(batches, batch_id, "cancel", body.note)

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.signing import DocumentSigner
+from tefu_common.ids import RowId
 from tefu_payments.batches import service as batches
 from tefu_payments.batches.repository import AgencyBatches
 from tefu_payments.batches.schemas import BatchOut, BatchStatus
@@ -64,7 +65,7 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
                **problems(404, **{"409": "批次未批准，或无法按机构格式写出（Not approved, or not writable in the agency's "
                                          "format）"})},
 )
-async def pull_file(batch_id: int, files: AgencyFiles) -> StreamingResponse:
+async def pull_file(batch_id: RowId, files: AgencyFiles) -> StreamingResponse:
     """Only the agency the batch is assigned to (another gets 404), only once approved (409
     `batch-not-approved`). The first pull marks the batch `exported` and fixes the file's layout;
     every later pull returns the same bytes (same SHA-256), even if the agency's profile changed
@@ -77,7 +78,7 @@ async def pull_file(batch_id: int, files: AgencyFiles) -> StreamingResponse:
 
 @router.get("/v1/batches/{batch_id}/manifest", summary="代发文件的笔数、总额、SHA-256 及 Ed25519 签名",
             responses={200: {"content": {"application/json": {"example": MANIFEST_EXAMPLE}}}, **problems(404, 409)})
-async def batch_manifest(batch_id: int, files: Files, signer: Signer) -> dict[str, Any]:
+async def batch_manifest(batch_id: RowId, files: Files, signer: Signer) -> dict[str, Any]:
     """Any caller with `batches:read` who sees the batch. `signature.value` is Ed25519 (base64)
     over `content` serialised as JSON with sorted keys and no spaces; the public key is at
     `GET /.well-known/jwks.json` under `signature.kid`."""

@@ -13,6 +13,7 @@ from tefu_common.money import MoneyDecimal
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.tables import table_response
+from tefu_common.ids import RowId
 from tefu_payments.batches.schemas import AmountStatus, CatalogueVersion, RuleId
 from tefu_payments.reports.repository import People, Reports
 from tefu_payments.reports.service import rate_report
@@ -80,7 +81,7 @@ async def disbursement_rate_report(
 
 @router.get("/v1/people/{member_id}/payments", response_model=Page[PaymentOut],
             summary="某人的发放记录：每笔明细、所在批次及结果")
-async def person_payments(member_id: int, people: People, page: PageParams) -> Page[PaymentOut]:
+async def person_payments(member_id: RowId, people: People, page: PageParams) -> Page[PaymentOut]:
     """Any caller with `batches:read`: the person's lines in batches of the caller's region (an
     agency: of the batches it pays), by month, in pages. Each page read is in the access log
     (`GET /v1/access-log`)."""

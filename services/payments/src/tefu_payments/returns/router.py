@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from tefu_common.openapi import problems
+from tefu_common.ids import RowId
 from tefu_payments.returns import service
 from tefu_payments.returns.repository import AgencyReturns
 
@@ -32,7 +33,7 @@ class ReturnOut(BaseModel):
              responses=problems(404, **{"409": "批次尚未导出（The batch's file was not pulled yet）",
                                         "422": "文件无法读取，或有行出错：errors 逐行逐列列出（Unreadable, or rows at fault: "
                                                "`errors` names each row and column）"}))
-async def returns(batch_id: int, returns: AgencyReturns,
+async def returns(batch_id: RowId, returns: AgencyReturns,
                   file: UploadFile = File(description="CSV (UTF-8 or GBK) or XLSX")) -> ReturnOut:
     """The agency the batch is assigned to (`returns:submit`). Columns (heading row, Chinese or
     English): 流水号 / reference, 结果 / result (成功 or 失败, paid or failed), 失败原因 / reason (for a

@@ -9,6 +9,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tefu_common.access_log import access_log_router
+from tefu_common.ids import MAX_ROW_ID
 from tefu_registry.access_log.models import ACCESS_LOG, AccessLogEntry
 
 EXAMPLE = {
@@ -32,7 +33,7 @@ class AccessLogOut(BaseModel):
     request_id: str | None
 
 
-async def _family_filter(family_id: int | None = Query(None, description="Only the reads of this family.")) -> list[Any]:
+async def _family_filter(family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only the reads of this family.")) -> list[Any]:
     return [AccessLogEntry.family_id == family_id] if family_id is not None else []
 
 

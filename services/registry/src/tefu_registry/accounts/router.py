@@ -14,6 +14,7 @@ from tefu_common.i18n import Text
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.regions import RegionTable
+from tefu_common.ids import RowId
 from tefu_registry.accounts import service, totp
 from tefu_registry.accounts.addresses import client_address
 from tefu_registry.accounts.models import Account, SecurityLogEntry
@@ -103,7 +104,7 @@ async def create_account(request: Request, data: AccountCreate, session: DbSessi
     description="一个账户的姓名、角色、辖区、停用和锁定状态。" + ADMINS,
     responses=NOT_FOUND,
 )
-async def get_account(account_id: int, session: DbSession, caller: AccountAdmin) -> AccountOut:
+async def get_account(account_id: RowId, session: DbSession, caller: AccountAdmin) -> AccountOut:
     return account_out(await service.get_account(session, account_id=account_id, caller=caller))
 
 
@@ -118,7 +119,7 @@ async def get_account(account_id: int, session: DbSession, caller: AccountAdmin)
     responses=NOT_FOUND,
 )
 async def update_account(
-    request: Request, account_id: int, data: AccountUpdate, session: DbSession, caller: AccountAdmin
+    request: Request, account_id: RowId, data: AccountUpdate, session: DbSession, caller: AccountAdmin
 ) -> AccountOut:
     address = client_address(request)
     async with service.admin_action(session, event="account-updated", caller=caller, address=address,
@@ -135,7 +136,7 @@ async def update_account(
     responses=NOT_FOUND,
 )
 async def set_password(
-    request: Request, account_id: int, data: PasswordSet, session: DbSession, caller: AccountAdmin
+    request: Request, account_id: RowId, data: PasswordSet, session: DbSession, caller: AccountAdmin
 ) -> AccountOut:
     address = client_address(request)
     async with service.admin_action(session, event="password-set", caller=caller, address=address,
@@ -152,7 +153,7 @@ async def set_password(
     description="解除因多次登录失败造成的锁定，失败次数清零。" + ADMINS,
     responses=NOT_FOUND,
 )
-async def unlock(request: Request, account_id: int, session: DbSession, caller: AccountAdmin) -> AccountOut:
+async def unlock(request: Request, account_id: RowId, session: DbSession, caller: AccountAdmin) -> AccountOut:
     address = client_address(request)
     async with service.admin_action(session, event="account-unlocked", caller=caller, address=address,
                                     target=str(account_id)):
@@ -170,7 +171,7 @@ async def unlock(request: Request, account_id: int, session: DbSession, caller: 
     ),
     responses=NOT_FOUND,
 )
-async def reset_totp(request: Request, account_id: int, session: DbSession, caller: AccountAdmin) -> AccountOut:
+async def reset_totp(request: Request, account_id: RowId, session: DbSession, caller: AccountAdmin) -> AccountOut:
     address = client_address(request)
     async with service.admin_action(session, event="totp-reset", caller=caller, address=address,
                                     target=str(account_id)):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tefu_common.auth import Scope, require
+from tefu_common.ids import MAX_BIG_ID
 from tefu_registry.changes.repository import ChangeRepository
 from tefu_registry.changes.schemas import ChangeFeed, ChangeOut
 
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/v1", tags=["history and changes"])
 )
 async def changes(
     feed: Changes,
-    after: int = Query(0, ge=0, description="The `next_after` of your previous poll (0: from the beginning)."),
+    after: int = Query(0, ge=0, le=MAX_BIG_ID, description="The `next_after` of your previous poll (0: from the beginning)."),
     limit: int = Query(100, ge=1, le=1000, description="At most this many changes (1–1000)."),
 ) -> ChangeFeed:
     rows = await feed.feed(after=after, limit=limit)

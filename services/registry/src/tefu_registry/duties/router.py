@@ -11,6 +11,7 @@ from tefu_common import calendar
 from tefu_common.auth import Scope, require
 from tefu_common.openapi import problems
 from tefu_common.paging import PageParams
+from tefu_common.ids import RowId
 from tefu_registry.duties import service
 from tefu_registry.duties.repository import DutyRepository
 from tefu_registry.duties.schemas import Compliance, FamilyDuties, WorkList, WorkStatus
@@ -66,7 +67,7 @@ async def liaison_duties(
     responses=problems(404, 422, 503),
 )
 async def family_liaison_duties(
-    family_id: int, duties: Duties, eligibility: Eligibility,
+    family_id: RowId, duties: Duties, eligibility: Eligibility,
     as_of: date | None = Query(None, description="Default today (Asia/Shanghai)."),
 ) -> FamilyDuties:
     today = calendar.today()

@@ -12,6 +12,7 @@ from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import CountedPage, Page, PageParams
 from tefu_common.regions import RegionCodeStr
+from tefu_common.ids import RowId
 from tefu_registry.changes.schemas import HistoryEntry
 from tefu_registry.events.schemas import EVENT_EXAMPLES, EventIn, EventKind, EventOut, SpecialFamilyStatus
 from tefu_registry.families import service
@@ -99,7 +100,7 @@ async def search_families(
     ),
     responses=NOT_FOUND,
 )
-async def get_family(family_id: int, families: Families) -> FamilyOut:
+async def get_family(family_id: RowId, families: Families) -> FamilyOut:
     return await service.family_view(families, family_id, today=calendar.today())
 
 
@@ -115,7 +116,7 @@ async def get_family(family_id: int, families: Families) -> FamilyOut:
     ),
     responses=NOT_FOUND,
 )
-async def patch_family(family_id: int, patch: FamilyPatch, families: FamilyWriter) -> FamilyOut:
+async def patch_family(family_id: RowId, patch: FamilyPatch, families: FamilyWriter) -> FamilyOut:
     return await service.update_family(families, family_id, patch, today=calendar.today())
 
 
@@ -131,7 +132,7 @@ async def patch_family(family_id: int, patch: FamilyPatch, families: FamilyWrite
     ),
     responses=NOT_FOUND,
 )
-async def family_status(family_id: int, families: Families, as_of: AsOf = None) -> SpecialFamilyStatus:
+async def family_status(family_id: RowId, families: Families, as_of: AsOf = None) -> SpecialFamilyStatus:
     return await service.family_status(families, family_id, as_of, today=calendar.today())
 
 
@@ -147,7 +148,7 @@ async def family_status(family_id: int, families: Families, as_of: AsOf = None) 
     ),
     responses=NOT_FOUND,
 )
-async def family_facts(family_id: int, families: Families, as_of: AsOf = None) -> dict[str, Any]:
+async def family_facts(family_id: RowId, families: Families, as_of: AsOf = None) -> dict[str, Any]:
     return await service.family_facts(families, family_id, as_of, today=calendar.today())
 
 
@@ -190,7 +191,7 @@ async def region_facts(
     responses=NOT_FOUND,
 )
 async def add_event(
-    family_id: int, families: FamilyWriter, event: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
+    family_id: RowId, families: FamilyWriter, event: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
 ) -> EventOut:
     return await service.add_event(families, family_id, event, today=calendar.today())
 
@@ -206,7 +207,7 @@ async def add_event(
     ),
     responses=NOT_FOUND,
 )
-async def list_events(family_id: int, families: Families, page: PageParams) -> Page[EventOut]:
+async def list_events(family_id: RowId, families: Families, page: PageParams) -> Page[EventOut]:
     items, next_cursor = await service.list_events(families, family_id, page)
     return Page[EventOut](items=items, next_cursor=next_cursor)
 
@@ -222,7 +223,7 @@ async def list_events(family_id: int, families: Families, page: PageParams) -> P
     ),
     responses=NOT_FOUND,
 )
-async def history(family_id: int, families: Families, page: PageParams) -> Page[HistoryEntry]:
+async def history(family_id: RowId, families: Families, page: PageParams) -> Page[HistoryEntry]:
     rows, next_cursor = await families.history(family_id, page)
     return Page[HistoryEntry](
         items=[HistoryEntry(id=c.id, kind=c.kind, occurred_at=c.occurred_at, actor=c.actor, changes=c.changes)

@@ -11,6 +11,7 @@ from tefu_common.i18n import current_language
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.regions import RegionCodeStr
+from tefu_common.ids import RowId
 from tefu_registry.imports import service
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.repository import ImportRepository
@@ -124,7 +125,7 @@ async def list_imports(
     ),
     responses=NOT_FOUND,
 )
-async def get_import(import_id: int, imports: Imports) -> ImportOut:
+async def get_import(import_id: RowId, imports: Imports) -> ImportOut:
     return _import_out(await imports.job(import_id))
 
 
@@ -152,7 +153,7 @@ def _issue_out(issue: ImportRowIssue) -> RowIssueOut:
     responses=NOT_FOUND,
 )
 async def issues(
-    import_id: int, imports: Imports, page: PageParams,
+    import_id: RowId, imports: Imports, page: PageParams,
     outcome: Literal["rejected", "duplicate"] | None = Query(None),
 ) -> Page[RowIssueOut]:
     job = await imports.job(import_id)
@@ -171,7 +172,7 @@ async def issues(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}, XLSX: {}}}, **NOT_FOUND},
 )
-async def rejected(import_id: int, imports: ImportWriter, format: Literal["csv", "xlsx"] | None = Query(None)) -> Response:
+async def rejected(import_id: RowId, imports: ImportWriter, format: Literal["csv", "xlsx"] | None = Query(None)) -> Response:
     job = await imports.job(import_id)
     fmt = format or job.file_format
     return _download(await service.rejected_file(imports, job=job, fmt=fmt), fmt, f"import-{job.id}-rejected")

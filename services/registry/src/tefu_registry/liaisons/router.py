@@ -11,6 +11,7 @@ from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.masking import mask_name, mask_phone
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import RowId
 
 from tefu_registry.families.disclosure import sees_identity
 from tefu_registry.liaisons import service
@@ -49,7 +50,7 @@ def _liaison_out(liaison: Liaison, caller: Principal) -> LiaisonOut:
     ),
     responses=NOT_FOUND,
 )
-async def assign_liaisons(family_id: int, data: LiaisonsAssign, liaisons: LiaisonWriter) -> LiaisonsAssigned:
+async def assign_liaisons(family_id: RowId, data: LiaisonsAssign, liaisons: LiaisonWriter) -> LiaisonsAssigned:
     rows = await service.assign(liaisons, family_id, data, today=calendar.today())
     return LiaisonsAssigned(liaisons=[_liaison_out(r, liaisons.caller) for r in rows])
 
@@ -65,7 +66,7 @@ async def assign_liaisons(family_id: int, data: LiaisonsAssign, liaisons: Liaiso
     ),
     responses=NOT_FOUND,
 )
-async def list_liaisons(family_id: int, liaisons: Liaisons, page: PageParams) -> Page[LiaisonOut]:
+async def list_liaisons(family_id: RowId, liaisons: Liaisons, page: PageParams) -> Page[LiaisonOut]:
     rows, next_cursor = await liaisons.liaisons_page(family_id, page)
     return Page[LiaisonOut](items=[_liaison_out(r, liaisons.caller) for r in rows], next_cursor=next_cursor)
 
@@ -86,7 +87,7 @@ async def list_liaisons(family_id: int, liaisons: Liaisons, page: PageParams) ->
     ),
     responses={**NOT_FOUND, **problems(503)},
 )
-async def add_contact(family_id: int, data: ContactIn, liaisons: LiaisonWriter, eligibility: Eligibility) -> ContactOut:
+async def add_contact(family_id: RowId, data: ContactIn, liaisons: LiaisonWriter, eligibility: Eligibility) -> ContactOut:
     contact = await service.record_contact(liaisons, eligibility, family_id, data, today=calendar.today())
     return ContactOut.model_validate(contact, from_attributes=True)
 
@@ -101,7 +102,7 @@ async def add_contact(family_id: int, data: ContactIn, liaisons: LiaisonWriter, 
     ),
     responses=NOT_FOUND,
 )
-async def list_contacts(family_id: int, liaisons: Liaisons, page: PageParams) -> Page[ContactOut]:
+async def list_contacts(family_id: RowId, liaisons: Liaisons, page: PageParams) -> Page[ContactOut]:
     rows, next_cursor = await liaisons.contacts_page(family_id, page)
     return Page[ContactOut](items=[ContactOut.model_validate(c, from_attributes=True) for c in rows],
                             next_cursor=next_cursor)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import RowId
 from tefu_supervision.reports import service
 from tefu_supervision.reports.repository import Reports
 from tefu_supervision.reports.schemas import ReportSummary, SupervisionReportOut
@@ -77,5 +78,5 @@ async def list_reports(reports: Reports, page: PageParams,
     "with the report kept before it for the same region and period. 404 for a report that does not exist or "
     "lies outside the caller's region. `format=xlsx` answers the workbook."),
             responses={200: FILE, **problems(404)})
-async def get_report(report_id: int, reports: Reports, format: Format = "json") -> Any:
+async def get_report(report_id: RowId, reports: Reports, format: Format = "json") -> Any:
     return _answer(await service.stored(reports, report_id), format)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.ids import RowId
 from tefu_supervision.returns import service
 from tefu_supervision.returns.repository import Returns
 from tefu_supervision.returns.schemas import DueList, ReturnOut, ReturnRequest, ReturnSummary
@@ -87,5 +88,5 @@ async def list_returns(returns: Returns, page: PageParams,
     "numbers as numbers, a column saying whether each row is computed or filled in by the district and the "
     "source of each figure. 404 for a return that does not exist or lies outside the caller's region."),
             responses={200: FILE, **problems(404)})
-async def get_return(produced_id: int, returns: Returns, format: Format = "json") -> Any:
+async def get_return(produced_id: RowId, returns: Returns, format: Format = "json") -> Any:
     return _answer(await service.stored(returns, produced_id), format)
