@@ -32,3 +32,24 @@ def test_out_of_range_ids_are_refused_by_name(suite, service, path, params, fiel
     answer = httpx.get(f"{suite.url(service)}{path}", params=params, headers=bearer(token), timeout=30)
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == field
+
+
+def test_a_nul_character_is_refused_on_its_field_everywhere(suite):
+    """PostgreSQL's text cannot hold U+0000: refused before any work, naming the field."""
+    from .families import bereaved_family, register
+
+    clerk = mint_token(suite.signing_key, role="clerk", region="421002")  # 沙市区: no other test registers here
+    family = register(suite.url("registry"), clerk, bereaved_family("421002", "范秀英", "许志强", bank="中国银行",
+                                                                    account="6216610000000000001"))
+    event = httpx.post(f"{suite.url('registry')}/v1/families/{family['id']}/events", headers=bearer(clerk),
+                       json={"kind": "hukou_moved", "occurred_on": "2024-01-02", "to_region": "421002",
+                             "note": "迁入\u0000本区"})
+    assert event.status_code == 422, event.text
+    assert [(e["field"], e["code"]) for e in event.json()["errors"]] == [("body.note", "nul-character")]
+    search = httpx.get(f"{suite.url('registry')}/v1/families", params={"name_contains": "范\x00"}, headers=bearer(clerk))
+    assert (search.status_code, search.json()["errors"][0]["field"]) == (422, "query.name_contains")
+    desk = bearer(mint_token(suite.signing_key, role="hospital", region="421002", hospital="H-SS-1"))
+    card = httpx.get(f"{suite.url('medical-priority')}/v1/cards/ZY%00123", headers=desk)
+    assert (card.status_code, card.json()["errors"][0]["code"]) == (422, "nul-character")
+    history = httpx.get(f"{suite.url('registry')}/v1/families/{family['id']}/events", headers=bearer(clerk)).json()
+    assert all("\x00" not in str(item) for item in history["items"])
