@@ -224,3 +224,12 @@ async def test_a_negative_pension_is_refused_on_registration_and_on_change(clien
                                  json={"mother": {"monthly_basic_pension": "-0.01"}})
     assert patched.status_code == 422
     assert patched.json()["code"] == "money-negative"
+
+
+async def test_a_yes_or_no_field_cannot_be_cleared(client, token):
+    clerk = bearer(token(role="clerk"))
+    family = (await client.post("/v1/families", json=family_body(), headers=clerk)).json()
+    cleared = await client.patch(f"/v1/families/{family['id']}", headers=clerk,
+                                 json={"mother": {"in_resident_pension": None}})
+    assert cleared.status_code == 422
+    assert (cleared.json()["field"], cleared.json()["code"]) == ("body.mother.in_resident_pension", "value-required")

@@ -184,6 +184,9 @@ async def update_family(families: FamilyRepository, family_id: int, patch: Famil
                 assign(member, "bank_account_holder", account.holder if account else None, f"{role}.bank_account.holder", "address")
             else:
                 value = getattr(person, name)
+                if value is None and name in NOT_CLEARABLE:
+                    raise Invalid("value-required", "这一项只能改为“是”或“否”，不能清空",
+                                  "this can be set to true or false, not cleared").at(f"{role}.{name}")
                 assign(member, name, value, f"{role}.{name}", name if name == "phone" else None)
     if changes:
         family.updated_at, family.version = _now(), family.version + 1
@@ -191,6 +194,10 @@ async def update_family(families: FamilyRepository, family_id: int, patch: Famil
                             actor=families.caller.subject, changes=[_jsonable(c) for c in changes])
         await families.session.flush()
     return await show(families, family, today=today)
+
+
+# Fields a member always has: a change may set them, never empty them.
+NOT_CLEARABLE = frozenset({"in_resident_pension"})
 
 
 def _jsonable(change: dict[str, Any]) -> dict[str, Any]:
