@@ -53,3 +53,19 @@ def test_a_nul_character_is_refused_on_its_field_everywhere(suite):
     assert (card.status_code, card.json()["errors"][0]["code"]) == (422, "nul-character")
     history = httpx.get(f"{suite.url('registry')}/v1/families/{family['id']}/events", headers=bearer(clerk)).json()
     assert all("\x00" not in str(item) for item in history["items"])
+
+
+@pytest.mark.parametrize(("service", "path", "params", "field", "code"), [
+    ("registry", "/v1/facts", {"region": ""}, "query.region", "region-code-format"),
+    ("registry", "/v1/liaison-compliance", {"region": "420000", "period": "0000"}, "query.period", "period-format"),
+    ("medical-priority", "/v1/reports/cards", {"region": "420000", "month": "9999-12"}, "query.month",
+     "month-out-of-range"),
+    ("medical-priority", "/v1/reports/visits", {"region": "420000", "month": "0000-01"}, "query.month",
+     "month-out-of-range"),
+    ("supervision", "/v1/supervision", {"region": "420000", "period": "9999"}, "query.period", "period-in-future"),
+])
+def test_dates_and_regions_beyond_any_real_one_are_refused_by_name(suite, service, path, params, field, code):
+    token = mint_token(suite.signing_key, role="admin", region="000000")
+    answer = httpx.get(f"{suite.url(service)}{path}", params=params, headers=bearer(token), timeout=60)
+    assert answer.status_code == 422, answer.text
+    assert (answer.json()["errors"][0]["field"], answer.json()["errors"][0]["code"]) == (field, code)

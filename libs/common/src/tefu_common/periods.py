@@ -77,6 +77,8 @@ def parse_period(text: str) -> Period | None:
     if not match:
         return None
     year = int(match[1])
+    if year < 1:  # no calendar has a year 0000
+        return None
     if match[2]:
         first_month = last_month = int(match[2])
     elif match[3]:

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tefu_common.auth.principal import Principal
 from tefu_common.errors import Invalid, NotFound
 from tefu_common.i18n import Text
-from tefu_common.regions import region_contains, region_prefix
+from tefu_common.regions import region_contains, region_level, region_prefix
 
 Statement = TypeVar("Statement")
 
@@ -51,7 +51,12 @@ def scoped(statement: Statement, column: ColumnElement[str], scope: Principal | 
 
 
 def require_within(caller: Principal, code: str, *, field: str, location: str = "body") -> None:
-    """422 on ``field`` unless ``code`` lies in the caller's region."""
+    """422 on ``field`` unless ``code`` lies in the caller's region (or if it is no region code at all)."""
+    try:
+        region_level(code)
+    except ValueError:
+        raise Invalid("region-code-format", f"地区码应为 6、9 或 12 位数字，而不是“{code}”",
+                      f"region code must be 6, 9 or 12 digits, not {code!r}").at(field, location=location) from None
     if not covers(caller, code):
         raise Invalid(
             "region-outside-scope",

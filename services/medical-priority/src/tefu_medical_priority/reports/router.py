@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from tefu_common.auth import Principal, Scope, require
+from tefu_common.calendar import today
 from tefu_common.db import ReadSession
 from tefu_common.errors import Invalid, ValidationFailed
 from tefu_common.openapi import problems
@@ -38,10 +39,18 @@ Region = Annotated[str, Query(description="GB/T 2260 code of the region reported
 Month = Annotated[str, Query(description="The calendar month, YYYY-MM (China time).", examples=["2026-11"])]
 
 
+EARLIEST_MONTH = "1950-01"
+
+
 def _checked(region: str, month: str, caller: Principal) -> date:
     errors = []
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         errors.append(Invalid("month-format", f"“{month}”不是月份（应为 YYYY-MM）", f"{month!r} is not a month (YYYY-MM)")
+                      .error("month", location="query"))
+    elif not f"{EARLIEST_MONTH}" <= month <= f"{today():%Y-%m}":
+        # Cards began long after 1950, and a month still to come has nothing to count yet.
+        errors.append(Invalid("month-out-of-range", f"月份应在 {EARLIEST_MONTH} 至本月（{today():%Y-%m}）之间，而不是 {month}",
+                              f"the month must lie between {EARLIEST_MONTH} and this month, not {month}")
                       .error("month", location="query"))
     if region != "000000" and region_table().get(region[:6]) is None:
         errors.append(Invalid("region-code-unknown", f"“{region}”不是 GB/T 2260 行政区划代码",

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from tefu_common.calendar import today
 from tefu_common.errors import Invalid, ValidationFailed
 from tefu_common.periods import Period, parse_period
 from tefu_common.regions import region_table, validate_region_code
@@ -44,6 +45,12 @@ def checked_query(caller: Any, region: str, period_text: str) -> Period:
         errors.append(Invalid("period-format", f"“{period_text}”不是月份（2026-06）、季度（2026-Q2）、半年（2026-H1）或年份（2026）",
                               f"{period_text!r} is not a month (2026-06), a quarter (2026-Q2), a half-year (2026-H1) "
                               "or a year (2026)")
+                      .error("period", location="query"))
+    elif period.first > today():
+        errors.append(Invalid("period-in-future", f"{period.label_zh}尚未开始，没有可检查的数据",
+                              f"{period.label} has not begun: there is nothing to inspect yet").error("period", location="query"))
+    elif period.first.year < 1950:
+        errors.append(Invalid("date-before-1950", f"{period.label_zh}早于1950年", f"{period.label} is before 1950")
                       .error("period", location="query"))
     try:
         validate_region_code(region)
