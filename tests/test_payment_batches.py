@@ -266,3 +266,21 @@ async def test_twenty_parallel_requests_build_one_batchs_worth_of_lines(suite, f
     listed = every(f"{payments}/v1/batches", clerk)
     march = [b for b in listed if b["period"] == "2021-03"]
     assert [b["id"] for b in march] == [built["id"]]
+
+
+async def test_twenty_parallel_requests_with_one_idempotency_key_all_get_the_same_batch(suite, families):
+    if os.environ.get("TEFU_TEST_DB", "postgresql") != "postgresql":
+        pytest.skip("concurrent batch building is shown on PostgreSQL")
+    payments = suite.url("payments")
+    admin = bearer(mint_token(suite.signing_key, role="admin", region="420000"))
+    httpx.post(f"{payments}/v1/agencies", headers=admin,
+               json={"id": "ICBC-WC3", "name": "中国工商银行武昌支行三", "region_code": "420000"})
+    clerk = bearer(mint_token(suite.signing_key, role="clerk", region=REGION, subject="clerk-zhou"))
+    body = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2021-05", "agency_id": "ICBC-WC3"}
+    headers = {**clerk, "Idempotency-Key": "wc-2021-05-once"}
+    async with httpx.AsyncClient(timeout=120) as client:
+        answers = await asyncio.gather(*(client.post(f"{payments}/v1/batches", json=body, headers=headers)
+                                         for _ in range(20)))
+    # The same request twenty times (retries, a proxy): one builds, the others wait for it and get it.
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1

@@ -102,6 +102,26 @@ def _period_of(day: date, frequency: str) -> Period:
     return found
 
 
+IDEMPOTENT_WAIT_SECONDS = 60.0
+
+
+async def wait_for_idempotent(batches: BatchRepository, key: str, digest: str, region_code: str, *,
+                              seconds: float = IDEMPOTENT_WAIT_SECONDS) -> Batch | None:
+    """The batch another request with this key builds, once it is committed; None if none appears
+    within ``seconds`` (the build going on was another one, or failed)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        await batches.session.rollback()  # gives the pooled connection back while we wait
+        await asyncio.sleep(0.25)
+        found = await find_idempotent(batches, key, digest)
+        if found is not None:
+            return found
+        if await batches.region_free(region_code):
+            # The build is over: its batch is there now, or it was another build, or it failed.
+            return await find_idempotent(batches, key, digest)
+    return None
+
+
 def pay_period(text: str, *, today: date, lookahead: int) -> Period:
     """The batch's period: a real one, not before the programme began, and no later than the
     current period of its kind (or, with ``lookahead``, the one after: paying ahead of a holiday)."""
@@ -147,6 +167,12 @@ async def create_batch(batches: BatchRepository, eligibility: EligibilityClient,
     # One batch is built at a time per region. A request that finds another build going on is
     # answered at once (409) instead of waiting with a connection held.
     if not await batches.claim_region(body.region_code):
+        if key:
+            # The build going on may be this very request, sent twice (a retry, a proxy): wait for
+            # it, holding no connection, and answer with the same batch.
+            existing = await wait_for_idempotent(batches, key, digest, body.region_code)
+            if existing is not None:
+                return existing, None
         raise Conflict(Text(f"{body.region_code} 的另一个批次正在生成，完成后再试（已在批次中的项目不会重复发放）",
                             f"another batch of {body.region_code} is being built; retry once it is done (lines it "
                             "holds are never paid twice)"), code="batch-being-built")

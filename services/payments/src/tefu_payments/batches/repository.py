@@ -119,6 +119,12 @@ class BatchRepository(Repository):
         return bool(await self.session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"),
                                               {"key": f"batch:{region_code}"}))
 
+    async def region_free(self, region_code: str) -> bool:
+        """Whether no request is building a batch of the region now (the lock tried, and let go)."""
+        free = await self.claim_region(region_code)
+        await self.session.rollback()
+        return free
+
     async def add(self, batch: Batch) -> Batch:
         """Insert a new batch; 409 if the caller's Idempotency-Key was taken meanwhile."""
         self.session.add(batch)

@@ -53,7 +53,8 @@ async def create_batch(
       ask for, and benefits paid at different frequencies are 422 on `benefits`. A region outside
       the caller's is 422 `region-outside-scope`; a 422 of the eligibility service reaches the
       caller as it was.
-    - A retry with the same `Idempotency-Key` returns the same batch (200); the same key with a
+    - A retry with the same `Idempotency-Key` returns the same batch (200), also while the first
+      request is still building it (the retry waits for it, up to a minute); the same key with a
       different body is 422 `idempotency-key-reused`.
     - 409 `nothing-due` when every line due is already in another batch; 409 `batch-being-built`
       when another batch of the region is being built at this moment (retry once it is done).
