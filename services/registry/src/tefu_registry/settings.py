@@ -14,6 +14,9 @@ class RegistrySettings(ServiceSettings):
 
     port: int = 8001
     database_url: str = "sqlite+aiosqlite:///var/registry.db"
+    # A running import renews its lease (the job's heartbeat) several times within this; a job whose
+    # lease ran out lost its worker and shows as interrupted, to be resumed by uploading the file again.
+    import_lease_seconds: float = 60.0
     # The liaison duties (contact frequencies, festival windows) are the eligibility service's data.
     eligibility_url: str = "http://127.0.0.1:8002"
     # The registry is the suite's token issuer: it alone holds the private signing key.

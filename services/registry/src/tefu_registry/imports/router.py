@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, Response, UploadFile
 
 from tefu_common.auth import Scope, require
 from tefu_common.i18n import current_language
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
-from tefu_common.regions import RegionCodeStr
 from tefu_common.ids import RowId
+from tefu_common.regions import RegionCodeStr
 from tefu_registry.imports import service
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.repository import ImportRepository
@@ -70,22 +71,33 @@ async def upload(
     response: Response,
     background: BackgroundTasks,
     imports: ImportWriter,
+    lease: Lease,
     file: UploadFile = File(..., description="CSV or XLSX in the template's layout."),
     encoding: Literal["utf-8", "gbk", "gb18030"] | None = Form(None, description="CSV only; detected when omitted."),
 ) -> ImportOut:
     data = await file.read()
     job, created = await service.start_import(
-        imports, data=data, filename=file.filename or "upload", content_type=file.content_type, encoding=encoding)
+        imports, data=data, filename=file.filename or "upload", content_type=file.content_type, encoding=encoding,
+        lease=lease)
     if created:
         background.add_task(service.run_import, request.app.state.database, job_id=job.id, data=data,
-                            caller=imports.caller)
+                            caller=imports.caller, lease=lease)
     else:
         response.status_code = 200
-    return _import_out(job)
+    return _import_out(job, lease)
 
 
-def _import_out(job: ImportJob) -> ImportOut:
-    return ImportOut.model_validate(job, from_attributes=True).model_copy(update={"stalled": service.is_stalled(job)})
+def _import_out(job: ImportJob, lease: timedelta) -> ImportOut:
+    return ImportOut.model_validate(job, from_attributes=True).model_copy(
+        update={"stalled": service.is_stalled(job, lease)})
+
+
+def _lease(request: Request) -> timedelta:
+    return timedelta(seconds=request.app.state.settings.import_lease_seconds)
+
+
+Lease = Annotated[timedelta, Depends(_lease)]
+"""How long a running job's worker may go without renewing its lease (settings)."""
 
 
 @router.get(
@@ -96,7 +108,8 @@ def _import_out(job: ImportJob) -> ImportOut:
         "列出本辖区（含下辖街镇）的导入任务，最新的在前，每项与 `GET /v1/imports/{id}` 的答复相同（含进度）；可按状态、"
         "区划、上传人筛选。\n\nAny token with `families:read`; only jobs of your region (a county clerk sees the jobs "
         "of the townships under it). `status` may be repeated (`?status=queued&status=running`): `queued`, "
-        "`running`, `finished`, `failed`, or `stalled` for a job cut off by a restart (then `queued` and `running` "
+        "`running`, `finished`, `failed`, or `stalled` for a job whose worker stopped renewing its lease (killed, "
+        "crashed, restarted: shown within `import_lease_seconds`, a minute by default; then `queued` and `running` "
         "are the jobs still moving). `region` narrows to a code within yours; `created_by=me` lists your own uploads "
         "(or name an uploader). Newest first, pages by `cursor`/`limit`."
     ),
@@ -104,14 +117,15 @@ def _import_out(job: ImportJob) -> ImportOut:
 async def list_imports(
     imports: Imports,
     page: PageParams,
+    lease: Lease,
     status: list[Literal["queued", "running", "finished", "failed", "stalled"]] | None = Query(
         None, description="One or several (repeat the parameter); any status when absent."),
     region: RegionCodeStr | None = Query(None, description="A GB/T 2260 code; jobs of regions under it."),
     created_by: str | None = Query(None, max_length=128, description="`me`, or an uploader's subject."),
 ) -> Page[ImportOut]:
     jobs, next_cursor = await service.list_jobs(imports, statuses=status, region=region, created_by=created_by,
-                                                page=page)
-    return Page[ImportOut](items=[_import_out(job) for job in jobs], next_cursor=next_cursor)
+                                                page=page, lease=lease)
+    return Page[ImportOut](items=[_import_out(job, lease) for job in jobs], next_cursor=next_cursor)
 
 
 @router.get(
@@ -125,8 +139,8 @@ async def list_imports(
     ),
     responses=NOT_FOUND,
 )
-async def get_import(import_id: RowId, imports: Imports) -> ImportOut:
-    return _import_out(await imports.job(import_id))
+async def get_import(import_id: RowId, imports: Imports, lease: Lease) -> ImportOut:
+    return _import_out(await imports.job(import_id), lease)
 
 
 def _issue_out(issue: ImportRowIssue) -> RowIssueOut:

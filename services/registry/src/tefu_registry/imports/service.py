@@ -45,7 +45,9 @@ from tefu_registry.imports.rows import RowProblem
 
 log = logging.getLogger("tefu.imports")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-STALLED_AFTER = timedelta(minutes=5)
+# A running job's worker renews its lease this often (a fraction of the lease): a job whose lease
+# ran out had its worker die (kill -9, a crash, a restart) and shows as interrupted.
+LEASE_RENEWALS = 4
 CHUNK_ROWS = 1000
 
 
@@ -55,6 +57,7 @@ def _now() -> datetime:
 
 async def start_import(
     imports: ImportRepository, *, data: bytes, filename: str, content_type: str | None, encoding: str | None,
+    lease: timedelta,
 ) -> tuple[ImportJob, bool]:
     """Check the file and create its job; returns (job, created). An identical earlier upload is reused."""
     caller, session = imports.caller, imports.session
@@ -66,7 +69,7 @@ async def start_import(
                               code="file-too-large")
     digest = hashlib.sha256(data).hexdigest()
     existing = await imports.same_file(digest, for_update=True)
-    if existing is not None and not is_stalled(existing) and existing.status != "failed":
+    if existing is not None and not is_stalled(existing, lease) and existing.status != "failed":
         return existing, False
     try:
         fmt = detect_format(filename, content_type, data)
@@ -96,30 +99,44 @@ async def start_import(
     return job, True
 
 
-def is_stalled(job: ImportJob) -> bool:
-    """A queued or running job that has not moved for a while was cut off (the service restarted)."""
+def is_stalled(job: ImportJob, lease: timedelta) -> bool:
+    """A queued or running job whose lease ran out lost its worker (killed, crashed, restarted)."""
     if job.status not in ("queued", "running") or job.heartbeat_at is None:
         return False
-    return _now() - job.heartbeat_at > STALLED_AFTER
+    return _now() - job.heartbeat_at > lease
 
 
 async def list_jobs(imports: ImportRepository, *, statuses: list[str] | None, region: str | None,
-                    created_by: str | None, page: PageRequest) -> tuple[list[ImportJob], str | None]:
+                    created_by: str | None, page: PageRequest, lease: timedelta) -> tuple[list[ImportJob], str | None]:
     """The jobs of the caller's region, newest first. ``created_by=me`` is the caller's own uploads;
     ``stalled`` (in ``statuses``) the jobs cut off by a restart, judged as :func:`is_stalled` judges one."""
     if created_by == "me":
         created_by = imports.caller.subject
-    return await imports.jobs_page(statuses=frozenset(statuses or ()), stalled_before=_now() - STALLED_AFTER,
+    return await imports.jobs_page(statuses=frozenset(statuses or ()), stalled_before=_now() - lease,
                                    region=region, created_by=created_by, page=page)
 
 
-async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal) -> None:
+async def _renew_lease(database: Database, job_id: int, every: float) -> None:
+    """While the job runs, say so: the heartbeat is its lease, renewed whatever a chunk costs."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with database.sessionmaker() as session:
+                await session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
+                                      .values(heartbeat_at=_now()))
+                await session.commit()
+        except Exception as exc:  # a busy database: the next renewal tries again, well within the lease
+            log.warning("import %s: lease not renewed: %s", job_id, exc)
+
+
+async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal, lease: timedelta) -> None:
     """Register every row of the file (in the background, after the upload request answered)."""
     async with database.sessionmaker() as session:
         job = await session.get(ImportJob, job_id)
-        job.status = "running"
+        job.status, job.heartbeat_at = "running", _now()
         fmt, encoding = job.file_format, job.encoding
         await session.commit()
+    renewing = asyncio.create_task(_renew_lease(database, job_id, lease.total_seconds() / LEASE_RENEWALS))
     try:
         await _register_rows(database, job_id=job_id, data=data, fmt=fmt, encoding=encoding, caller=caller)
     except Exception as exc:  # the rows committed so far stay; the job says where it stopped
@@ -130,6 +147,8 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
                 status="failed", error=f"导入因意外错误（{type(exc).__name__}）中断；已导入的行保留，请重新上传同一文件以继续",
                 finished_at=_now()))
             await session.commit()
+    finally:
+        renewing.cancel()
 
 
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
