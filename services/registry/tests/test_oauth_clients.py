@@ -231,3 +231,32 @@ async def test_only_the_whole_countrys_admins_register_service_clients_and_it_is
                             headers=bearer(token(role="admin", region="000000")))).json()["items"]
     assert {(e["actor"], e["outcome"], e["username"]) for e in log} >= {
         ("admin-zhoucun", "refused", attempted), ("admin-national", "success", made["client_id"])}
+
+
+async def test_guessing_a_secret_is_stopped_and_every_failure_is_logged(client, token):
+    admin = token(role="admin", region="000000")
+    created = await _register(client, admin, client_id=_id("svc"), role="service", region="370306")
+    form = {"grant_type": "client_credentials", "client_id": created["client_id"]}
+    for attempt in range(10):
+        wrong = await client.post("/oauth/token", data={**form, "client_secret": f"guess-{attempt}"})
+        assert wrong.status_code == 401
+    right = await client.post("/oauth/token", data={**form, "client_secret": created["client_secret"]})
+    assert right.status_code == 429  # even the right secret, until the window has passed
+    assert right.json()["code"] == "too-many-failures" and int(right.headers["retry-after"]) > 0
+    log = (await client.get("/v1/security-log", params={"event": "client-token"},
+                            headers=bearer(admin))).json()["items"]
+    assert sum(1 for e in log if e["username"] == created["client_id"] and e["outcome"] == "failure") == 10
+    # Another client is not held back by this one's guesser (the address limit is higher).
+    other = await _register(client, admin, client_id=_id("svc"), role="service", region="370306")
+    ok = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": other["client_id"],
+                                                 "client_secret": other["client_secret"]})
+    assert ok.status_code == 200
+
+
+async def test_an_unknown_client_is_refused_like_a_wrong_secret_and_logged(client, token):
+    unknown = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "nobody-here",
+                                                      "client_secret": "x"})
+    assert (unknown.status_code, unknown.json()["code"]) == (401, "client-authentication-failed")
+    log = (await client.get("/v1/security-log", params={"event": "client-token"},
+                            headers=bearer(token(role="admin", region="000000")))).json()["items"]
+    assert [(e["username"], e["outcome"], e["detail"]) for e in log] == [("nobody-here", "failure", "unknown-client")]

@@ -20,6 +20,7 @@ from tefu_registry.duties.router import router as duties_router
 from tefu_registry.families.router import router as families_router
 from tefu_registry.imports.router import router as imports_router
 from tefu_registry.liaisons.router import router as liaisons_router
+from tefu_registry.oauth.limits import FailureLimiter
 from tefu_registry.oauth.people import PeoplePolicy
 from tefu_registry.oauth.router import router as oauth_router
 from tefu_registry.signin.router import router as signin_router
@@ -119,6 +120,10 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         window=timedelta(minutes=settings.failure_window_minutes), lock=timedelta(minutes=settings.lock_minutes),
     )
     app.state.trusted_proxies = tuple(settings.trusted_proxies)
+    # Failed client authentications, per client id and per address (oauth/limits.py).
+    app.state.client_failures = FailureLimiter(per_client=settings.client_failure_limit,
+                                               per_address=settings.client_address_failure_limit,
+                                               window=settings.client_failure_window_seconds)
     # The sign-in page's CSRF cookie and enrolment step are signed with a key derived from the
     # issuer's private key: nothing more to configure, and it changes when the key is rotated.
     app.state.signin_secret = hashlib.sha256(b"tefu-signin-forms:" + signing_key.pem()).hexdigest()

@@ -35,6 +35,11 @@ class RegistrySettings(ServiceSettings):
     address_failure_limit: int = 20
     failure_window_minutes: int = 15
     lock_minutes: int = 15
+    # Machine clients: failed client authentications before /oauth/token answers 429, per client id
+    # and per address, within client_failure_window_seconds.
+    client_failure_limit: int = 10
+    client_address_failure_limit: int = 30
+    client_failure_window_seconds: float = 300.0
     # Reverse proxies whose X-Forwarded-For is believed (the client address of the security log).
     trusted_proxies: list[str] = []
 

@@ -33,3 +33,8 @@ def verify_secret(secret: str, stored: str) -> bool:
         secret.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
     )
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+# What an unknown client id is checked against: the same scrypt as a real secret, so that the
+# time of the answer does not tell which ids exist.
+UNKNOWN_CLIENT_HASH = hash_secret(new_secret())

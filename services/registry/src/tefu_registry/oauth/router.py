@@ -82,11 +82,13 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         "`invalid_request`, `invalid_scope`, `invalid_target` or `invalid_grant` (code `code-invalid`, `code-used`, "
         "`redirect-uri-mismatch`, `code-verifier-mismatch`, `refresh-token-invalid`, `account-disabled`); 401 "
         "`invalid_client` (wrong or unknown credentials look the same, so client ids cannot be probed; a revoked "
-        "client is told so)."
+        "client is told so); 429 `too-many-failures` with Retry-After after 10 failures of one client id or 30 from "
+        "one address within 5 minutes (the right secret too, until the window passes). Every failure is in the "
+        "security log (`client-token`)."
     ),
     responses={200: {"content": {"application/json": {"examples": {
         "client_credentials": {"value": TokenResponse.model_config["json_schema_extra"]["examples"][0]},
-        "authorization_code": {"value": PERSON_TOKEN_EXAMPLE}}}}}, **problems(400, 401)},
+        "authorization_code": {"value": PERSON_TOKEN_EXAMPLE}}}}}, **problems(400, 401, 429)},
 )
 async def token(
     request: Request,
@@ -127,6 +129,8 @@ async def token(
         client_secret=credentials[1],
         scope=scope,
         audience=audience,
+        limiter=request.app.state.client_failures,
+        address=client_address(request),
     )
 
 

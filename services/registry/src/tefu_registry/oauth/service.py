@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+
 from datetime import datetime, timezone
 
 import jwt
@@ -22,7 +25,9 @@ from tefu_common.errors import BadRequest, Conflict, Forbidden, Invalid, NotFoun
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest, keyset_page
 from tefu_common.scoping import covers, require_within, scoped
-from tefu_registry.oauth.client_secrets import hash_secret, new_secret, verify_secret
+from tefu_registry.accounts.service import log_event
+from tefu_registry.oauth.client_secrets import UNKNOWN_CLIENT_HASH, hash_secret, new_secret, verify_secret
+from tefu_registry.oauth.limits import FailureLimiter
 from tefu_registry.oauth.models import OAuthClient, RevokedToken
 from tefu_registry.oauth.schemas import ClientCreate, RevocationList, RevokedClientOut, TokenResponse
 
@@ -49,6 +54,8 @@ def _field_error(field: str, code: str, zh: str, en: str) -> ValidationFailed:
 
 
 KIND_ZH = {"hospital": "医院", "agency": "代发机构"}
+# Secret checks run here, two at a time: a flood of wrong secrets costs two cores at most.
+SECRET_CHECKS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="client-secret")
 NATIONAL = "000000"
 FAILED = Text("客户端认证失败", "client authentication failed")
 
@@ -152,11 +159,23 @@ async def issue_token(
     client_secret: str,
     scope: str | None,
     audience: str | None,
+    limiter: FailureLimiter,
+    address: str | None,
 ) -> TokenResponse:
     """OAuth2 client credentials grant (RFC 6749 §4.4)."""
+    limiter.check(client_id, address)
     client = await session.get(OAuthClient, client_id)
+    # scrypt takes tens of milliseconds of CPU: in a thread, never on the event loop, and as long for
+    # an unknown id as for a known one.
+    stored = client.secret_hash if client is not None else UNKNOWN_CLIENT_HASH
+    matches = await asyncio.get_running_loop().run_in_executor(SECRET_CHECKS, verify_secret, client_secret, stored)
     # One message for "no such client" and "wrong secret", so ids cannot be probed.
-    if client is None or not verify_secret(client_secret, client.secret_hash):
+    if client is None or not matches:
+        limiter.failed(client_id, address)
+        log_event(session, event="client-token", outcome="failure", actor=client_id[:128], username=client_id[:128],
+                  region=client.region if client is not None else None, address=address,
+                  detail="unknown-client" if client is None else "wrong-secret")
+        await session.commit()  # kept, though the request answers with an error
         raise Unauthorized(FAILED, challenge=CLIENT_CHALLENGE, code="client-authentication-failed", error="invalid_client")
     if client.revoked_at is not None:
         raise Unauthorized(Text("客户端已被吊销", "client has been revoked"), challenge=CLIENT_CHALLENGE,
