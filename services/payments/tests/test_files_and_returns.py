@@ -117,3 +117,22 @@ async def test_a_paid_date_before_the_export_or_after_today_is_refused(served, a
     assert f"与今天 {PAID} 之间" in errors[0]["detail"]
     lines = (await served.get(f"/v1/batches/{approved}/lines", headers=bank))
     assert "paid" not in {line["status"] for line in lines.json()["items"]}
+
+
+async def test_a_compression_or_entity_bomb_as_a_return_file_is_refused_by_name(served, approved, bank):
+    import zipfile
+
+    await served.get(f"/v1/batches/{approved}/file", headers=bank)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package, \
+            package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+        for _ in range(300):
+            part.write(b" " * (1 << 20))
+    laughs = io.BytesIO()
+    with zipfile.ZipFile(laughs, "w") as package:
+        package.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]><w>&a;</w>')
+    for content, code in ((bomb.getvalue(), "xlsx-compression-bomb"), (laughs.getvalue(), "xlsx-xml-entities")):
+        refused = await served.post(f"/v1/batches/{approved}/returns", headers=bank,
+                                    files={"file": ("back.xlsx", content)})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["code"] == code

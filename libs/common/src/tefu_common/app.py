@@ -28,6 +28,7 @@ from tefu_common.errors import PROBLEM_BASE, PROBLEM_JSON, install_error_handler
 from tefu_common.field_crypto import BlindIndex, FieldCipher, KeyRing, configure_field_crypto
 from tefu_common.logs import configure_logging, log_request
 from tefu_common.i18n import Text
+from tefu_common.bodies import BodyLimitMiddleware
 from tefu_common.nul import NulCharacterMiddleware
 from tefu_common.metrics import Metrics
 from tefu_common.migrations import current_revisions, head_revisions
@@ -237,6 +238,7 @@ def create_service_app(
     # Added last = outermost: the request id exists before anything else runs or logs, and each
     # request is logged and measured there once answered.
     app.add_middleware(NulCharacterMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outside the NUL check, which reads JSON bodies whole
     app.add_middleware(DatabaseGateMiddleware, monitor=monitor)
     app.add_middleware(RequestIdMiddleware, on_done=observe)
     return app

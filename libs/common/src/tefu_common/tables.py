@@ -7,16 +7,86 @@ person sees in the spreadsheet (the heading is row 1), so an error can say "row 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import csv
+import functools
 import io
+import zipfile
+from collections.abc import Callable
+from typing import Any, TypeVar
 from datetime import date, datetime
 
 from openpyxl import load_workbook
 from starlette.responses import Response
 
+T = TypeVar("T")
+
+
+# Reading a file is CPU work (decompressing, parsing XML): it runs here, two files at a time, never
+# on the event loop, so the service keeps answering everyone else meanwhile.
+PARSERS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="table-parser")
+
+
+async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the parsers' threads."""
+    return await asyncio.get_running_loop().run_in_executor(PARSERS, functools.partial(function, *args))
+
 
 class TableFileError(ValueError):
-    """The file cannot be read at all: not CSV or XLSX, not UTF-8 or GBK, empty."""
+    """The file cannot be read at all: not CSV or XLSX, not UTF-8 or GBK, empty, or unsafe to open
+    (then with a ``code`` and the reason in Chinese, ``zh``, for the person who sent it)."""
+
+    def __init__(self, message: str, *, code: str | None = None, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.zh = code, zh
+
+
+# An XLSX is a zip of XML parts. What a spreadsheet of the suite can hold, and no more: a zip
+# bomb (a few MB that expand to gigabytes) or an XML entity bomb ("billion laughs") is refused
+# before openpyxl reads a cell.
+XLSX_MAX_UNCOMPRESSED = 400 * 1024 * 1024  # a sheet of ~500,000 rows of the import template
+XLSX_MAX_RATIO = 150  # sheet XML compresses 5-20 times; a bomb, thousands of times
+XLSX_MAX_PARTS = 2000
+
+
+class UnsafeXlsx(ValueError):
+    """The workbook would expand beyond what any real one of ours does, or declares XML entities."""
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
+
+
+def check_xlsx_package(content: bytes) -> None:
+    """Refuse a zip bomb or an XML entity declaration in an XLSX, reading only the zip directory
+    and the first bytes of each XML part."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: openpyxl's own error says what the file is not
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > XLSX_MAX_PARTS:
+            raise UnsafeXlsx("xlsx-too-many-parts", f"XLSX 文件包含 {len(parts)} 个部件，不是正常的工作簿",
+                             f"the XLSX holds {len(parts)} parts: not a workbook")
+        total = sum(part.file_size for part in parts)
+        if total > XLSX_MAX_UNCOMPRESSED:
+            raise UnsafeXlsx("xlsx-too-large-uncompressed",
+                             f"XLSX 解压后达 {total // (1024 * 1024)} MB，超过 {XLSX_MAX_UNCOMPRESSED // (1024 * 1024)} MB；"
+                             "请拆分文件", f"the XLSX expands to {total // (1024 * 1024)} MB, over "
+                             f"{XLSX_MAX_UNCOMPRESSED // (1024 * 1024)} MB; split the file")
+        for part in parts:
+            if part.compress_size and part.file_size / part.compress_size > XLSX_MAX_RATIO and part.file_size > 1 << 20:
+                raise UnsafeXlsx("xlsx-compression-bomb", "XLSX 文件的压缩比异常（疑似压缩炸弹），未读取",
+                                 f"the XLSX part {part.filename} expands {part.file_size // part.compress_size} times: "
+                                 "refused as a compression bomb")
+            if part.filename.endswith((".xml", ".rels", ".vml")):
+                with archive.open(part) as stream:
+                    head = stream.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise UnsafeXlsx("xlsx-xml-entities", "XLSX 文件中含有 XML 实体声明（正常的工作簿没有），未读取",
+                                     f"the XLSX part {part.filename} declares XML entities: refused")
 
 
 def read_table(content: bytes, filename: str | None = None) -> list[tuple[int, list[str]]]:
@@ -68,6 +138,10 @@ def _csv(content: bytes) -> list[list[str]]:
 
 
 def _xlsx(content: bytes) -> list[list[str]]:
+    try:
+        check_xlsx_package(content)
+    except UnsafeXlsx as exc:
+        raise TableFileError(exc.en, code=exc.code, zh=exc.zh) from None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken package

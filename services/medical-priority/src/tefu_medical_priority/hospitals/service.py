@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from tefu_common.errors import Forbidden, FieldError, Invalid, ValidationFailed, pydantic_field_error
 from tefu_common.i18n import Text
 from tefu_common.scoping import require_within
-from tefu_common.tables import TableFileError, heading_index, read_table
+from tefu_common.tables import TableFileError, heading_index, off_the_loop, read_table
 from tefu_medical_priority.cards.vocabulary import FEE_NAMES
 from tefu_medical_priority.hospitals.models import Hospital
 from tefu_medical_priority.hospitals.repository import HospitalRepository
@@ -108,6 +108,8 @@ def _read(content: bytes, filename: str | None) -> list[tuple[int, list[str]]]:
     try:
         return read_table(content, filename)
     except TableFileError as exc:
+        if exc.code:  # unsafe to open (a compression or entity bomb): said as it is
+            raise Invalid(exc.code, exc.zh or str(exc), str(exc)).at("", location="file") from None
         reason = str(exc)
         chinese = next((zh for start, zh in UNREADABLE.items() if reason.startswith(start)), "文件无法读取")
         raise Invalid("file-unreadable", f"{chinese}：请上传 CSV（UTF-8 或 GBK）或 XLSX 文件",
@@ -116,7 +118,7 @@ def _read(content: bytes, filename: str | None) -> list[tuple[int, list[str]]]:
 
 async def import_hospitals(hospitals: HospitalRepository, content: bytes, filename: str | None) -> ImportReport:
     """Load every good row (create or update), report every bad one with its row, column and code."""
-    table = _read(content, filename)
+    table = await off_the_loop(_read, content, filename)
     (_, heading), rows = table[0], table[1:]
     columns = heading_index(heading, FILE_COLUMNS)
     missing = [names[0] for field, names in FILE_COLUMNS.items() if field not in columns and field != "fee_waivers"]

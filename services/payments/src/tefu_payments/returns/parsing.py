@@ -54,6 +54,8 @@ def read_rows(content: bytes, filename: str) -> list[ReturnRow]:
     try:
         (_, heading), *table = read_table(content, filename)
     except TableFileError as exc:
+        if exc.code:  # unsafe to open (a compression or entity bomb): said as it is
+            raise ReturnFileError(exc.code, exc.zh or str(exc), str(exc)) from None
         raise ReturnFileError("return-file-unreadable", "无法读取文件：应为 UTF-8 或 GBK 编码的 CSV 文件，或 XLSX 工作簿",
                               str(exc)) from None
     columns = heading_index(heading, HEADERS)

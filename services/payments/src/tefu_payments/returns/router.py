@@ -11,7 +11,7 @@ from tefu_payments.returns import service
 from tefu_payments.returns.repository import AgencyReturns
 
 router = APIRouter(tags=["returns"])
-MAX_MB = 200
+MAX_MB = 50  # and the request body is cut off at 52 MB before it is read (tefu_common.bodies)
 
 
 class ReturnOut(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any
 from tefu_common import calendar
 from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed, field_path
 from tefu_common.i18n import Text
+from tefu_common.tables import off_the_loop
 from tefu_payments.batches.models import Batch, BatchTransition
 from tefu_payments.returns.parsing import ReturnFileError, ReturnRow, read_rows
 from tefu_payments.returns.repository import ReturnRepository
@@ -47,7 +48,7 @@ async def post_returns(returns: ReturnRepository, batch_id: int, content: bytes,
     rows: list[ReturnRow] = []
     try:
         try:
-            rows = read_rows(content, filename)
+            rows = await off_the_loop(read_rows, content, filename)
         except ReturnFileError as exc:
             raise ValidationFailed([FieldError("file", exc.code, exc.message)]) from None
         result = await _apply(returns, batch, rows)

@@ -33,6 +33,7 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from tefu_common.errors import Invalid
+from tefu_common.tables import UnsafeXlsx, check_xlsx_package
 from tefu_registry.imports.rows import (
     OVERFLOW_KEY, RowError, cell_text, clean_text, header_for_field, parse_date, row_to_family,
 )
@@ -205,6 +206,10 @@ def _csv_records(text: str) -> Generator[tuple[int, list[str]], None, None]:
 
 
 def _xlsx_records(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
+    try:
+        check_xlsx_package(data)
+    except UnsafeXlsx as exc:
+        raise ImportFileError(exc.code, exc.zh, exc.en) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
