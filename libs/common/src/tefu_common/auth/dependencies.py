@@ -28,12 +28,14 @@ class TokenRequirement(HTTPBearer):
     so FastAPI resolves one dependency per request for authentication, not two.
     """
 
-    def __init__(self, scopes: frozenset[Scope], roles: frozenset[Role] | None) -> None:
+    def __init__(self, scopes: frozenset[Scope], roles: frozenset[Role] | None,
+                 any_of: frozenset[Scope] = frozenset()) -> None:
         # auto_error=False: a missing header becomes our own 401 problem, not FastAPI's 403.
         super().__init__(auto_error=False, scheme_name="HTTPBearer",
                          description="A JWT from POST /oauth/token or `make token`.")
         self.needed = scopes
         self.allowed_roles = roles
+        self.any_of = any_of  # at least one of these, beside all of ``needed``
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         authorization = request.headers.get("authorization", "")
@@ -53,12 +55,17 @@ class TokenRequirement(HTTPBearer):
             lacking = ", ".join(sorted(s.value for s in missing))
             raise Forbidden(Text(f"令牌缺少所需的权限范围：{lacking}", f"the token lacks the scope(s) this needs: {lacking}"),
                             code="scope-missing", required_scopes=sorted(s.value for s in self.needed))
+        if self.any_of and not self.any_of & principal.scopes:
+            wanted = " / ".join(sorted(s.value for s in self.any_of))
+            raise Forbidden(Text(f"令牌缺少所需的权限范围（其一即可）：{wanted}", f"the token needs one of the scopes: {wanted}"),
+                            code="scope-missing", required_scopes=sorted(s.value for s in self.any_of))
         return principal
 
 
-def require(*scopes: Scope, roles: Iterable[Role] | None = None) -> TokenRequirement:
-    """A dependency that authenticates the caller and checks scopes (all of them) and role."""
-    return TokenRequirement(frozenset(scopes), frozenset(roles) if roles else None)
+def require(*scopes: Scope, roles: Iterable[Role] | None = None, any_of: Iterable[Scope] = ()) -> TokenRequirement:
+    """A dependency that authenticates the caller and checks scopes (all of ``scopes``, and one of
+    ``any_of`` when given) and role."""
+    return TokenRequirement(frozenset(scopes), frozenset(roles) if roles else None, frozenset(any_of))
 
 
 Authenticated = Annotated[Principal, Depends(require())]

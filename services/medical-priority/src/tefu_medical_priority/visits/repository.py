@@ -63,5 +63,7 @@ class VisitRepository(Repository):
 HospitalVisits = Annotated[VisitRepository, VisitRepository.dependency(require(Scope.visits_write, roles=[Role.hospital]))]
 """Visits for the hospital HIS clients that record them."""
 Visits = Annotated[VisitRepository, VisitRepository.dependency(
-    require(roles=[Role.hospital, Role.clerk, Role.auditor, Role.admin, Role.service]))]
+    # A hospital reads the visits it recorded (visits:write); the others read cards (cards:read).
+    require(roles=[Role.hospital, Role.clerk, Role.auditor, Role.admin, Role.service],
+            any_of=[Scope.visits_write, Scope.cards_read]))]
 """Visits for those who read the log: a hospital its own, clerks, inspectors and services their region's."""
