@@ -25,7 +25,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -94,14 +93,7 @@ def seed(fresh_register: bool) -> None:
         print(f"seeding the new register with {families} demo families (TEFU_DEMO_FAMILIES=0 skips)", flush=True)
         subprocess.run([sys.executable, "-m", "tefu_registry", "seed-demo", "--families", families], check=True,
                        cwd=ROOT, env=registry)
-    answer = subprocess.run([sys.executable, "-m", "tefu_registry", "demo-accounts", "--json"], check=True, cwd=ROOT,
-                            env=registry, capture_output=True, text=True).stdout.strip()
-    created = json.loads(answer or "[]")
-    if created:
-        ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(ACCOUNTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(created, handle, ensure_ascii=False, indent=2)
+    suite.write_demo_accounts(registry, ACCOUNTS_FILE)
 
 
 def account_lines() -> list[str]:

@@ -127,14 +127,20 @@ def seed_demo_accounts() -> None:
     """
     if os.environ.get("TEFU_REGISTRY_DATABASE_URL"):
         return
+    write_demo_accounts(service_env(SERVICES[0]), DEMO_ACCOUNTS_FILE)
+
+
+def write_demo_accounts(registry_env: dict[str, str], path: Path) -> None:
+    """Create the demo accounts in the register ``registry_env`` names (when it has none) and keep
+    what was created in ``path``, readable by its owner only."""
     answer = subprocess.run(
         [sys.executable, "-m", "tefu_registry", "demo-accounts", "--json"], check=True, cwd=ROOT,
-        env=service_env(SERVICES[0]), capture_output=True, text=True,
+        env=registry_env, capture_output=True, text=True,
     ).stdout.strip()
     created = json.loads(answer or "[]")
     if created:
-        DEMO_ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(DEMO_ACCOUNTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(created, handle, ensure_ascii=False, indent=2)
 
