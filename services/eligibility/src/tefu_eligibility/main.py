@@ -11,6 +11,7 @@ from tefu_eligibility import registry
 from tefu_eligibility.catalogue.catalogue import Catalogue, default_catalogue
 from tefu_eligibility.duties.router import router as duties_router
 from tefu_eligibility.entitlements.router import router as entitlements_router
+from tefu_eligibility.entitlements.standing_router import router as standing_router
 from tefu_eligibility.evaluation.router import router as evaluation_router
 from tefu_eligibility.overlays.current import CatalogueInForce
 from tefu_eligibility.overlays.router import router as overlays_router
@@ -78,7 +79,7 @@ def create_app(settings: EligibilitySettings | None = None, *, configure_logs: b
         description=DESCRIPTION,
         version="0.1.0",
         migrations_dir=MIGRATIONS,
-        routers=[policies_router, catalogue_router, evaluation_router, entitlements_router, overlays_router,
+        routers=[policies_router, catalogue_router, evaluation_router, entitlements_router, standing_router, overlays_router,
                  duties_router],
         upstreams={registry.NAME: (registry.LABEL, settings.registry_url)},
         configure_logs=configure_logs,
