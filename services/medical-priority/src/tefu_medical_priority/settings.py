@@ -25,6 +25,19 @@ class MedicalPrioritySettings(ServiceSettings):
                           "AUTH__CLIENT_ID and AUTH__CLIENT_SECRET).")
     follow_interval_seconds: float = Field(2.0, gt=0, description="Pause between polls of the change feed when idle.")
     follow_concurrency: int = Field(8, ge=1, le=32, description="Families checked at once.")
+    bulk_reconcile: bool = Field(
+        True, description="Check the whole register at once (the first follow, the daily re-check, a large backlog) "
+                          "from the eligibility service's standing stream, beside the family-by-family checks of "
+                          "fresh changes; off: every family is checked on its own.")
+    bulk_backlog: int = Field(2000, ge=1, description="Families waiting to be checked above which a bulk pass "
+                                                      "catches up instead.")
+    bulk_workers: int = Field(2, ge=1, le=16, description="Batches of a bulk pass in flight at once (PostgreSQL).")
+    bulk_cover_margin_seconds: float = Field(
+        5.0, ge=0, description="Changes of the feed this long before a bulk pass started are still checked one by "
+                               "one (the registry records a change just before its transaction commits, so one "
+                               "committed while the pass began is never missed).")
+    register_region: str = Field("000000", description="The region whose register the service follows (its "
+                                                       "client's region).")
     recheck_hour: int = Field(
         2, ge=0, le=23, description="Hour (Asia/Shanghai) after which the daily re-check of every holder's family "
                                     "and the expiry of cards run.")

@@ -10,9 +10,12 @@ service cannot be reached and 502 when it refuses.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends
 
 from tefu_common.i18n import Text
@@ -22,6 +25,9 @@ REGISTRY = "registry"
 ELIGIBILITY = "eligibility"
 LABELS = {REGISTRY: Text("登记服务", "the registry"), ELIGIBILITY: Text("资格服务", "the eligibility service")}
 PEOPLE_PER_CALL = 5000
+# The standing stream of a whole register runs as long as the register is large (about a minute
+# for a million families): the usual per-call timeout would cut it off.
+STREAM_TIMEOUT_SECONDS = 120.0
 
 
 class RegistryClient:
@@ -87,6 +93,32 @@ class EligibilityClient:
             return None
         result: dict[str, Any] = response.json()
         return result
+
+
+    @asynccontextmanager
+    async def standing(self, region: str, on: date, benefits: list[str],
+                       batch: int = 1000) -> AsyncIterator[AsyncIterator[list[dict[str, Any]]]]:
+        """``POST /v1/standing``: every family of ``region`` with who holds ``benefits`` on the day,
+        in batches of parsed lines (the stream is never held whole). Entering checks the status."""
+        timeout = max(self.calls.upstream.timeout, STREAM_TIMEOUT_SECONDS)
+        async with self.calls.stream("POST", "/v1/standing", json={"region": region, "on": on.isoformat(),
+                                                                  "benefits": benefits}, timeout=timeout) as response:
+            async def batches() -> AsyncIterator[list[dict[str, Any]]]:
+                pending = b""
+                lines: list[bytes] = []
+                async for chunk in response.aiter_bytes():
+                    pending += chunk
+                    *complete, pending = pending.split(b"\n")
+                    lines.extend(line for line in complete if line)
+                    while len(lines) >= batch:
+                        yield orjson.loads(b"[" + b",".join(lines[:batch]) + b"]")
+                        lines = lines[batch:]
+                if pending.strip():
+                    lines.append(pending)
+                if lines:
+                    yield orjson.loads(b"[" + b",".join(lines) + b"]")
+
+            yield batches()
 
 
 class ClerkEligibility(EligibilityClient):

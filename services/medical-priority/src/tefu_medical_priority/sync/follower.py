@@ -8,22 +8,34 @@ Each round:
 2. checks the queued families that are due (a few at a time), each in its own transaction, and
    takes a family off the queue only when its cards (and, if marked, the desk's copy of its
    liaisons) are right; if a service is down the family stays queued with a later retry;
-3. once a day after ``recheck_hour`` (China time): expires cards past their last day and queues
-   every holder's family for a re-check, which catches what changes with the calendar rather
-   than with the register (a document going out of force, say) and renews expired cards.
+3. once a day after ``recheck_hour`` (China time): expires cards past their last day and
+   re-checks every family, which catches what changes with the calendar rather than with the
+   register (a document going out of force, say) and renews expired cards.
+
+Beside it, a task of its own runs bulk passes (sync/bulk.py) over the whole register: the first
+follow of a register, the daily re-check, and a backlog of more than ``bulk_backlog`` families.
+A pass starts by marking its start time; the changes of the feed from before that time (less a
+margin) are then covered by the pass and not queued one by one (a liaison change still has its
+liaisons read, cheaply, after everything else), and families already queued then are taken off
+the queue. Changes after the mark are checked family by family as they come, while the pass
+runs: fresh changes never wait behind bulk work. A pass cut short (a restart, a service down)
+runs again from the beginning. With ``bulk_reconcile`` off, the daily re-check queues every
+holder's family instead and everything is checked one family at a time.
 
 On PostgreSQL, advisory locks let several replicas run this side by side: one reads the feed at
-a time, and a family is checked by one replica at a time.
+a time, one runs a bulk pass at a time, and a family is checked by one replica (or batch) at a
+time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from time import monotonic as time_now
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, func, literal, or_, select, text
+from sqlalchemy import case, delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,14 +48,18 @@ from tefu_medical_priority.cards.models import LIVE_STATES, Card
 from tefu_medical_priority.liaisons.mirror import LIAISON_CHANGE, refresh_liaisons
 from tefu_medical_priority.lookup import quota
 from tefu_medical_priority.settings import MedicalPrioritySettings
-from tefu_medical_priority.sync.models import DailyRun, FeedCursor, PendingFamily
+from tefu_medical_priority.sync.bulk import BulkPass
+from tefu_medical_priority.sync.models import DailyRun, FamilyCheck, FeedCursor, PendingFamily
 from tefu_medical_priority.sync.reconcile import reconcile_family
 from tefu_medical_priority.upstreams import EligibilityClient, RegistryClient
 
 log = logging.getLogger("tefu.cards.follower")
 FEED = "registry"
-PAGE = 500
+PAGE = 1000
 FEED_LOCK = 0x7EF0_0001
+BULK_LOCK = 0x7EF0_0002
+BULK_STARTED, BULK_DONE = "bulk_started", "bulk_done"
+LIAISONS_ONLY = "liaisons"  # a covered liaison change: only the liaisons are read again
 
 
 def _now() -> datetime:
@@ -68,7 +84,10 @@ async def enqueue(session: AsyncSession, family_ids: list[int], *, priority: int
         "priority": func.min(PendingFamily.priority, statement.excluded.priority)
         if session.bind.dialect.name == "sqlite" else func.least(PendingFamily.priority, statement.excluded.priority),
         "enqueued_at": statement.excluded.enqueued_at, "next_attempt_at": statement.excluded.next_attempt_at,
-        "attempts": 0, "liaisons_due": or_(PendingFamily.liaisons_due, statement.excluded.liaisons_due)})
+        "attempts": 0, "liaisons_due": or_(PendingFamily.liaisons_due, statement.excluded.liaisons_due),
+        # A liaisons-only entry never makes a queued check of the family's cards a lesser one.
+        "reason": case((statement.excluded.reason == LIAISONS_ONLY, PendingFamily.reason),
+                       else_=statement.excluded.reason)})
     await session.execute(statement)
 
 
@@ -88,23 +107,26 @@ class Follower:
         self.registry = registry
         self.eligibility = eligibility
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._daily_seen_on: date | None = None  # the day this process last found the daily job done
+        self.last_bulk: dict[str, object] | None = None  # what the last bulk pass of this process did
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="registry-follower")
+        self._tasks = [asyncio.create_task(self._run(), name="registry-follower")]
+        if self.settings.bulk_reconcile:
+            self._tasks.append(asyncio.create_task(self._run_bulk(), name="card-bulk"))
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             try:
-                await self._task
+                await task
             except asyncio.CancelledError:
                 pass
-            self._task = None
+        self._tasks = []
 
     async def _run(self) -> None:
         failures = 0
@@ -143,8 +165,13 @@ class Follower:
             # The feed's position is an integer of its own (after / next_after), not a page cursor:
             # a feed has no last page, so it is resumed from, never walked to an end.
             items, next_after = await self.registry.changes(after, PAGE)
-            await enqueue(session, [item["family_id"] for item in items], priority=0, reason="change",
-                          liaisons={item["family_id"] for item in items if item["kind"] == LIAISON_CHANGE})
+            covered = await covered_until(session, timedelta(seconds=self.settings.bulk_cover_margin_seconds))
+            fresh = [item for item in items if covered is None or _occurred(item) >= covered]
+            await enqueue(session, [item["family_id"] for item in fresh], priority=0, reason="change",
+                          liaisons={item["family_id"] for item in fresh if item["kind"] == LIAISON_CHANGE})
+            await enqueue(session, [item["family_id"] for item in items if item["kind"] == LIAISON_CHANGE
+                                    and covered is not None and _occurred(item) < covered],
+                          priority=2, reason=LIAISONS_ONLY, liaisons={item["family_id"] for item in items})
             if cursor is None:
                 session.add(FeedCursor(feed=FEED, cursor=next_after, updated_at=_now()))
             elif next_after != after:
@@ -154,7 +181,8 @@ class Follower:
     async def check_due_families(self) -> int:
         async with self.sessionmaker() as session:
             due = (await session.execute(
-                select(PendingFamily.family_id, PendingFamily.enqueued_at, PendingFamily.liaisons_due)
+                select(PendingFamily.family_id, PendingFamily.enqueued_at, PendingFamily.liaisons_due,
+                       PendingFamily.reason)
                 .where(PendingFamily.next_attempt_at <= _now())
                 .order_by(PendingFamily.priority, PendingFamily.enqueued_at)
                 .limit(self.settings.follow_concurrency * 8))).all()
@@ -162,21 +190,25 @@ class Follower:
             return 0
         gate = asyncio.Semaphore(self.settings.follow_concurrency)
 
-        async def one(family_id: int, enqueued_at: datetime, liaisons_due: bool) -> int:
+        async def one(family_id: int, enqueued_at: datetime, liaisons_due: bool, reason: str) -> int:
             async with gate:
-                return await self.check_family(family_id, enqueued_at, liaisons_due=liaisons_due)
+                return await self.check_family(family_id, enqueued_at, liaisons_due=liaisons_due,
+                                               cards_due=reason != LIAISONS_ONLY)
 
-        return sum(await asyncio.gather(*(one(f, at, liaisons) for f, at, liaisons in due)))
+        return sum(await asyncio.gather(*(one(f, at, liaisons, reason) for f, at, liaisons, reason in due)))
 
-    async def check_family(self, family_id: int, enqueued_at: datetime, *, liaisons_due: bool = False) -> int:
+    async def check_family(self, family_id: int, enqueued_at: datetime, *, liaisons_due: bool = False,
+                           cards_due: bool = True) -> int:
         try:
             async with self.sessionmaker() as session, session.begin():
                 if not await _try_lock(session, family_id):
                     return 0  # another replica has it
                 if liaisons_due:
                     await refresh_liaisons(session, self.registry, family_id)
-                await reconcile_family(session, self.registry, self.eligibility, family_id, today=today(),
-                                       validity_years=self.settings.card_validity_years)
+                if cards_due:
+                    await reconcile_family(session, self.registry, self.eligibility, family_id, today=today(),
+                                           validity_years=self.settings.card_validity_years)
+                    await _mark_checked(session, family_id)
                 # Off the queue, unless a newer change queued it again while we worked.
                 await session.execute(delete(PendingFamily).where(PendingFamily.family_id == family_id,
                                                                   PendingFamily.enqueued_at == enqueued_at))
@@ -217,13 +249,132 @@ class Follower:
             for card in expired:
                 await cards.change_status(session, card, to="expired", reason="expired", actor=cards.SYNC_ACTOR,
                                           note=f"有效期至 {card.valid_until}，已过期")
-            now = _now()
-            source = select(Card.family_id, literal(1), literal("daily_recheck"), literal(now, UtcDateTime()), literal(0),
-                            literal(now, UtcDateTime())).where(Card.status.in_(LIVE_STATES)).distinct()
-            await session.execute(_insert(session)(PendingFamily).from_select(
-                ["family_id", "priority", "reason", "enqueued_at", "attempts", "next_attempt_at"], source
-            ).on_conflict_do_nothing(index_elements=["family_id"]))
-            await enqueue(session, [c.family_id for c in expired], priority=1, reason="expired")
+            if not self.settings.bulk_reconcile:
+                await self._queue_every_holder(session, expired)
         self._daily_seen_on = day
         await quota.forget_old_windows(self.database)
-        log.info("daily re-check queued; %d cards expired", len(expired))
+        log.info("daily re-check %s; %d cards expired", "to run in bulk" if self.settings.bulk_reconcile else "queued",
+                 len(expired))
+
+    async def _queue_every_holder(self, session: AsyncSession, expired: Collection[Card]) -> None:
+        """The daily re-check one family at a time (bulk passes off): every holder's family queued."""
+        now = _now()
+        source = select(Card.family_id, literal(1), literal("daily_recheck"), literal(now, UtcDateTime()), literal(0),
+                        literal(now, UtcDateTime())).where(Card.status.in_(LIVE_STATES)).distinct()
+        await session.execute(_insert(session)(PendingFamily).from_select(
+            ["family_id", "priority", "reason", "enqueued_at", "attempts", "next_attempt_at"], source
+        ).on_conflict_do_nothing(index_elements=["family_id"]))
+        await enqueue(session, [c.family_id for c in expired], priority=1, reason="expired")
+
+    # --- bulk passes -------------------------------------------------------------------------------
+
+    async def _run_bulk(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                ran = await self.bulk_if_due()
+                failures = 0
+            except ProblemError as exc:
+                failures += 1
+                log.warning("bulk pass over the register: %s", exc)
+                ran = False
+            except Exception:
+                failures += 1
+                log.exception("bulk pass over the register failed")
+                ran = False
+            if not ran:
+                delay = self.settings.follow_interval_seconds * min(2 ** failures, 30)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def bulk_due(self) -> str | None:
+        """Why a bulk pass should run now, or None."""
+        async with self.sessionmaker() as session:
+            jobs = {row.job: row for row in (await session.scalars(select(DailyRun).where(
+                DailyRun.job.in_([BULK_STARTED, BULK_DONE, "recheck"])))).all()}
+            started, done, recheck = jobs.get(BULK_STARTED), jobs.get(BULK_DONE), jobs.get("recheck")
+            if done is None:
+                return "first_follow" if started is None else "resumed"
+            if started is not None and started.at > done.at:
+                return "resumed"
+            day = datetime.now(CHINA).date()
+            if recheck is not None and recheck.ran_on == day and done.ran_on < day:
+                return "daily_recheck"  # the day's expiry has run: now every family
+            backlog = await session.scalar(select(func.count()).select_from(PendingFamily).where(
+                PendingFamily.reason != LIAISONS_ONLY))
+            if backlog and backlog > self.settings.bulk_backlog:
+                return "backlog"
+        return None
+
+    async def bulk_if_due(self) -> bool:
+        reason = await self.bulk_due()
+        if reason is None:
+            return False
+        return await self.bulk(reason)
+
+    async def bulk(self, reason: str) -> bool:
+        """One bulk pass, unless another replica runs one; True if it ran."""
+        engine = self.database.engine
+        async with engine.connect() as holder:
+            if engine.dialect.name == "postgresql":
+                if not await holder.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": BULK_LOCK}):
+                    return False
+                await holder.commit()
+            try:
+                await self._bulk(reason)
+            finally:
+                if engine.dialect.name == "postgresql":
+                    await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": BULK_LOCK})
+                    await holder.commit()
+        return True
+
+    async def _bulk(self, reason: str) -> None:
+        start = _now()
+        day = today()
+        async with self.sessionmaker() as session, session.begin():
+            await _mark(session, BULK_STARTED, day, start)
+            # What is queued now is covered by the pass: its liaisons still to be read, its cards not.
+            await session.execute(update(PendingFamily).where(PendingFamily.enqueued_at <= start,
+                                                              PendingFamily.liaisons_due.is_(True))
+                                  .values(reason=LIAISONS_ONLY, priority=2))
+            await session.execute(delete(PendingFamily).where(PendingFamily.enqueued_at <= start,
+                                                              PendingFamily.liaisons_due.is_(False)))
+        workers = self.settings.bulk_workers if self.database.engine.dialect.name == "postgresql" else 1
+        started = time_now()
+        bulk = BulkPass(self.sessionmaker, self.registry, self.eligibility, region=self.settings.register_region,
+                        today=day, validity_years=self.settings.card_validity_years, workers=workers,
+                        handoff=lambda session, ids: enqueue(session, ids, priority=1, reason="recheck"))
+        counts = await bulk.run()
+        async with self.sessionmaker() as session, session.begin():
+            await _mark(session, BULK_DONE, day, start)
+        seconds = time_now() - started
+        self.last_bulk = {"reason": reason, "seconds": round(seconds, 3), **counts.as_dict()}
+        log.info("bulk pass (%s): %d families in %.1f s, %d cards issued, %d revoked, %d brought up to date, "
+                 "%d handed to the one-family path", reason, counts.families, seconds, counts.issued, counts.revoked,
+                 counts.refreshed, counts.handed_off, extra={"bulk": self.last_bulk})
+
+
+async def covered_until(session: AsyncSession, margin: timedelta) -> datetime | None:
+    """Changes before this are covered by a bulk pass that has run or is running (``margin``
+    before its start: a change committed before the pass read the register)."""
+    started = await session.get(DailyRun, BULK_STARTED)
+    return started.at - margin if started is not None else None
+
+
+def _occurred(item: dict[str, object]) -> datetime:
+    value = datetime.fromisoformat(str(item["occurred_at"]).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+async def _mark(session: AsyncSession, job: str, day: date, at: datetime) -> None:
+    statement = _insert(session)(DailyRun).values(job=job, ran_on=day, at=at)
+    await session.execute(statement.on_conflict_do_update(index_elements=["job"], set_={"ran_on": day, "at": at}))
+
+
+async def _mark_checked(session: AsyncSession, family_id: int) -> None:
+    """The family was just checked on its own (see sync/bulk.py)."""
+    statement = _insert(session)(FamilyCheck).values(family_id=family_id, checked_at=_now())
+    await session.execute(statement.on_conflict_do_update(index_elements=["family_id"],
+                                                          set_={"checked_at": statement.excluded.checked_at}))

@@ -62,3 +62,16 @@ class DailyRun(Base):
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     ran_on: Mapped[date] = mapped_column(Date)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FamilyCheck(Base):
+    """When a family was last checked on its own (a change in the register, a clerk's question).
+
+    A bulk pass reads the whole register first and writes later: a family checked on its own in
+    between was checked against fresher facts, and the bulk pass leaves it as it found it.
+    """
+
+    __tablename__ = "family_check"
+
+    family_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
