@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from time import monotonic as time_now
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case, delete, func, literal, or_, select, text, update
@@ -129,18 +129,23 @@ class Follower:
         self._tasks = []
 
     async def _run(self) -> None:
+        await self._keep_going(self.round, "following the registry")
+
+    async def _keep_going(self, step: Callable[[], Awaitable[bool]], what: str) -> None:
+        """Run ``step`` until stopped: again at once while it says there is more, else after the
+        interval, backing off while a service is down or refusing (said in the log, never fatal)."""
         failures = 0
         while not self._stopping.is_set():
             try:
-                busy = await self.round()
+                busy = await step()
                 failures = 0
-            except ProblemError as exc:  # a service down or refusing: say so, back off, keep going
+            except ProblemError as exc:
                 failures += 1
-                log.warning("following the registry: %s", exc)
+                log.warning("%s: %s", what, exc)
                 busy = False
             except Exception:
                 failures += 1
-                log.exception("following the registry failed")
+                log.exception("%s failed", what)
                 busy = False
             if not busy:
                 delay = self.settings.follow_interval_seconds * min(2 ** failures, 30)
@@ -269,25 +274,7 @@ class Follower:
     # --- bulk passes -------------------------------------------------------------------------------
 
     async def _run_bulk(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                ran = await self.bulk_if_due()
-                failures = 0
-            except ProblemError as exc:
-                failures += 1
-                log.warning("bulk pass over the register: %s", exc)
-                ran = False
-            except Exception:
-                failures += 1
-                log.exception("bulk pass over the register failed")
-                ran = False
-            if not ran:
-                delay = self.settings.follow_interval_seconds * min(2 ** failures, 30)
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-                except asyncio.TimeoutError:
-                    pass
+        await self._keep_going(self.bulk_if_due, "bulk pass over the register")
 
     async def bulk_due(self) -> str | None:
         """Why a bulk pass should run now, or None."""
