@@ -1,4 +1,5 @@
-"""Calls to another service end in one of two problems: unavailable (503, retry) or refused (502).
+"""Calls to another service end in one of three problems: unavailable (503, retry), refused (502)
+or failed (502 ``upstream-error``, never "retry shortly").
 
 The peer is a real HTTP server on a loopback port (a small FastAPI app under uvicorn), so the
 client's pool, timeouts and retries run as they do between services.
@@ -12,11 +13,11 @@ import socket
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tefu_common.errors import ValidationFailed
 from tefu_common.i18n import Text
-from tefu_common.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
+from tefu_common.upstream import Upstream, UpstreamFailed, UpstreamRefused, UpstreamUnavailable
 
 
 def peer() -> FastAPI:
@@ -36,6 +37,29 @@ def peer() -> FastAPI:
         return JSONResponse({"code": "region-outside-scope", "detail": "x", "errors": [
             {"field": "body.region", "code": "region-outside-scope", "detail": "420102 不在你的辖区 370306 之内"}]},
             status_code=422, media_type="application/problem+json")
+
+    calls = {"crash": 0, "chained": 0}
+
+    @app.get("/crash")
+    async def crash() -> JSONResponse:
+        calls["crash"] += 1
+        return JSONResponse({"code": "internal-error", "detail": "服务出现意外错误", "request_id": "r-500"},
+                            status_code=500, media_type="application/problem+json")
+
+    @app.get("/chained")
+    async def chained() -> JSONResponse:
+        calls["chained"] += 1
+        return JSONResponse({"code": "upstream-error", "upstream_status": 500, "upstream_code": "internal-error",
+                             "detail": "登记服务处理请求时出错（HTTP 500，请求编号 r-9）"}, status_code=502,
+                            media_type="application/problem+json")
+
+    @app.get("/proxy")
+    async def proxy() -> Response:
+        return Response("<html>502 Bad Gateway</html>", status_code=502, media_type="text/html")
+
+    @app.get("/calls")
+    async def counted() -> dict:
+        return calls
 
     @app.get("/whoami")
     async def whoami(request: Request) -> dict:
@@ -113,6 +137,28 @@ async def test_a_refusal_is_a_502_naming_the_upstream_status_and_code(peer_url):
     assert invalid.value.to_problem()["errors"][0]["field"] == "body.region"
     allowed = await upstream.as_caller("Bearer x").request("GET", "/forbidden", allow=(403,))
     assert allowed.status_code == 403
+    await upstream.aclose()
+
+
+async def test_a_failure_is_a_502_upstream_error_not_retry_shortly(peer_url):
+    upstream = Upstream("eligibility", Text("资格服务", "eligibility"), peer_url, retries=2)
+    calls = upstream.as_caller("Bearer x")
+    with pytest.raises(UpstreamFailed) as crashed:
+        await calls.request("GET", "/crash")
+    problem = crashed.value.to_problem()
+    assert (crashed.value.status, problem["code"], problem["upstream_status"], problem["upstream_request_id"]) == (
+        502, "upstream-error", 500, "r-500")
+    assert "r-500" in problem["detail"] and "稍后重试" not in problem["detail"] and not crashed.value.headers
+    # The upstream's own upstream failed: passed on as that failure, naming both services.
+    with pytest.raises(UpstreamFailed) as chained:
+        await calls.request("GET", "/chained")
+    problem = chained.value.to_problem()
+    assert (problem["code"], problem["upstream_code"]) == ("upstream-error", "internal-error")
+    assert problem["detail"].startswith("资格服务报告：登记服务处理请求时出错")
+    # Neither is retried (the same request meets the same defect); a proxy's 502 is unavailability.
+    assert (await calls.json("GET", "/calls")) == {"crash": 1, "chained": 1}
+    with pytest.raises(UpstreamUnavailable):
+        await calls.request("GET", "/proxy")
     await upstream.aclose()
 
 

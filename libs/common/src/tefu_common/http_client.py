@@ -31,6 +31,13 @@ def is_retryable(request: httpx.Request) -> bool:
     return request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
 
 
+def _is_own_failure(response: httpx.Response) -> bool:
+    """A 502 problem document is a service of the suite reporting that its own upstream failed or
+    refused: the same request would meet the same answer, so it is not retried (a proxy's 502, which
+    says the service could not be reached, is)."""
+    return response.status_code == 502 and response.headers.get("content-type", "").startswith("application/problem+json")
+
+
 class RetryTransport(httpx.AsyncBaseTransport):
     """Retries idempotent requests on connection failures, timeouts and 502/503/504."""
 
@@ -66,7 +73,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 log.info("retrying %s %s after %s", request.method, request.url, type(exc).__name__)
                 await asyncio.sleep(self._delay(attempt, None))
                 continue
-            if response.status_code in RETRY_STATUSES and not last:
+            if response.status_code in RETRY_STATUSES and not last and not _is_own_failure(response):
                 await response.aclose()
                 log.info("retrying %s %s after status %s", request.method, request.url, response.status_code)
                 await asyncio.sleep(self._delay(attempt, response))

@@ -38,7 +38,8 @@ STANDARD = {
           "validation-error", "body.mother.id_number：校验码应为“0”，而不是“1”"),
     429: ("请求过于频繁，Retry-After 给出等待秒数（Too many requests; see Retry-After）", "too-many-requests",
           "本院每分钟的按证件号查询已达上限"),
-    502: ("上游服务拒绝了请求（Another service refused the request）", "upstream-refused", "登记服务拒绝了请求"),
+    502: ("上游服务拒绝了请求（upstream-refused）或处理出错（upstream-error，附其请求编号）（Another service refused "
+          "the request, or failed on it: not a reason to retry）", "upstream-refused", "登记服务拒绝了请求"),
     503: ("数据库或上游服务暂不可用，Retry-After 给出等待秒数（Database or another service unavailable; retry "
           "after Retry-After seconds）", "database-unavailable", "服务暂时连接不上数据库，请稍后重试。"),
 }

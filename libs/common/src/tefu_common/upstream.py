@@ -10,9 +10,17 @@ call is made with one identity:
 - the **service's own token** (:meth:`Upstream.as_service`, OAuth2 client credentials): for work
   that acts for no user (following the change feed) or data only a service may see (bank details).
 
-Whatever goes wrong becomes one of two problems: the service could not be reached, timed out,
-was busy or down → :class:`UpstreamUnavailable` (503 with Retry-After: the caller may retry); it
-answered and refused → :class:`UpstreamRefused` (502, naming its status and code). Services get
+Whatever goes wrong becomes one of three problems, each saying what happened:
+
+- the service could not be reached, timed out, was busy or down (429, 503, 504, a proxy's 502) →
+  :class:`UpstreamUnavailable` (503 with Retry-After: the caller may retry);
+- it answered and refused (a 4xx) → :class:`UpstreamRefused` (502, naming its status and code);
+- it failed (a 500, or a 502 problem of its own upstream failing further down) →
+  :class:`UpstreamFailed` (502 ``upstream-error``, naming the status, the code and the request id
+  to find the failure in that service's log). A failure is not "retry shortly": retrying the same
+  request meets the same defect, so it is never reported as unavailability.
+
+Services get
 their upstreams as typed FastAPI dependencies (:func:`caller_upstream`, :func:`service_upstream`),
 never by looking into the ``Request``.
 """
@@ -34,6 +42,9 @@ from tefu_common.settings import ServiceSettings
 
 RETRY_AFTER = {"Retry-After": "10"}
 BUSY_STATUSES = frozenset({429, 502, 503, 504})
+# A 502 problem with one of these codes is the upstream's own upstream failing or refusing: a
+# failure to pass on as such, not a proxy that cannot reach the service (which is unavailability).
+CHAINED_CODES = frozenset({"upstream-refused", "upstream-error"})
 
 
 class UpstreamUnavailable(ServiceUnavailable):
@@ -42,6 +53,10 @@ class UpstreamUnavailable(ServiceUnavailable):
 
 class UpstreamRefused(BadGateway):
     code, title = "upstream-refused", Text("上游服务拒绝了请求", "Another service refused the request")
+
+
+class UpstreamFailed(BadGateway):
+    code, title = "upstream-error", Text("上游服务出错", "Another service failed")
 
 
 class Upstream:
@@ -110,19 +125,37 @@ class UpstreamCalls:
         return UpstreamUnavailable(Text(f"{label.zh}暂时无法访问（{why}），请稍后重试", f"{label.en} cannot be reached ({why}); "
                                         "retry shortly"), headers=RETRY_AFTER)
 
+    def _failed(self, status: int, problem: dict[str, Any]) -> UpstreamFailed | UpstreamRefused:
+        label = self.upstream.label
+        upstream_code = problem.get("upstream_code") if problem.get("code") in CHAINED_CODES else problem.get("code")
+        extensions: dict[str, Any] = {"upstream_status": status, "upstream_code": upstream_code or "internal-error"}
+        if problem.get("request_id"):
+            extensions["upstream_request_id"] = problem["request_id"]
+        if problem.get("code") in CHAINED_CODES:  # a failure or refusal further down: say where, with its words
+            inner = str(problem.get("detail") or "")
+            kind = UpstreamRefused if problem["code"] == UpstreamRefused.code else UpstreamFailed
+            return kind(Text(f"{label.zh}报告：{inner}", f"{label.en} reports: {inner}"), **extensions)
+        reference = f"，请求编号 {problem['request_id']}" if problem.get("request_id") else ""
+        reference_en = f", request id {problem['request_id']}" if problem.get("request_id") else ""
+        return UpstreamFailed(Text(f"{label.zh}处理请求时出错（HTTP {status}{reference}），请把请求编号报告给运维人员",
+                                   f"{label.en} failed on the request (HTTP {status}{reference_en}); report the "
+                                   "request id to operations"), **extensions)
+
     def check(self, response: httpx.Response, *, allow: Collection[int] = (), pass_validation: bool = False) -> None:
         """Raise the upstream problem for an error status not in ``allow``; the body must be read."""
         status = response.status_code
         if status < 400 or status in allow:
             return
+        problem = _problem_of(response)
+        label = self.upstream.label
+        if status >= 500 and (status not in BUSY_STATUSES or (status == 502 and problem.get("code") in CHAINED_CODES)):
+            raise self._failed(status, problem)
         if status in BUSY_STATUSES:
             raise self._unavailable(f"HTTP {status}")
-        problem = _problem_of(response)
         if status == 422 and pass_validation and problem.get("errors"):
             raise ValidationFailed([FieldError(str(e.get("field", "")), str(e.get("code", "validation-error")),
                                                Text(str(e.get("detail", "")), str(e.get("detail", ""))))
                                     for e in problem["errors"]])
-        label = self.upstream.label
         detail = problem.get("detail") or response.text[:200]
         raise UpstreamRefused(Text(f"{label.zh}拒绝了请求（HTTP {status}）：{detail}",
                                    f"{label.en} refused the request (HTTP {status}): {detail}"),

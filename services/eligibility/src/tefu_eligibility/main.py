@@ -65,7 +65,8 @@ read under the caller's name. Lists answer the suite's one page shape (`?cursor=
 `application/problem+json` (RFC 9457, schema `ProblemDetail`) with a stable `code`, the `field` at
 fault and a `detail` in Chinese (English with `Accept-Language: en`); the reasons in an evaluation
 are Chinese, for the clerk who explains them. When the registry cannot be reached the answer is
-503 `upstream-unavailable` with Retry-After; when it refuses, 502 `upstream-refused`.
+503 `upstream-unavailable` with Retry-After; when it refuses, 502 `upstream-refused`; when it
+fails (a 500), 502 `upstream-error` with its `upstream_request_id`, not a reason to retry.
 """
 
 

@@ -63,7 +63,8 @@ machine `code` (`batch-not-found`, `nothing-due`, `maker-checker`, `period-frequ
 `field` at fault and a `detail` in Chinese (English with `Accept-Language: en`); a 422 lists every
 field in `errors`, and a refused return file names each `row` and `column`. The eligibility
 service or the registry unreachable is 503 `upstream-unavailable` with Retry-After; one refusing
-is 502 `upstream-refused` (its 422 reaches the caller as our own 422).
+is 502 `upstream-refused` (its 422 reaches the caller as our own 422); one failing (a 500) is 502
+`upstream-error` with its `upstream_request_id`.
 """
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from tefu_common.errors import ValidationFailed
 from tefu_common.i18n import Text
 from tefu_common.periods import Period
-from tefu_common.upstream import UpstreamRefused, UpstreamUnavailable
+from tefu_common.upstream import UpstreamFailed, UpstreamRefused, UpstreamUnavailable
 from tefu_supervision.upstreams import ELIGIBILITY, MEDICAL_PRIORITY, PAYMENTS, REGISTRY, Sources, source
 
 # The cash benefits whose 发放到位率 inspectors check (Hubei 附件2 经济扶助; 鄂政办发〔2015〕81号 "发放到位率100%"),
@@ -63,7 +63,7 @@ async def _guarded(figure: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str,
         return {"available": True, **await figure()}
     except ValidationFailed:
         raise  # the inspector's own query is wrong: say so, do not hide it in the report
-    except (UpstreamUnavailable, UpstreamRefused) as exc:
+    except (UpstreamUnavailable, UpstreamRefused, UpstreamFailed) as exc:
         reason = exc.detail.zh if isinstance(exc.detail, Text) else str(exc.detail or exc)
         return {"available": False, "code": exc.code, "reason": reason}
 
