@@ -29,8 +29,8 @@ def _operations(suite) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped
     for service in SERVICES:
         document = httpx.get(f"{suite.url(service)}/openapi.json", timeout=30).json()
         for path, operations in document["paths"].items():
-            if not path.startswith("/v1/"):
-                continue  # sign-in, token, key and health endpoints: public or their own credentials
+            if not path.startswith(("/v1/", "/fhir/CoverageEligibilityRequest")):
+                continue  # sign-in, token, key, health and FHIR metadata endpoints: public or their own credentials
             for method in operations:
                 if (method.upper(), path) not in OPEN_TO_ANY_TOKEN:
                     found.append((service, method.upper(), path))

@@ -111,6 +111,8 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             for status, response in list(responses.items()):
                 if status.isdigit() and int(status) >= 400:
                     content = response.get("content") or {}
+                    if set(content) - {"application/json", PROBLEM_JSON}:
+                        continue  # a route that speaks another standard's errors (FHIR's OperationOutcome) declares them
                     example = next((c.get("example") for c in content.values() if isinstance(c, dict) and "example" in c),
                                    None)
                     fresh = problem_declaration(int(status), response.get("description"))

@@ -14,6 +14,7 @@ from tefu_common.signing import load_signer
 from tefu_medical_priority.audit.router import router as access_log_router
 from tefu_medical_priority.cards.router import router as cards_router
 from tefu_medical_priority.ecards.router import router as ecards_router
+from tefu_medical_priority.fhir.router import router as fhir_router
 from tefu_medical_priority.hospitals.directory import HospitalDirectory
 from tefu_medical_priority.hospitals.router import router as hospitals_router
 from tefu_medical_priority.lookup.router import router as lookup_router
@@ -41,6 +42,9 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
   These read only this service's own store: they keep working while the registry and
   eligibility services are down. Every lookup is in the access log, committed before its answer
   leaves.
+- **HL7 FHIR R4** for HIS systems that speak it: `POST /fhir/CoverageEligibilityRequest` answers
+  a `CoverageEligibilityResponse` holding exactly the desk's answer (errors as `OperationOutcome`),
+  with the same token, rate limit and lookup log; `GET /fhir/metadata` is the capability statement.
 - **E-cards**: QR payloads are compact JWS signed with Ed25519; the public keys are at
   `GET /.well-known/jwks.json` for offline verification.
 - **Cards** follow the register by themselves: the service reads the registry's change feed and
@@ -91,7 +95,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
         version="0.1.0",
         migrations_dir=MIGRATIONS,
         routers=[lookup_router, cards_router, visits_router, hospitals_router, reports_router, access_log_router,
-                 ecards_router],
+                 ecards_router, fhir_router],
         on_startup=[start],
         on_shutdown=[stop],
         upstreams={REGISTRY: (LABELS[REGISTRY], settings.registry_url),
