@@ -24,6 +24,22 @@ DEFAULT_COLUMNS = [
 ]
 
 
+class Iso20022Debtor(BaseModel):
+    """Who pays, as an ISO 20022 credit transfer names it (pain.001 ``Dbtr``, ``DbtrAcct``, ``DbtrAgt``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    debtor_name: str = Field(min_length=1, max_length=140, description="The paying unit (Dbtr/Nm).",
+                             examples=["淄博市周村区卫生健康局"])
+    debtor_account: str = Field(pattern=r"^[0-9A-Za-z-]{1,34}$", description="The paying account (DbtrAcct/Id/Othr/Id).",
+                                examples=["15410101040012345"])
+    debtor_agent_cnaps: str | None = Field(
+        None, pattern=r"^[0-9]{12}$", description="The paying bank's 12-digit CNAPS code (支付系统行号, "
+        "DbtrAgt/FinInstnId/ClrSysMmbId with ClrSysId/Cd CNAPS); omitted: NOTPROVIDED.", examples=["103453654013"])
+    initiating_party: str | None = Field(None, min_length=1, max_length=140,
+                                         description="Who sends the file (GrpHdr/InitgPty/Nm); default: the debtor.")
+
+
 class Column(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,8 +58,11 @@ class AgencyIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=128, examples=["中国农业银行淄博周村支行"])
     region_code: RegionCodeStr = Field(description="Where it pays: batches of regions under this code.")
-    file_format: Literal["csv", "xlsx", "fixed"] = "csv"
+    file_format: Literal["csv", "xlsx", "fixed", "pain.001"] = Field(
+        "csv", description="`pain.001`: ISO 20022 customer credit transfer initiation, version pain.001.001.09 (XML, "
+        "UTF-8; one PmtInf, one CdtTrfTxInf per line with EndToEndId the line's reference); needs `iso20022`.")
     encoding: Literal["utf-8", "gbk"] = Field("utf-8", description="For csv and fixed-width files.")
+    iso20022: Iso20022Debtor | None = Field(None, description="For `pain.001` only: the debtor of the transfers.")
     columns: list[Column] = Field(default_factory=lambda: [Column(**c) for c in DEFAULT_COLUMNS], min_length=1)
     header_row: bool = Field(True, description="A first row of column headings.")
     summary: Literal["none", "header", "trailer"] = Field(
@@ -61,9 +80,14 @@ class AgencyIn(BaseModel):
         if self.file_format == "fixed" and any(c.width is None for c in self.columns):
             raise Invalid("column-width-missing", "定长文本文件的每一列都要给出宽度（width）",
                           "a fixed-width file needs a width for every column")
-        if self.file_format == "xlsx" and self.encoding != "utf-8":
-            raise Invalid("xlsx-encoding", "XLSX 文件自带编码，encoding 请保持 utf-8",
-                          "XLSX files carry their own encoding; leave encoding as utf-8")
+        if self.file_format == "pain.001" and self.iso20022 is None:
+            raise Invalid("iso20022-debtor-missing", "pain.001 文件须给出付款方（iso20022：付款单位、账号）",
+                          "a pain.001 file needs its debtor (iso20022: the paying unit and account)")
+        if self.file_format != "pain.001" and self.iso20022 is not None:
+            raise Invalid("iso20022-not-pain001", "iso20022 只用于 pain.001 格式", "iso20022 is for the pain.001 format only")
+        if self.file_format in ("xlsx", "pain.001") and self.encoding != "utf-8":
+            raise Invalid("xlsx-encoding", "XLSX 与 pain.001 文件自带编码（UTF-8），encoding 请保持 utf-8",
+                          "XLSX and pain.001 files carry their own encoding (UTF-8); leave encoding as utf-8")
         return self
 
 

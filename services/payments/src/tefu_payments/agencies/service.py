@@ -18,6 +18,7 @@ def _apply(agency: Agency, body: AgencyIn) -> None:
     agency.file_format, agency.encoding = body.file_format, body.encoding
     agency.columns = [c.model_dump(exclude_none=True) for c in body.columns]
     agency.header_row, agency.summary, agency.active = body.header_row, body.summary, body.active
+    agency.iso20022 = body.iso20022.model_dump(exclude_none=True) if body.iso20022 is not None else None
     agency.updated_at = datetime.now(timezone.utc)
 
 

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from tefu_common.i18n import Text
+from tefu_payments.disbursement import pain001
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -62,20 +63,23 @@ def cells(fields: list[str]) -> Callable[[FileLine], list[str]]:
 
 @dataclass(frozen=True)
 class Layout:
-    file_format: str  # csv | xlsx | fixed
+    file_format: str  # csv | xlsx | fixed | pain.001
     encoding: str  # utf-8 | gbk
     columns: list[dict[str, Any]]
     header_row: bool
     summary: str  # none | header | trailer
+    iso20022: dict[str, Any] | None = None  # pain.001: the debtor (agencies.schemas.Iso20022Debtor)
+    message_id: str | None = None  # pain.001: GrpHdr/MsgId, the batch's
 
     @property
     def extension(self) -> str:
-        return {"csv": "csv", "xlsx": "xlsx", "fixed": "txt"}[self.file_format]
+        return {"csv": "csv", "xlsx": "xlsx", "fixed": "txt", "pain.001": "xml"}[self.file_format]
 
     @property
     def media_type(self) -> str:
         charset = "GBK" if self.encoding == "gbk" else "UTF-8"
         return {"csv": f"text/csv; charset={charset}", "fixed": f"text/plain; charset={charset}",
+                "pain.001": "application/xml; charset=UTF-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[self.file_format]
 
 
@@ -89,6 +93,12 @@ async def render(layout: Layout, lines: AsyncIterator[list[FileLine]], count: in
     """Write the file to ``out`` (a spooled temporary file), chunk by chunk."""
     if layout.file_format == "xlsx":
         await _render_xlsx(layout, lines, count, total, created, out)
+        return
+    if layout.file_format == "pain.001":
+        try:
+            await pain001.render(layout, lines, count, total, created, out)
+        except pain001.Pain001Error as exc:
+            raise RenderError(exc.zh, exc.en) from None
         return
     out.write(head(layout, count, total))
     async for chunk in lines:

@@ -59,8 +59,8 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     "/v1/batches/{batch_id}/file",
     summary="获取代发文件（代理机构）：每次获取字节相同",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}, "text/plain": {}, "application/vnd.openxmlformats-officedocument"
-                                 ".spreadsheetml.sheet": {}},
+    responses={200: {"content": {"text/csv": {}, "text/plain": {}, "application/xml": {},
+                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
                      "description": "The file; its SHA-256 is in the X-Content-SHA256 header."},
                **problems(404, **{"409": "批次未批准，或无法按机构格式写出（Not approved, or not writable in the agency's "
                                          "format）"})},
@@ -69,7 +69,9 @@ async def pull_file(batch_id: RowId, files: AgencyFiles) -> StreamingResponse:
     """Only the agency the batch is assigned to (another gets 404), only once approved (409
     `batch-not-approved`). The first pull marks the batch `exported` and fixes the file's layout;
     every later pull returns the same bytes (same SHA-256), even if the agency's profile changed
-    since. Compare the header with the signed manifest. Every pull is in the access log."""
+    since. Compare the header with the signed manifest. Every pull is in the access log. An agency
+    of format `pain.001` gets an ISO 20022 `pain.001.001.09` message (`application/xml`): one PmtInf
+    from the agency's debtor account, one CdtTrfTxInf per line with EndToEndId = the line's reference."""
     file, sha, layout, batch = await service.pull(files, batch_id)
     return StreamingResponse(_chunks(file), media_type=layout.media_type, headers={
         "X-Content-SHA256": sha,

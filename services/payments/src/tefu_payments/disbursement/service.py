@@ -27,8 +27,13 @@ NO_PAYEE = PayeeSnapshot("", "", "", "")
 
 
 def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
-    return batch.file_layout or {"file_format": agency.file_format, "encoding": agency.encoding, "columns": agency.columns,
-                                 "header_row": agency.header_row, "summary": agency.summary}
+    if batch.file_layout:
+        return batch.file_layout
+    layout = {"file_format": agency.file_format, "encoding": agency.encoding, "columns": agency.columns,
+              "header_row": agency.header_row, "summary": agency.summary}
+    if agency.file_format == "pain.001":  # the debtor as it was at the first pull, and the message's id
+        layout |= {"iso20022": agency.iso20022, "message_id": f"TEFU-B{batch.id}"}
+    return layout
 
 
 async def _lines(files: FileRepository, batch: Batch) -> AsyncIterator[list[FileLine]]:
