@@ -103,3 +103,24 @@ def served_app(settings, service_under_test, fakes):
 async def served(served_app):
     async with app_client(served_app) as http:
         yield http
+
+
+@pytest.fixture
+async def approved(served, auth):
+    """An approved batch of 39 lines of 420106, paid by ICBC-WC."""
+    created = await served.post("/v1/agencies", headers=auth(role="admin", region="420000"),
+                                json={"id": "ICBC-WC", "name": "中国工商银行武昌支行", "region_code": "420000"})
+    assert created.status_code == 201
+    clerk = auth(role="clerk", region="420106", subject="clerk-wang")
+    body = {"region_code": "420106", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ICBC-WC"}
+    batch = (await served.post("/v1/batches", json=body, headers=clerk)).json()
+    await served.post(f"/v1/batches/{batch['id']}/submit", headers=clerk)
+    approved = await served.post(f"/v1/batches/{batch['id']}/approve", headers=auth(role="approver", region="420106"))
+    assert approved.status_code == 200
+    return batch["id"]
+
+
+@pytest.fixture
+def bank(auth):
+    """The token of ICBC-WC, the agency of the `approved` batch."""
+    return auth(role="agency", region="420000", agency="ICBC-WC", subject="bank-wc")

@@ -7,35 +7,13 @@ import csv
 import hashlib
 import io
 
-import pytest
-
 from tefu_common.calendar import today
 
 # Banks report the day they paid: after the batch was exported, never later than today (China).
 PAID = today().isoformat()
 
 
-REGION = "420106"
-BODY = {"region_code": REGION, "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ICBC-WC"}
-
-
-@pytest.fixture
-async def approved(served, auth):
-    """An approved batch of 39 lines, paid by ICBC-WC."""
-    created = await served.post("/v1/agencies", headers=auth(role="admin", region="420000"),
-                                json={"id": "ICBC-WC", "name": "中国工商银行武昌支行", "region_code": "420000"})
-    assert created.status_code == 201
-    clerk = auth(role="clerk", region=REGION, subject="clerk-wang")
-    batch = (await served.post("/v1/batches", json=BODY, headers=clerk)).json()
-    await served.post(f"/v1/batches/{batch['id']}/submit", headers=clerk)
-    approved = await served.post(f"/v1/batches/{batch['id']}/approve", headers=auth(role="approver", region=REGION))
-    assert approved.status_code == 200
-    return batch["id"]
-
-
-@pytest.fixture
-def bank(auth):
-    return auth(role="agency", region="420000", agency="ICBC-WC", subject="bank-wc")
+REGION = "420106"  # the region of the `approved` batch (conftest.py), paid by ICBC-WC (`bank`)
 
 
 async def test_the_file_is_the_same_on_every_pull_and_each_pull_is_logged(served, auth, approved, bank):

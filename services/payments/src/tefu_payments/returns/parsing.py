@@ -1,4 +1,5 @@
-"""Reading a return file (CSV in UTF-8 or GBK, or XLSX) into rows, with the row numbers people see."""
+"""Reading a return file (CSV in UTF-8 or GBK, XLSX, or ISO 20022 XML: returns.iso20022) into rows,
+with the row numbers people see."""
 
 from __future__ import annotations
 

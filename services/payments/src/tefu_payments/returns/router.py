@@ -34,11 +34,18 @@ class ReturnOut(BaseModel):
                                         "422": "文件无法读取，或有行出错：errors 逐行逐列列出（Unreadable, or rows at fault: "
                                                "`errors` names each row and column）"}))
 async def returns(batch_id: RowId, returns: AgencyReturns,
-                  file: UploadFile = File(description="CSV (UTF-8 or GBK) or XLSX")) -> ReturnOut:
+                  file: UploadFile = File(description="CSV (UTF-8 or GBK), XLSX, or ISO 20022 XML (pain.002 or camt.054)")) -> ReturnOut:
     """The agency the batch is assigned to (`returns:submit`). Columns (heading row, Chinese or
     English): 流水号 / reference, 结果 / result (成功 or 失败, paid or failed), 失败原因 / reason (for a
     failure), 发放日期 / paid_on (for a payment), and optionally 金额 / amount, which must equal the
     line's.
+
+    Or an ISO 20022 file: a `pain.002` status report (a `TxInfAndSts` per line, named by
+    `OrgnlEndToEndId`; `TxSts` ACSC/ACCC paid, RJCT failed with `StsRsnInf/Rsn/Cd`, any other status
+    leaves the line pending) or a `camt.054` notification (booked entries; a debit is paid on its
+    booking date, a transaction with `RtrInf` failed with its reason). Reason codes (AC04 account
+    closed, AC01 wrong account, MD07 deceased …) become the line's failure reason in Chinese with the
+    code. XML with a DTD or entities is refused (`xml-entities`).
 
     Every row is checked before anything is applied: an unknown reference, a line of another batch,
     a different amount, a missing date or reason gets 422 whose `errors` give each `row`, `column`,

@@ -17,6 +17,7 @@ from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed, 
 from tefu_common.i18n import Text
 from tefu_common.tables import off_the_loop
 from tefu_payments.batches.models import Batch, BatchTransition
+from tefu_payments.returns import iso20022
 from tefu_payments.returns.parsing import ReturnFileError, ReturnRow, read_rows
 from tefu_payments.returns.repository import ReturnRepository
 
@@ -48,7 +49,10 @@ async def post_returns(returns: ReturnRepository, batch_id: int, content: bytes,
     rows: list[ReturnRow] = []
     try:
         try:
-            rows = await off_the_loop(read_rows, content, filename)
+            if iso20022.looks_like_xml(content, filename):
+                rows = await off_the_loop(iso20022.read_rows, content)
+            else:
+                rows = await off_the_loop(read_rows, content, filename)
         except ReturnFileError as exc:
             raise ValidationFailed([FieldError("file", exc.code, exc.message)]) from None
         result = await _apply(returns, batch, rows)
