@@ -27,6 +27,7 @@ from tefu_registry.signin.router import router as signin_router
 from tefu_registry.oauth.service import DatabaseRevocations
 from tefu_registry.payees.router import router as payees_router
 from tefu_registry.people.router import router as people_router
+from tefu_registry.reviews.router import router as reviews_router
 from tefu_registry.settings import RegistrySettings
 from tefu_registry.upstreams import ELIGIBILITY, LABELS
 
@@ -58,6 +59,10 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   against the county's liaison duties, which the eligibility service keeps as dated data (a
   festival visit outside the window around the festival's lunar-calendar date is refused with
   that date), and linked to the liaison who made it.
+- **Review tasks** (`/v1/review-tasks`): a bank that returns a payment because the payee died
+  (MD07) or the account is closed or wrong (AC04, AC01 …) opens one, through the payments service,
+  for a clerk of the family's region; recording the death or changing the bank account settles it,
+  or the clerk dismisses it with a note.
 - **Work lists** (`GET /v1/liaison-duties?region=&as_of=`): families due a contact this week,
   overdue (since when), with a festival or event visit outstanding, or missing a liaison; one
   family's duties (`/v1/families/{id}/liaison-duties`); **compliance** for a month, quarter,
@@ -94,7 +99,7 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
         migrations_dir=MIGRATIONS,
         upstreams={ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url)},
         routers=[families_router, liaisons_router, duties_router, imports_router, changes_router, access_log_router, payees_router,
-                 people_router, oauth_router, signin_router, accounts_router],
+                 people_router, oauth_router, signin_router, accounts_router, reviews_router],
         token_verifier=TokenVerifier(
             # The issuer always trusts its own current key, even if the JWKS file lags behind.
             keys.with_key(signing_key.kid, signing_key.private_key.public_key()),

@@ -13,5 +13,6 @@ from tefu_registry.families import models as _families  # noqa: F401
 from tefu_registry.imports import models as _imports  # noqa: F401
 from tefu_registry.liaisons import models as _liaisons  # noqa: F401
 from tefu_registry.oauth import models as _oauth  # noqa: F401
+from tefu_registry.reviews import models as _reviews  # noqa: F401
 
 __all__ = ["Base"]

@@ -42,6 +42,7 @@ class Scope(StrEnum):
     clients_manage = "clients:manage"
     audit_read = "audit:read"
     supervision_read = "supervision:read"
+    reviews_open = "reviews:open"  # open review tasks from a bank's return (the payments service)
 
 
 S = Scope
@@ -60,7 +61,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {S.families_read, S.rules_read, S.eligibility_evaluate, S.batches_read, S.reports_read, S.cards_read,
          S.audit_read, S.supervision_read}
     ),
-    Role.service: frozenset({S.families_read, S.rules_read, S.eligibility_evaluate, S.batches_read, S.cards_read}),
+    Role.service: frozenset({S.families_read, S.rules_read, S.eligibility_evaluate, S.batches_read, S.cards_read,
+                             S.reviews_open}),
 }
 
 # Machine clients of these roles act for one institution, named in the token.
