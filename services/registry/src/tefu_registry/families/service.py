@@ -26,8 +26,8 @@ from tefu_registry.families.facts import facts_document
 from tefu_registry.families.models import PARENT_ROLES, Family
 from tefu_registry.families.registration import persist_families, prepare_family
 from tefu_registry.families.repository import FamilyRepository, FamilySearch
+from tefu_registry.families.review_tasks import settle
 from tefu_registry.families.schemas import FamilyCreate, FamilyOut, FamilyPatch, FamilySummary
-from tefu_registry.reviews import service as reviews
 
 ROLE_ZH = {"mother": "母亲", "father": "父亲"}
 
@@ -90,7 +90,7 @@ async def add_event(families: FamilyRepository, family_id: int, event: EventIn, 
     alive = {m.id for m in family.members if m.death_date is None}
     refresh_derived(family, effective_facts(await families.events_for_update(family)), today=today)
     died = frozenset(m.id for m in family.members if m.id in alive and m.death_date is not None)
-    await reviews.settle(families.session, family, died=died, actor=families.caller.subject)
+    await settle(families.session, family.id, died=died, actor=families.caller.subject)
     family.updated_at, family.version = _now(), family.version + 1
     await families.session.flush()
     return event_out(row, families, in_effect=True)
@@ -194,7 +194,7 @@ async def update_family(families: FamilyRepository, family_id: int, patch: Famil
                 assign(member, name, value, f"{role}.{name}", name if name == "phone" else None)
     if changes:
         accounts = {c["field"].split(".")[0] for c in changes if ".bank_account." in c["field"]}
-        await reviews.settle(families.session, family, actor=families.caller.subject,
+        await settle(families.session, family.id, actor=families.caller.subject,
                              new_accounts=frozenset(m.id for m in family.members if m.role in accounts))
         family.updated_at, family.version = _now(), family.version + 1
         await record_change(families.session, family_id=family.id, region_code=family.region_code, kind="family_updated",

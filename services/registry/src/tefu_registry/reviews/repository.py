@@ -14,7 +14,7 @@ from tefu_common.paging import PageRequest, keyset_page
 from tefu_common.scoping import scoped
 from tefu_registry.families.models import Family, Member
 from tefu_registry.families.repository import FamilyRepository
-from tefu_registry.reviews.models import OPEN, ReviewTask
+from tefu_registry.families.review_tasks import OPEN, ReviewTask
 
 
 def _missing(task_id: int) -> NotFound:

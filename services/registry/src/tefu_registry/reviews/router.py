@@ -12,7 +12,7 @@ from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
 from tefu_common.regions import RegionCodeStr
 from tefu_registry.reviews import service
-from tefu_registry.reviews.models import ReviewTask
+from tefu_registry.families.review_tasks import ReviewTask
 from tefu_registry.reviews.repository import ReviewRepository
 from tefu_registry.reviews.schemas import Kind, ReviewTaskOpen, ReviewTaskOut, ReviewTaskResolve, Status
 

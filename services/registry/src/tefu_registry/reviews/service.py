@@ -1,23 +1,20 @@
 """Opening and settling review tasks.
 
-Opened by the payments service when a bank returns a line (reasons.py there decides the kind);
-opening is idempotent per returned line. Settled by a clerk, or by the register itself: recording
-the member's death closes a ``confirm_death`` task as ``confirmed``, changing the member's bank
-account closes a ``bank_details`` task as ``updated`` (families.service calls :func:`settle`).
+Opened by the payments service when a bank returns a line (its notices decide the kind); opening
+is idempotent per returned line. Settled by a clerk here, or by the register itself as it changes
+a family (families.review_tasks.settle): recording the member's death closes a ``confirm_death``
+task as ``confirmed``, changing the member's bank account a ``bank_details`` task as ``updated``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from tefu_common.errors import Conflict, Invalid
 from tefu_common.i18n import Text
 from tefu_common.scoping import require_within
-from tefu_registry.families.models import Family, Member
-from tefu_registry.reviews.models import OPEN, ReviewTask
+from tefu_registry.families.models import Member
+from tefu_registry.families.review_tasks import OPEN, ReviewTask
 from tefu_registry.reviews.repository import ReviewRepository
 from tefu_registry.reviews.schemas import ReviewTaskOpen, ReviewTaskResolve
 
@@ -71,23 +68,6 @@ async def resolve(reviews: ReviewRepository, task_id: int, data: ReviewTaskResol
     task.resolved_at, task.resolved_by = _now(), reviews.caller.subject
     await reviews.session.flush()
     return task
-
-
-async def settle(session: AsyncSession, family: Family, *, died: frozenset[int] = frozenset(),
-                 new_accounts: frozenset[int] = frozenset(), actor: str) -> None:
-    """Close the open tasks a change of the family settles: the death of ``died`` members, new
-    bank details of ``new_accounts`` members (the family is already found in the caller's region)."""
-    if not died and not new_accounts:
-        return
-    query = select(ReviewTask).where(ReviewTask.family_id == family.id, ReviewTask.status == OPEN)
-    for task in (await session.scalars(query)).all():
-        if task.kind == "confirm_death" and task.member_id in died:
-            task.status = "confirmed"
-        elif task.kind == "bank_details" and task.member_id in new_accounts:
-            task.status = "updated"
-        else:
-            continue
-        task.resolved_at, task.resolved_by = _now(), actor
 
 
 def check_region(reviews: ReviewRepository, region: str | None) -> str:

@@ -9,13 +9,17 @@ wrong, and a clerk of the family's region settles it.
 
 While a task is open the payments service pays the member nothing (it asks for open tasks when it
 builds a batch): money is not sent again to a dead person's or a closed account.
+
+The tasks belong to the families domain (the register settles them as it changes a family, with
+:func:`settle`); the routes that open, list and resolve them are tefu_registry.reviews.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
@@ -50,3 +54,20 @@ class ReviewTask(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(EncryptedString("review_task.note"))
+
+
+async def settle(session: AsyncSession, family_id: int, *, died: frozenset[int] = frozenset(),
+                 new_accounts: frozenset[int] = frozenset(), actor: str) -> None:
+    """Close the open tasks a change of the family settles: the death of ``died`` members, new
+    bank details of ``new_accounts`` members (the family is already found in the caller's region)."""
+    if not died and not new_accounts:
+        return
+    query = select(ReviewTask).where(ReviewTask.family_id == family_id, ReviewTask.status == OPEN)
+    for task in (await session.scalars(query)).all():
+        if task.kind == "confirm_death" and task.member_id in died:
+            task.status = "confirmed"
+        elif task.kind == "bank_details" and task.member_id in new_accounts:
+            task.status = "updated"
+        else:
+            continue
+        task.resolved_at, task.resolved_by = datetime.now(timezone.utc), actor
