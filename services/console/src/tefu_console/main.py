@@ -22,6 +22,7 @@ from tefu_console.home.router import router as home_router
 from tefu_console.imports.router import router as imports_router
 from tefu_console.payments.router import router as payments_router
 from tefu_console.reports.router import router as reports_router
+from tefu_console.reviews.router import router as reviews_router
 from tefu_console.services import ELIGIBILITY, LABELS, MEDICAL_PRIORITY, PAYMENTS, REGISTRY, SUPERVISION
 from tefu_console.settings import ConsoleSettings
 from tefu_console.supervision.router import router as supervision_router
@@ -46,7 +47,7 @@ def create_app(settings: ConsoleSettings | None = None, *, configure_logs: bool 
         version="0.1.0",
         migrations_dir=MIGRATIONS,
         routers=[auth_router, home_router, families_router, duties_router, imports_router, payments_router,
-                 reports_router, supervision_router, audit_router, accounts_router],
+                 reports_router, supervision_router, audit_router, accounts_router, reviews_router],
         # The console verifies no bearer tokens itself: the services do, on every call it makes.
         token_verifier=TokenVerifier(KeySet({}), issuer=settings.auth.issuer, audience="tefu-console"),
         upstreams={

@@ -26,7 +26,8 @@ templates.env.filters.update(date_zh=formats.date_zh, datetime_zh=formats.dateti
 # lacks is not shown; the page itself still refuses them (the 403 page).
 templates.env.globals["NAVIGATION"] = [
     ("/", "工作台", "home", None), ("/families", "家庭", "families", None),
-    ("/duties", "联系人", "duties", "families:read"), ("/imports", "导入", "imports", None),
+    ("/duties", "联系人", "duties", "families:read"), ("/reviews", "核查任务", "reviews", "families:read"),
+    ("/imports", "导入", "imports", None),
     ("/payments", "发放", "payments", None), ("/reports", "报表", "reports", None),
     ("/supervision", "督导检查", "supervision", "supervision:read"),
     ("/returns", "报送提醒", "returns", "supervision:read"), ("/accounts", "账户", "accounts", None),
