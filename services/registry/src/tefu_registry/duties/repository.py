@@ -22,6 +22,7 @@ from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.timeline import effective_facts
 from tefu_registry.families.models import Family
 from tefu_registry.families.repository import FamilyRepository
+from tefu_registry.families.review_tasks import OPEN, ReviewTask
 from tefu_registry.liaisons.models import Contact, Liaison
 
 CHUNK = 500
@@ -33,6 +34,14 @@ def head_name(family: Family) -> str:
 
 
 class DutyRepository(FamilyRepository):
+    async def open_review_tasks(self, region: str) -> dict[int, list[ReviewTask]]:
+        """The open review tasks (banks' returns) of the region's families, by family."""
+        query = select(ReviewTask).where(ReviewTask.status == OPEN, region_clause(ReviewTask.region_code, region))
+        found: dict[int, list[ReviewTask]] = defaultdict(list)
+        for task in (await self.session.scalars(self.scoped(query, ReviewTask.region_code))).all():
+            found[task.family_id].append(task)
+        return found
+
     async def families_chunk(self, region: str, *, after: int, limit: int = CHUNK) -> list[FamilyRecord]:
         """Special families under ``region`` (within the caller's) with id > ``after``, in id order."""
         query = (self.scoped(select(Family), Family.region_code)

@@ -31,7 +31,8 @@ class WorkStatus(StrEnum):
 class DutyItem(BaseModel):
     id: str = Field(description="The duty's id in the catalogue (contact.phone_call, festival.mid_autumn …).")
     duty_id: str = Field(description="region/file/id: which document's version applies.")
-    kind: str = Field(description="contact, festival_visit, event_visit or liaisons.")
+    kind: str = Field(description="contact, festival_visit, event_visit, liaisons, or review_task (a bank's return "
+                                   "opened a review task for a member: `reason` says what to do).")
     name: str = Field(description="The duty, in Chinese.")
     status: str = Field(description=(
         "met; due (falls due within 7 days, or a festival window about to open); overdue (since the day in "

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tefu_common.calendar import CHINA
 from tefu_common.errors import Invalid
 from tefu_common.paging import PageRequest, page_of
 from tefu_common.periods import Period, parse_period
@@ -22,6 +23,7 @@ from tefu_common.regions import validate_region_code
 from tefu_common.scoping import require_within
 from tefu_registry.duties.engine import NOT_COMPUTABLE, FamilyRecord, Item, family_items, period_outcomes, triggers_of
 from tefu_registry.duties.repository import DutyRepository
+from tefu_registry.families.review_tasks import ReviewTask
 from tefu_registry.duties.schemas import (
     Compliance,
     DutyFigure,
@@ -87,6 +89,19 @@ async def _families(repo: DutyRepository, eligibility: EligibilityClient, region
         after = chunk[-1].id
 
 
+REVIEW_NAMES = {"confirm_death": "核实身故（银行退回款项）", "bank_details": "核实银行账户（银行退回款项）"}
+REVIEW_TODO = {"confirm_death": "请核实后登记死亡事件，或写明核实情况后驳回；处理前该成员暂停发放",
+               "bank_details": "请联系家庭更新银行账户，或写明核实情况后驳回；处理前该成员暂停发放"}
+
+
+def review_item(task: ReviewTask) -> Item:
+    """An open review task as an item of the work list: the liaison is who can check on the family."""
+    return Item(duty={"id": f"review.{task.kind}", "duty_id": f"registry/review-task/{task.id}", "kind": "review_task",
+                      "name": REVIEW_NAMES[task.kind], "source": {"document": "银行回盘", "clause": task.reason_code}},
+                status="outstanding", since=task.opened_at.astimezone(CHINA).date(),
+                reason=f"{task.reason}：{REVIEW_TODO[task.kind]}（核查任务 {task.id}）")
+
+
 def item_out(item: Item) -> DutyItem:
     duty = item.duty
     source = duty.get("source") or {}
@@ -117,12 +132,14 @@ async def work_list(repo: DutyRepository, eligibility: EligibilityClient, region
     counts: dict[str, int] = defaultdict(int)
     rows: list[tuple[FamilyRecord, list[Item]]] = []
     version = None
+    reviews = await repo.open_review_tasks(region)
     async for family in _families(repo, eligibility, region, as_of):
         if liaison_name and not any(l.name == liaison_name for l in family.current_liaisons(as_of)):
             continue
         answer = await eligibility.duties(county_of(family.region_code), as_of)
         version = answer["catalogue_version"]
-        open_items = [i for i in _sorted(family_items(answer["duties"], family, as_of)) if i.open]
+        open_items = [i for i in _sorted(family_items(answer["duties"], family, as_of)
+                                         + [review_item(t) for t in reviews.get(family.id, [])]) if i.open]
         if status:
             open_items = [i for i in open_items if i.status == status]
         if not open_items:
