@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tefu_common.auth import Principal
 from tefu_common.errors import Forbidden
 from tefu_common.i18n import Text
+from tefu_common.scoping import covers
 from tefu_medical_priority.hospitals.models import Hospital
 
 
@@ -19,6 +20,7 @@ class DeskHospital:
     active: bool
     designated: bool
     fee_waivers: tuple[str, ...]
+    region_code: str
 
 
 class HospitalDirectory:
@@ -37,18 +39,21 @@ class HospitalDirectory:
         async with self.sessionmaker() as session:
             hospital = await session.get(Hospital, code)
         found = None if hospital is None else DeskHospital(hospital.code, hospital.active, hospital.designated,
-                                                           tuple(hospital.fee_waivers))
+                                                           tuple(hospital.fee_waivers), hospital.region_code)
         self._entries[code] = (time.monotonic() + self.ttl, found)
         return found
 
     async def calling(self, caller: Principal) -> DeskHospital:
-        """The hospital the caller's token names; 403 if it is not in the directory or inactive."""
+        """The hospital the caller's token names; 403 if it is not in the directory or inactive, or
+        lies outside the token's region (a client of one region cannot act as another's hospital)."""
         code = caller.institution.id if caller.institution else ""
         hospital = await self.get(code)
-        if hospital is None or not hospital.active:
-            raise Forbidden(Text(f"医院 {code} 不在医院目录中或已停用；请管理员用 PUT /v1/hospitals/{code} 登记或启用",
-                                 f"hospital {code} is not in the directory or is inactive; an administrator registers "
-                                 f"it with PUT /v1/hospitals/{code}"), code="hospital-not-registered")
+        if hospital is None or not hospital.active or not covers(caller, hospital.region_code):
+            raise Forbidden(Text(f"医院 {code} 不在医院目录中、已停用或不在令牌的辖区内；请管理员用 PUT /v1/hospitals/{code} "
+                                 f"登记或启用",
+                                 f"hospital {code} is not in the directory, is inactive or lies outside the token's "
+                                 f"region; an administrator registers it with PUT /v1/hospitals/{code}"),
+                            code="hospital-not-registered")
         return hospital
 
     def forget(self, code: str) -> None:

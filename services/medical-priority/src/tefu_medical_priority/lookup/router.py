@@ -18,8 +18,9 @@ DESK = require(Scope.cards_lookup, roles=[Role.hospital])
 HospitalDesk = Annotated[Principal, Depends(DESK)]
 router = APIRouter(prefix="/v1/cards", tags=["hospital desk (HIS)"])
 NOT_FOUND = "没有这张卡（code card-not-found）（No such card）"
-HOSPITAL = "令牌所属医院不在医院目录中或已停用（code hospital-not-registered），或令牌的角色不是 hospital（The token's " \
-           "hospital is not in the directory or is inactive, or the token is not a hospital's）"
+HOSPITAL = "令牌所属医院不在医院目录中、已停用或不在令牌的辖区内（code hospital-not-registered），或令牌的角色不是 " \
+           "hospital（The token's hospital is not in the directory, is inactive or lies outside the token's region, " \
+           "or the token is not a hospital's）"
 
 
 def _json(view: dict[str, Any]) -> Response:

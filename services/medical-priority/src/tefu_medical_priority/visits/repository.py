@@ -17,6 +17,7 @@ from tefu_common.repository import Repository
 from tefu_medical_priority.access_log.models import lookup_log
 from tefu_medical_priority.cards.models import Card, CardEvent
 from tefu_medical_priority.cards.numbers import parse_card_no
+from tefu_medical_priority.hospitals.models import Hospital
 from tefu_medical_priority.visits.models import Visit
 
 
@@ -42,8 +43,10 @@ class VisitRepository(Repository):
         """A page of visits, oldest first: a hospital's own, or those of the caller's region's holders."""
         statement = select(Visit, Card.card_no).join(Card, Card.id == Visit.card_id)
         if self.caller.role is Role.hospital:
-            statement = statement.where(Visit.hospital_code == (self.caller.institution.id if self.caller.institution
-                                                                else ""))
+            # Its own visits, and only while the hospital lies in the token's region.
+            own = statement.join(Hospital, Hospital.code == Visit.hospital_code).where(
+                Visit.hospital_code == (self.caller.institution.id if self.caller.institution else ""))
+            statement = self.scoped(own, Hospital.region_code)
         else:
             statement = self.scoped(statement, Visit.region_code)
         if card_no:

@@ -1,7 +1,7 @@
 """Queries of batches, their transitions and their lines, for one caller.
 
 A caller sees the batches of its region; an agency's client sees only the batches its agency
-pays, wherever they are. Reading a batch's lines shows people's (masked) names and accounts: the
+pays, of those in its region. Reading a batch's lines shows people's (masked) names and accounts: the
 page and the people on it go into the access log before the page is returned.
 """
 
@@ -33,8 +33,10 @@ class BatchRepository(Repository):
     def visible(self, statement: Any) -> Any:
         """``statement`` (of or joined with Batch) kept to the batches the caller may see."""
         if self.caller.role is Role.agency:
+            # The batches its agency pays, within the client's region: a client of one region
+            # naming another region's agency sees nothing of it.
             agency = self.caller.institution.id if self.caller.institution else ""
-            return statement.where(Batch.agency_id == agency)
+            statement = statement.where(Batch.agency_id == agency)
         return self.scoped(statement, Batch.region_code)
 
     async def get(self, batch_id: int, *, lock: bool = False) -> Batch:
