@@ -176,10 +176,10 @@ async def app_client(app: FastAPI, base_url: str = "http://testserver") -> Async
 
 
 def _not_a_partition(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Monthly partitions (tefu_common.partitions) are the database's, not the models'."""
-    from tefu_common.partitions import is_partition
+    """Partitions (tefu_common.partitions) and their foreign keys are the database's, not the models'."""
+    from tefu_common.partitions import made_by_partitioning
 
-    return not (type_ == "table" and reflected and name is not None and is_partition(name))
+    return not made_by_partitioning(obj, name, type_, reflected)
 
 
 def schema_drift(database_url: str, metadata: Any) -> list[Any]:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
 from tefu_common.auth.keys import key_paths
+from tefu_common.partitions import ensure_monthly_partitions
 from tefu_common.settings import Environment
 from tefu_common.signing import load_signer
 from tefu_medical_priority.audit.router import router as access_log_router
@@ -26,6 +27,8 @@ from tefu_medical_priority.upstreams import ELIGIBILITY, LABELS, REGISTRY, Eligi
 from tefu_medical_priority.visits.router import router as visits_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# The lookup log only grows: partitioned by month on PostgreSQL (migration 0006).
+PARTITIONED = ("lookup_log",)
 log = logging.getLogger("tefu.medical_priority")
 
 DESCRIPTION = """
@@ -72,6 +75,8 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
     settings = settings or MedicalPrioritySettings()
 
     async def start(app: FastAPI) -> None:
+        # The coming months' partitions first: the desk writes to the log as soon as it is up.
+        await ensure_monthly_partitions(app.state.database.engine, PARTITIONED)
         await app.state.desk.start()
         registry, eligibility = app.state.upstreams[REGISTRY], app.state.upstreams[ELIGIBILITY]
         if settings.follow_registry and registry.has_service_credentials:
