@@ -137,7 +137,8 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
 
     # The return: a bad file is refused row by row and changes nothing; the good one reconciles.
     references = [row[0] for row in rows[1:-1]]
-    # Two of June's lines fail (within the next batch's look-back); every other line is paid.
+    # Two of June's lines fail (within the next batch's look-back) for a reason the register need not act on
+    # (a bank's own trouble: the lines are simply carried); every other line is paid.
     failing = [row[0] for row in rows[1:-1] if row[7] == "2020-06"][:2]
     bad = "流水号,结果,失败原因,发放日期,金额\r\n" + f"{references[0]},成功,,{PAID},999.00\r\n" + f"9999999999999,成功,,{PAID},\r\n"
     refused_return = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", bad.encode("gbk"))})
@@ -149,7 +150,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
         "999.00 与明细金额 340.00 不符", "没有流水号为 9999999999999 的明细"}
     assert httpx.get(batch_url, headers=clerk).json()["status"] == "exported"
     good = "流水号,结果,失败原因,发放日期\r\n" + "".join(
-        f"{ref},失败,账户已销户,\r\n" if ref in failing else f"{ref},成功,,{PAID}\r\n" for ref in references)
+        f"{ref},失败,银行系统繁忙未能入账,\r\n" if ref in failing else f"{ref},成功,,{PAID}\r\n" for ref in references)
     posted = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", good.encode("gbk"))})
     assert posted.status_code == 200, posted.text
     assert posted.json() | {"rows": 39} == {"batch_id": batch["id"], "status": "reconciled", "rows": 39, "applied": 39,

@@ -35,7 +35,8 @@ async def cut_off(settings, service_under_test):
 class FakeUpstreams:
     """The eligibility service and the registry as in-process fakes: a region's families, each
     mother due 340.00 a month (at the national minimum for those in ``at_national_minimum``);
-    ``refuse`` makes eligibility answer 422, ``delay`` slows its stream."""
+    ``refuse`` makes eligibility answer 422, ``delay`` slows its stream; ``under_review`` members have an
+    open review task in the registry."""
 
     CATALOGUE_VERSION = "5e1f0c9a7b3d2468"
 
@@ -43,6 +44,7 @@ class FakeUpstreams:
         self.members: list[int] = [70, 71, 72]
         self.at_national_minimum: set[int] = set()
         self.without_account: set[int] = set()
+        self.under_review: set[int] = set()
         self.refuse: dict | None = None
         self.delay = 0.0
         self.entitlement_tokens: list[str] = []
@@ -66,6 +68,9 @@ class FakeUpstreams:
                               headers={"content-type": "application/x-ndjson"})
 
     async def registry(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/review-tasks":  # members under review: ``under_review``
+            return httpx.Response(200, json={"items": [{"member_id": m} for m in sorted(self.under_review)],
+                                             "next_cursor": None})
         self.payee_tokens.append(request.headers.get("authorization", ""))
         wanted = orjson.loads(request.content)["member_ids"]
         payees = [{"member_id": m, "name": "陈秀英", "id_number": "420106196204100022",

@@ -21,10 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agency") as table:
-        table.add_column(sa.Column("iso20022", sa.JSON(), nullable=True))
+    # A plain ADD/DROP COLUMN (SQLite has both): recreating ``agency`` would trip the batches'
+    # foreign keys to it.
+    op.add_column("agency", sa.Column("iso20022", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agency") as table:
-        table.drop_column("iso20022")
+    op.drop_column("agency", "iso20022")

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from tefu_common.app import create_service_app
+from tefu_common.partitions import ensure_monthly_partitions, ensure_period_partitions
 from tefu_common.settings import Environment
 from tefu_common.signing import load_signer
 from tefu_payments.agencies.router import router as agencies_router
 from tefu_payments.audit.router import router as access_log_router
+from tefu_payments.batches.building import PROGRAMME_START
+from tefu_payments.batches.models import UNDATED_PERIODS
 from tefu_payments.batches.router import router as batches_router
 from tefu_payments.disbursement.router import router as disbursement_router
+from tefu_payments.notices.sender import NoticeSender
 from tefu_payments.reports.router import router as reports_router
 from tefu_payments.returns.router import router as returns_router
 from tefu_payments.schedules.router import router as schedules_router
 from tefu_payments.settings import PaymentsSettings
-from tefu_payments.upstreams import ELIGIBILITY, LABELS, REGISTRY
+from tefu_payments.upstreams import ELIGIBILITY, LABELS, REGISTRY, RegistryClient
 
+log = logging.getLogger("tefu.payments")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Partitioned on PostgreSQL (migration 0010): the ledger by pay period, a year a partition; the
+# access log by month.
+BY_PERIOD = ("ledger_line",)
+BY_MONTH = ("access_log",)
 
 DESCRIPTION = """
 Payments of Tefu (特扶): the benefit ledger, payment batches with maker-checker approval,
@@ -80,8 +90,36 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
                  access_log_router],
         upstreams={ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url),
                    REGISTRY: (LABELS[REGISTRY], settings.registry_url)},
+        on_startup=[_partitions_ahead, _start_notices],
+        on_shutdown=[_stop_notices],
         configure_logs=configure_logs,
     )
+    app.state.notice_sender = None
     app.state.manifest_signer = load_signer(settings.file_signing_key_file,
                                             create=settings.environment is not Environment.production)
     return app
+
+
+async def _partitions_ahead(app: FastAPI) -> None:
+    """The ledger's partitions to next year, the coming months' of the access log (PostgreSQL only)."""
+    engine = app.state.database.engine
+    # From the programme's first year: a batch may pay arrears of any period since.
+    await ensure_period_partitions(engine, BY_PERIOD, first=PROGRAMME_START.year, undated=UNDATED_PERIODS)
+    await ensure_monthly_partitions(engine, BY_MONTH)
+
+
+async def _start_notices(app: FastAPI) -> None:
+    """Deliver the register's notices (a bank said a payee died, an account is closed) in the background."""
+    registry = app.state.upstreams[REGISTRY]
+    if not registry.has_service_credentials:
+        log.warning("not delivering notices to the registry: no service credentials (AUTH__TOKEN_URL, "
+                    "AUTH__CLIENT_ID, AUTH__CLIENT_SECRET)")
+        return
+    app.state.notice_sender = NoticeSender(app.state.database.sessionmaker, RegistryClient(registry.as_service()),
+                                           interval=app.state.settings.notice_interval_seconds)
+    app.state.notice_sender.start()
+
+
+async def _stop_notices(app: FastAPI) -> None:
+    if app.state.notice_sender is not None:
+        await app.state.notice_sender.stop()

@@ -34,6 +34,9 @@ class PaymentsSettings(ServiceSettings):
         Path("var/keys/payments-file-ed25519.pem"),
         description="Ed25519 key that signs disbursement manifests (created on first start outside production).")
     entitlements_timeout_seconds: float = Field(300.0, description="Longest wait for a region's entitlements stream.")
+    notice_interval_seconds: float = Field(
+        5.0, gt=0, le=3600, description="How often undelivered notices to the registry (review tasks from bank returns) "
+        "are sent again; a return file wakes the sender at once.")
 
 
 async def _current(request: Request) -> PaymentsSettings:

@@ -61,6 +61,28 @@ class RegistryClient:
         return {payee["member_id"]: payee for payee in found["payees"]}
 
 
+    async def open_review_task(self, *, member_id: int, kind: str, source_ref: str, reason_code: str | None,
+                               reason: str) -> dict[str, Any]:
+        """Open (or find, if already open) the registry's review task for a returned line."""
+        body = {"member_id": member_id, "kind": kind, "source_ref": source_ref, "reason_code": reason_code,
+                "reason": reason}
+        # Idempotent at the registry (one task per line and kind): safe to retry.
+        return await self.calls.json("POST", "/v1/review-tasks", json=body,  # type: ignore[no-any-return]
+                                     headers={"Idempotency-Key": f"review-{kind}-{source_ref}"})
+
+    async def members_under_review(self, region: str) -> set[int]:
+        """Members of the region with an open review task: a batch pays them nothing."""
+        members: set[int] = set()
+        cursor = None
+        while True:
+            params = {"region": region, "status": "open", "limit": 1000, **({"cursor": cursor} if cursor else {})}
+            page = await self.calls.json("GET", "/v1/review-tasks", params=params)
+            members |= {task["member_id"] for task in page["items"]}
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return members
+
+
 async def _eligibility(request: Request,
                        calls: UpstreamCalls = Depends(caller_upstream(ELIGIBILITY))) -> EligibilityClient:
     return EligibilityClient(calls, timeout=request.app.state.settings.entitlements_timeout_seconds)

@@ -32,7 +32,9 @@ class AccessLogMember(Base):
 
     __tablename__ = "access_log_member"
 
-    entry_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), primary_key=True)
+    # No foreign key: the log is partitioned by month on PostgreSQL, where a key must hold the
+    # month. The rows are written with their entry, in its transaction (access_log/reads.py).
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
 
 

@@ -30,7 +30,7 @@ import asyncio
 import hashlib
 import json
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -52,6 +52,7 @@ from tefu_payments.batches.repository import BatchRepository
 from tefu_payments.batches.schemas import BatchCreate
 from tefu_payments.schedules.repository import ScheduleRepository
 from tefu_payments.schedules.service import applicable, checked_frequency
+from tefu_payments.notices.service import undelivered_members
 from tefu_payments.upstreams import EligibilityClient, RegistryClient
 
 CHUNK = 2000
@@ -68,10 +69,12 @@ class BuildReport:
     no_bank_account: int = 0
     already_in_ledger: int = 0
     already_in_ledger_earlier: int = 0  # of those, for months before the period: counted, not listed
+    under_review: int = 0  # payees with a review task open in the registry (a bank said died, account closed)
 
     def skipped(self) -> dict[str, int]:
         return {"no_amount": self.no_amount, "no_bank_account": self.no_bank_account,
-                "already_in_ledger": self.already_in_ledger, "already_in_ledger_earlier": self.already_in_ledger_earlier}
+                "already_in_ledger": self.already_in_ledger, "already_in_ledger_earlier": self.already_in_ledger_earlier,
+                "under_review": self.under_review}
 
 
 def request_hash(body: BatchCreate) -> str:
@@ -189,10 +192,17 @@ async def create_batch(batches: BatchRepository, eligibility: EligibilityClient,
         created_at=now, updated_at=now))
     first_month = months_back(period.first, arrears_months)
     report = BuildReport()
+
+    async def held() -> set[int]:
+        # Members a bank's return put under review (an open task in the registry, or a notice not
+        # yet delivered to it) are paid nothing until the register settles it.
+        return await registry.members_under_review(body.region_code) | await undelivered_members(session,
+                                                                                                  body.region_code)
+
     lines = eligibility.entitlement_lines(region=body.region_code, benefits=batch.benefits, first_month=first_month,
                                           last_month=period.last_month)
     async with aclosing(lines):
-        await _write_lines(session, registry, batch, lines, period.first_month, report)
+        await _write_lines(session, registry, batch, lines, period.first_month, report, held)
     if report.inserted == 0:
         raise Conflict(Text(
             f"{body.region_code} 在 {body.period} 没有尚未入批的应发项目（{report.already_in_ledger} 项已在其他批次，"
@@ -205,6 +215,7 @@ async def create_batch(batches: BatchRepository, eligibility: EligibilityClient,
     batch.skipped_no_amount, batch.skipped_no_bank_account = report.no_amount, report.no_bank_account
     batch.skipped_already_in_ledger = report.already_in_ledger
     batch.skipped_already_in_ledger_earlier = report.already_in_ledger_earlier
+    batch.skipped_under_review = report.under_review
     session.add(BatchTransition(batch_id=batch.id, from_status=None, to_status="draft", actor=caller.subject, at=now,
                                 event="built", facts={"lines": report.inserted, "arrears": report.arrears}))
     await session.flush()
@@ -263,23 +274,29 @@ async def _held_elsewhere(session: AsyncSession, batch: Batch, lines: list[dict[
 
 
 async def _write_lines(session: AsyncSession, registry: RegistryClient, batch: Batch,
-                       lines: AsyncIterator[dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
+                       lines: AsyncIterator[dict[str, Any]], period_first_month: str, report: BuildReport,
+                       held_of: Callable[[], Awaitable[set[int]]]) -> None:
     """Every chunk: drop what the ledger holds and ask the registry for the payees in the
-    background; meanwhile write the chunk whose payees came back first."""
+    background; meanwhile write the chunk whose payees came back first. The members under review
+    are read once the first entitlements came (an eligibility service that cannot answer is then
+    what the clerk is told)."""
+    held: set[int] | None = None
     reading: deque[tuple[list[dict[str, Any]], list[dict[str, Any]], asyncio.Task[dict[int, dict[str, Any]]]]] = deque()
     previous_keys: set[Key] = set()
     try:
         async for chunk in _chunks(lines):
+            if held is None:
+                held = await held_of()
             fresh, skips, previous_keys = await _not_yet_held(session, batch, chunk, previous_keys, period_first_month,
                                                               report)
             members = sorted({line["member_id"] for line in fresh if line["member_id"] is not None})
             reading.append((fresh, skips, asyncio.create_task(registry.payees(members))))
             if len(reading) > REGISTRY_READS:
                 fresh, skips, read = reading.popleft()
-                await _write(session, batch, fresh, skips, await read, period_first_month, report)
+                await _write(session, batch, fresh, skips, await read, period_first_month, report, held)
         while reading:
             fresh, skips, read = reading.popleft()
-            await _write(session, batch, fresh, skips, await read, period_first_month, report)
+            await _write(session, batch, fresh, skips, await read, period_first_month, report, held or set())
     finally:
         # On a failure anywhere, the registry reads still in flight are no longer wanted.
         for _, _, read in reading:
@@ -318,10 +335,15 @@ async def _not_yet_held(session: AsyncSession, batch: Batch, chunk: list[dict[st
 
 
 async def _write(session: AsyncSession, batch: Batch, fresh: list[dict[str, Any]], skips: list[dict[str, Any]],
-                 payees: dict[int, dict[str, Any]], period_first_month: str, report: BuildReport) -> None:
+                 payees: dict[int, dict[str, Any]], period_first_month: str, report: BuildReport,
+                 held: set[int] | frozenset[int] = frozenset()) -> None:
     now = datetime.now(timezone.utc)
     rows, written_lines = [], []
     for line in fresh:
+        if line["member_id"] in held:
+            report.under_review += 1
+            skips.append(skip_row(batch.id, line, "under_review"))
+            continue
         payee = payees.get(line["member_id"])
         if payee is None or not payee.get("account_number"):
             report.no_bank_account += 1

@@ -4,6 +4,11 @@ The ledger's partial unique index is what makes a second payment impossible: a (
 benefit, period) can have at most one line that is pending or paid, whatever the API does and
 however many requests race. A failed or released line leaves the key free for a later batch,
 whose new line names the original (``carries_line_id``).
+
+On PostgreSQL the ledger is partitioned by pay period (a year a partition, migration 0010), and a
+partitioned table's unique keys must all hold the period: the line's key is (id, period_key),
+a reference is unique within its period, and a line carries a failed line of its own period
+(the same entitlement) by (``carries_line_id``, ``period_key``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
+from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, Numeric, String,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.db import UtcDateTime
@@ -55,6 +61,8 @@ class Batch(Base):
     # Of those held, the ones of months before the period: arrears an earlier batch already
     # holds, the usual case of every build's look-back, counted but not listed one by one.
     skipped_already_in_ledger_earlier: Mapped[int | None] = mapped_column(Integer)
+    # Payees held because a bank's return put them under review (registry review tasks).
+    skipped_under_review: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -92,7 +100,7 @@ class BatchSkip(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
-    reason: Mapped[str] = mapped_column(String(20))  # no_amount | no_bank_account | already_in_ledger
+    reason: Mapped[str] = mapped_column(String(20))  # no_amount | no_bank_account | already_in_ledger | under_review
     payee_key: Mapped[str] = mapped_column(String(24))  # as on a ledger line: m<member id> or f<family id>
     family_id: Mapped[int] = mapped_column(Integer)
     member_id: Mapped[int | None] = mapped_column(Integer)
@@ -110,6 +118,11 @@ class BatchSkip(Base):
     amount_reason: Mapped[str | None] = mapped_column(String(200))
 
 
+# The period keys that name no year (a one-off payment's ``once``), from the first inclusive to
+# the second exclusive: on PostgreSQL the ledger's undated partition.
+UNDATED_PERIODS = ("once", "oncf")
+
+
 class LedgerLine(Base):
     __tablename__ = "ledger_line"
     __table_args__ = (
@@ -121,11 +134,17 @@ class LedgerLine(Base):
         # The few failed lines, found at once when a new batch carries them again.
         Index("ix_ledger_line_failed", "payee_key", "benefit", "period_key",
               postgresql_where=text("status = 'failed'"), sqlite_where=text("status = 'failed'")),
+        # The line's key with its period, what the carry refers to (on PostgreSQL the table's key).
+        UniqueConstraint("id", "period_key"),
+        # Printed in the file, quoted in returns: made of the batch's id and a counter, so unique
+        # anyway; the database can only hold it unique within a period (a partition).
+        UniqueConstraint("reference", "period_key"),
+        ForeignKeyConstraint(["carries_line_id", "period_key"], ["ledger_line.id", "ledger_line.period_key"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
-    reference: Mapped[str] = mapped_column(String(32), unique=True)  # printed in the file, quoted in returns
+    reference: Mapped[str] = mapped_column(String(32))
     family_id: Mapped[int] = mapped_column(Integer)
     member_id: Mapped[int | None] = mapped_column(Integer, index=True)
     role: Mapped[str] = mapped_column(String(10))
@@ -140,7 +159,7 @@ class LedgerLine(Base):
     # pending | paid | failed | released. No index of its own: four values over millions of lines
     # only tempt the planner away from the key indexes; queries by state go through a batch or a key.
     status: Mapped[str] = mapped_column(String(10))
-    carries_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_line.id"))
+    carries_line_id: Mapped[int | None] = mapped_column(Integer)  # a failed line of the same period
     rule_id: Mapped[str] = mapped_column(String(160))
     # The eligibility catalogue's content hash when the line was built: with rule_id, what the
     # amount was computed from. Null on lines written before it was recorded.

@@ -24,7 +24,7 @@ class BatchCreate(BaseModel):
     agency_id: str = Field(description="The agent bank that pays it.", examples=["ABC-ZC"])
 
 
-SkipReason = Literal["no_amount", "no_bank_account", "already_in_ledger"]
+SkipReason = Literal["no_amount", "no_bank_account", "already_in_ledger", "under_review"]
 
 
 class Skipped(BaseModel):
@@ -34,6 +34,9 @@ class Skipped(BaseModel):
     already_in_ledger_earlier: int = Field(0, description=(
         "Of `already_in_ledger`, those of months before the period: arrears an earlier batch holds, as every build's "
         "look-back finds them. Counted, not listed in `GET /v1/batches/{id}/skipped`; the others are."))
+    under_review: int = Field(0, description=(
+        "Payees a bank's return put under review (the registry's review tasks: the payee died, the account is closed "
+        "or wrong): paid nothing until a clerk settles the task."))
 
 
 BATCH_EXAMPLE = {
@@ -41,7 +44,8 @@ BATCH_EXAMPLE = {
     "period_start": "2020-06-01", "period_end": "2020-06-30", "agency_id": "ABC-ZC", "status": "draft",
     "prepared_by": "clerk-zhang", "approved_by": None, "line_count": 39, "total": "13260.00", "arrears_lines": 36,
     "carried_lines": 0, "national_minimum_lines": 39, "notices": ["39 项按国家最低标准发放，因为本地区的地方标准尚未配置"],
-    "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0, "already_in_ledger_earlier": 0},
+    "skipped": {"no_amount": 0, "no_bank_account": 39, "already_in_ledger": 0, "already_in_ledger_earlier": 0,
+                "under_review": 0},
     "created_at": "2026-12-01T08:30:00Z", "updated_at": "2026-12-01T08:30:00Z"}
 
 
@@ -113,7 +117,8 @@ class SkipOut(BaseModel):
 
     reason: SkipReason = Field(description=(
         "no_amount (the rules leave the amount to a local decision not yet configured), no_bank_account (the "
-        "register has no bank account for the payee), already_in_ledger (another batch holds the line)."))
+        "register has no bank account for the payee), already_in_ledger (another batch holds the line), under_review "
+        "(a bank's return opened a review task for the payee in the registry)."))
     reason_text: str = Field(description="Why, for people: Chinese (English with `Accept-Language: en`).")
     what_to_do: str = Field(description="What the clerk does about it, in the same language.")
     family_id: int

@@ -86,7 +86,8 @@ def skipped_counts(batch: Batch) -> dict[str, int] | None:
         return None
     return {"no_amount": batch.skipped_no_amount, "no_bank_account": batch.skipped_no_bank_account or 0,
             "already_in_ledger": batch.skipped_already_in_ledger or 0,
-            "already_in_ledger_earlier": batch.skipped_already_in_ledger_earlier or 0}
+            "already_in_ledger_earlier": batch.skipped_already_in_ledger_earlier or 0,
+            "under_review": batch.skipped_under_review or 0}
 
 
 async def batch_out(batches: BatchRepository, batch: Batch) -> BatchOut:
@@ -126,6 +127,12 @@ NO_AMOUNT = Text("金额未定：政策规定由地方确定的金额尚未配�
 NO_AMOUNT_TODO = Text("请规则管理员按本地区的文件录入该项目的地方标准并经审批生效；之后的批次会自动纳入",
                       "have the rules administrator enter the region's local standard for the benefit and approve it; "
                       "the next batches take the line in")
+UNDER_REVIEW = Text("银行退回了该成员的款项（身故或账户问题），登记服务中有待处理的核查任务",
+                    "a bank returned this member's payment (deceased, or the account closed or wrong): a review task "
+                    "is open in the registry")
+UNDER_REVIEW_TODO = Text("在登记服务中处理核查任务（登记死亡、更新银行账户，或核实后驳回）；处理后之后的批次会自动纳入",
+                         "settle the review task in the registry (record the death, update the bank account, or "
+                         "dismiss it once checked); the next batches then take the line in")
 HELD_BY = Text("已在批次 {batch}（流水号 {reference}）中，不重复发放",
                "batch {batch} already holds it (line {reference}); it is never paid twice")
 HELD = Text("已在另一个批次中，不重复发放", "another batch already holds it; it is never paid twice")
@@ -135,7 +142,9 @@ HELD_TODO = Text("无需处理；若该批次被退回或作废，或银行发�
 
 
 def skip_out(skip: BatchSkip) -> SkipOut:
-    if skip.reason == "no_bank_account":
+    if skip.reason == "under_review":
+        reason, todo = UNDER_REVIEW, UNDER_REVIEW_TODO
+    elif skip.reason == "no_bank_account":
         who = {"who": "成员" if skip.member_id is not None else "家庭收款人",
                "who_en": "member" if skip.member_id is not None else "household's payee"}
         reason, todo = NO_BANK_ACCOUNT.format(**who), NO_BANK_ACCOUNT_TODO.format(**who)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from tefu_common.openapi import problems
@@ -33,7 +33,7 @@ class ReturnOut(BaseModel):
              responses=problems(404, **{"409": "批次尚未导出（The batch's file was not pulled yet）",
                                         "422": "文件无法读取，或有行出错：errors 逐行逐列列出（Unreadable, or rows at fault: "
                                                "`errors` names each row and column）"}))
-async def returns(batch_id: RowId, returns: AgencyReturns,
+async def returns(batch_id: RowId, returns: AgencyReturns, request: Request,
                   file: UploadFile = File(description="CSV (UTF-8 or GBK), XLSX, or ISO 20022 XML (pain.002 or camt.054)")) -> ReturnOut:
     """The agency the batch is assigned to (`returns:submit`). Columns (heading row, Chinese or
     English): 流水号 / reference, 结果 / result (成功 or 失败, paid or failed), 失败原因 / reason (for a
@@ -56,4 +56,7 @@ async def returns(batch_id: RowId, returns: AgencyReturns,
     content = await file.read(MAX_MB * 1024 * 1024 + 1)
     if len(content) > MAX_MB * 1024 * 1024:
         raise service.too_large(MAX_MB)
-    return ReturnOut.model_validate(await service.post_returns(returns, batch_id, content, file.filename or ""))
+    posted = ReturnOut.model_validate(await service.post_returns(returns, batch_id, content, file.filename or ""))
+    if request.app.state.notice_sender is not None:
+        request.app.state.notice_sender.wake()  # the notices this file recorded go out within seconds
+    return posted

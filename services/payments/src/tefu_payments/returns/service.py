@@ -2,7 +2,9 @@
 
 Idempotent: a row that says what the ledger already says changes nothing, so the same file can be
 posted again. A failed line goes back to owed (the ledger's key frees it) and a later batch
-carries it, naming the original line. When no line of the batch is pending, it is reconciled.
+carries it, naming the original line, unless the bank said the payee died or the account is
+closed or wrong: then a notice goes to the register (tefu_payments.notices) and the member is paid
+nothing until a clerk settles the review task. When no line of the batch is pending, it is reconciled.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed, 
 from tefu_common.i18n import Text
 from tefu_common.tables import off_the_loop
 from tefu_payments.batches.models import Batch, BatchTransition
+from tefu_payments.notices import service as notices
 from tefu_payments.returns import iso20022
 from tefu_payments.returns.parsing import ReturnFileError, ReturnRow, read_rows
 from tefu_payments.returns.repository import ReturnRepository
@@ -127,6 +130,8 @@ async def _apply(returns: ReturnRepository, batch: Batch, rows: list[ReturnRow])
         applied += 1
     session = returns.session
     await session.flush()
+    # A death or an account problem the bank reported goes to the register (in this transaction).
+    await notices.record(session, batch.region_code, [lines[r.reference] for r in rows if r.result == "failed"])
     counts = await returns.status_counts(batch)
     if batch.status == "exported" and not counts.get("pending"):
         now = datetime.now(timezone.utc)
