@@ -99,8 +99,13 @@ def batch_standing(catalogue: Catalogue, documents: list[dict[str, Any]], day: i
                    counts: StandingCounts) -> bytes:
     """The lines of one batch of families, in the order they came."""
     groups: dict[str, list[int]] = defaultdict(list)
+    chains: dict[str, str] = {}  # a batch has a few regions: each looked up in the catalogue once
     for i, document in enumerate(documents):
-        groups[catalogue.chain_region(document["family"]["region_code"])].append(i)
+        code = document["family"]["region_code"]
+        chain = chains.get(code)
+        if chain is None:
+            chain = chains[code] = catalogue.chain_region(code)
+        groups[chain].append(i)
     benefits: list[dict[str, list[dict[str, Any]]]] = [{} for _ in documents]
     for region, members in groups.items():
         rules = catalogue.rule_set(region)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tefu_common.masking import mask_name
@@ -47,7 +47,8 @@ from tefu_medical_priority.sync.reconcile import BY_HAND
 from tefu_medical_priority.upstreams import EligibilityClient, RegistryClient
 
 log = logging.getLogger("tefu.cards.bulk")
-BENEFITS = [BENEFIT, *(p.value for p in Privilege)]
+PRIVILEGES = [p.value for p in Privilege]  # in the enum's order, as ``standing_of`` lists them
+BENEFITS = [BENEFIT, *PRIVILEGES]
 BATCH = 1000  # families a transaction (and as many advisory locks)
 # A family checked on its own this long before a batch arrived may have been checked against
 # facts fresher than the batch's (the stream reads ahead): the batch leaves it alone.
@@ -76,11 +77,16 @@ def standing_of_line(line: dict[str, Any]) -> FamilyStanding:
     """``cards.standing.standing_of`` for a line of the standing stream (a family still registered)."""
     benefits = line["benefits"]
     standing = FamilyStanding()
-    for holder in benefits.get(BENEFIT, []):
+    holders = benefits.get(BENEFIT)
+    if not holders:
+        return standing
+    # Who holds each privilege, looked up once per family (a line per family, a million a pass).
+    privileged = [(code, {h["member_id"] for h in benefits[code]}) for code in PRIVILEGES if code in benefits]
+    for holder in holders:
         member = holder["member_id"]
         if member is None:
             continue
-        privileges = [p.value for p in Privilege if any(h["member_id"] == member for h in benefits.get(p.value, []))]
+        privileges = [code for code, members in privileged if member in members]
         citation = holder["citation"]
         standing.qualifying[member] = Standing(
             services=list(holder.get("services", [])), privileges=privileges,
@@ -168,18 +174,24 @@ class BulkPass:
         # Whom to ask the registry about: qualifying members and holders of live cards (read again below).
         async with self.sessionmaker() as session:
             seen = {(f, m) for f, m in (await session.execute(
-                select(Card.family_id, Card.member_id).where(Card.family_id.in_(ids), Card.status.in_(LIVE_STATES)))).all()}
+                select(Card.family_id, Card.member_id).where(_among(session, Card.family_id, ids),
+                                                         Card.status.in_(LIVE_STATES)))).all()}
         members = sorted({m for s in standings.values() for m in s.qualifying} | {m for _, m in seen})
         clock = time.perf_counter()
         people = await self.registry.people(members) if members else {}
         self.counts.seconds_identities += time.perf_counter() - clock
         clock = time.perf_counter()
         async with self.sessionmaker() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                # The batch's commit does not wait for its WAL to reach the disk: a crash may lose the
+                # last batches written, and then the pass, not yet marked done, runs again from the
+                # beginning; marking it done commits synchronously, which flushes every batch before.
+                await session.execute(text("SET LOCAL synchronous_commit = off"))
             locked = await _lock(session, ids)
             fresh = set((await session.scalars(select(FamilyCheck.family_id).where(
-                FamilyCheck.family_id.in_(ids), FamilyCheck.checked_at >= arrived - FRESHNESS_MARGIN))).all())
+                _among(session, FamilyCheck.family_id, ids), FamilyCheck.checked_at >= arrived - FRESHNESS_MARGIN))).all())
             where = [Card.status.in_(LIVE_STATES)]
-            where.append(Card.family_id.in_(ids) if after is None else (Card.family_id > after) & (Card.family_id <= ids[-1]))
+            where.append(_among(session, Card.family_id, ids) if after is None else (Card.family_id > after) & (Card.family_id <= ids[-1]))
             query = select(Card.id, Card.family_id, Card.member_id, Card.services, Card.privileges, Card.rule_citation,
                            Card.region_code, Card.name_index).where(*where)
             if session.bind.dialect.name == "postgresql":
@@ -271,6 +283,15 @@ def _refresh(card: Any, standing: Standing, person: dict[str, Any] | None, plain
     (named if renamed else plain).append(values)
 
 
+def _among(session: AsyncSession, column: Any, values: list[int]) -> Any:
+    """``column IN values`` for thousands of ids: on PostgreSQL ``= ANY($1)`` with one array
+    parameter, one statement text whatever the count (no thousand parameters to render and
+    bind, and the prepared statement is reused)."""
+    if session.bind.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    return column.in_(values)
+
+
 async def _lock(session: AsyncSession, family_ids: list[int]) -> set[int]:
     """The families of the batch this transaction now holds (the one-family path's locks)."""
     if session.bind.dialect.name != "postgresql":
@@ -285,7 +306,7 @@ async def _left_to_a_clerk(session: AsyncSession, member_ids: list[int]) -> set[
     found: set[int] = set()
     for start in range(0, len(member_ids), 5000):
         chunk = member_ids[start:start + 5000]
-        last = select(func.max(Card.id)).where(Card.member_id.in_(chunk)).group_by(Card.member_id)
+        last = select(func.max(Card.id)).where(_among(session, Card.member_id, chunk)).group_by(Card.member_id)
         found |= set((await session.scalars(select(Card.member_id).where(
             Card.id.in_(last), Card.status == "revoked", Card.status_reason.in_(BY_HAND)))).all())
     return found
@@ -299,7 +320,7 @@ async def _record_standing_many(session: AsyncSession, standings: dict[int, Fami
     now = _now()
     known = {row.member_id: row for row in (await session.execute(
         select(MemberStanding.member_id, MemberStanding.qualifies).where(
-            MemberStanding.family_id.in_(list(standings))))).all()}
+            _among(session, MemberStanding.family_id, list(standings))))).all()}
     new, again, still, gone = [], [], [], []
     qualifying = set()
     for family_id, standing in standings.items():
@@ -318,4 +339,5 @@ async def _record_standing_many(session: AsyncSession, standings: dict[int, Fami
     for members, values in ((still, {"checked_at": now}), (again, {"qualifies": True, "since": today, "checked_at": now}),
                             (gone, {"qualifies": False, "since": today, "checked_at": now})):
         for start in range(0, len(members), 5000):
-            await session.execute(update(table).where(table.c.member_id.in_(members[start:start + 5000])).values(**values))
+            await session.execute(update(table).where(_among(session, table.c.member_id, members[start:start + 5000]))
+                                  .values(**values))
