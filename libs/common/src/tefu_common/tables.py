@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import csv
 import functools
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from datetime import date, datetime
 
@@ -89,13 +90,61 @@ def check_xlsx_package(content: bytes) -> None:
                                      f"the XLSX part {part.filename} declares XML entities: refused")
 
 
-def read_table(content: bytes, filename: str | None = None) -> list[tuple[int, list[str]]]:
-    """(row number, cells) for each non-blank row, the heading first; cells stripped, never None."""
-    if (filename or "").lower().endswith(".xlsx") or content[:2] == b"PK":
-        rows = _xlsx(content)
-    else:
-        rows = _csv(content)
-    numbered = [(number, cells) for number, cells in enumerate(rows, start=1) if any(cells)]
+# How much a table may hold. Each upload route passes its own limits, fitted to the largest real file
+# of its kind (see docs/security.md); these are the defaults.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
+
+
+def too_many_rows(limit: int) -> TableFileError:
+    return TableFileError(f"the file holds more than {limit:,} rows; split it", code="too-many-rows",
+                          zh=f"文件超过 {limit:,} 行；请拆分后分别上传")
+
+
+def too_many_columns(count: int, limit: int) -> TableFileError:
+    return TableFileError(f"a row holds {count} columns, more than {limit}", code="too-many-columns",
+                          zh=f"有一行多达 {count} 列，超过 {limit} 列；请只保留模板中的列")
+
+
+def declared_rows(sheet: Any) -> int | None:
+    """The rows an XLSX sheet's ``<dimension>`` declares, if it has one: a file declaring more than
+    allowed is refused before its rows are read; the rows are counted as read all the same, since
+    some programs write no dimension, or a wrong one."""
+    try:
+        return int(sheet.max_row) if sheet.max_row else None
+    except (TypeError, ValueError):
+        return None
+
+
+def read_table(content: bytes, filename: str | None = None, *, max_rows: int = MAX_ROWS,
+               max_columns: int = MAX_COLUMNS,
+               check_heading: Callable[[list[str]], None] | None = None) -> list[tuple[int, list[str]]]:
+    """(row number, cells) for each non-blank row, the heading first; cells stripped, never None.
+
+    ``check_heading`` sees the heading before any other row is read, so a file with the wrong
+    headings is refused at once however many rows follow; more than ``max_rows`` rows after the
+    heading, or a row wider than ``max_columns`` (counting to its last non-blank cell), is refused
+    as it is reached (:class:`TableFileError` with ``code`` ``too-many-rows`` / ``too-many-columns``).
+    """
+    xlsx = (filename or "").lower().endswith(".xlsx") or content[:2] == b"PK"
+    numbered: list[tuple[int, list[str]]] = []
+    source: _Sheet | Iterator[list[str]] = _Sheet(content) if xlsx else _csv(content)
+    declared = source.declared if isinstance(source, _Sheet) else None
+    with contextlib.closing(source) as rows:  # type: ignore[type-var]
+        for number, cells in enumerate(rows, start=1):
+            if not any(cells):
+                continue
+            width = max(index for index, cell in enumerate(cells) if cell) + 1
+            if width > max_columns:
+                raise too_many_columns(width, max_columns)
+            if not numbered:
+                if check_heading is not None:
+                    check_heading(cells)
+                if declared is not None and declared > max_rows + 1:  # the heading and max_rows rows
+                    raise too_many_rows(max_rows)
+            elif len(numbered) > max_rows:
+                raise too_many_rows(max_rows)
+            numbered.append((number, cells))
     if not numbered:
         raise TableFileError("the file is empty")
     return numbered
@@ -125,7 +174,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv(content: bytes) -> list[list[str]]:
+def _csv(content: bytes) -> Iterator[list[str]]:
     for encoding in ("utf-8-sig", "gbk"):
         try:
             text = content.decode(encoding)
@@ -134,22 +183,34 @@ def _csv(content: bytes) -> list[list[str]]:
             continue
     else:
         raise TableFileError("the file is neither UTF-8 nor GBK text, nor an XLSX workbook")
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    return ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
 
 
-def _xlsx(content: bytes) -> list[list[str]]:
-    try:
-        check_xlsx_package(content)
-    except UnsafeXlsx as exc:
-        raise TableFileError(exc.en, code=exc.code, zh=exc.zh) from None
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken package
-        raise TableFileError(f"the XLSX file cannot be opened: {exc}") from None
-    try:
-        return [[_text(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+class _Sheet:
+    """The first sheet's rows as text, read as iterated; ``declared`` is what its dimension says."""
+
+    def __init__(self, content: bytes) -> None:
+        try:
+            check_xlsx_package(content)
+        except UnsafeXlsx as exc:
+            raise TableFileError(exc.en, code=exc.code, zh=exc.zh) from None
+        try:
+            self.workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken package
+            raise TableFileError(f"the XLSX file cannot be opened: {exc}") from None
+        if not self.workbook.worksheets:
+            self.workbook.close()
+            raise TableFileError("the XLSX file cannot be opened: it holds no worksheet")
+        sheet = self.workbook.worksheets[0]
+        self.declared = declared_rows(sheet)
+        sheet.reset_dimensions()  # read what is there, not what the dimension says
+        self.rows = sheet.iter_rows(values_only=True)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return ([_text(cell) for cell in row] for row in self.rows)
+
+    def close(self) -> None:
+        self.workbook.close()
 
 
 # --- writing reports people download ----------------------------------------------------------------

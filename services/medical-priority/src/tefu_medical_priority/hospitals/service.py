@@ -28,6 +28,9 @@ FILE_COLUMNS = {
 YES = {"是", "y", "yes", "true", "1", "定点"}
 NO = {"否", "n", "no", "false", "0", ""}
 FEE_BY_NAME = {name: code for code, name in FEE_NAMES.items()}
+# A province's directory is a few thousand hospitals and clinics: a file far beyond that is not one.
+MAX_ROWS = 50_000
+MAX_COLUMNS = 50
 # What tefu_common.tables says of a file it cannot read, in Chinese.
 UNREADABLE = {
     "the file is empty": "文件是空的",
@@ -104,11 +107,20 @@ class _Rejected(list[tuple[int, str, str, Text]]):
                                             f"({len(self)} rejected)"))
 
 
+def _check_heading(heading: list[str]) -> None:
+    """Before any row is read: a file without the directory's columns is refused at once."""
+    columns = heading_index(heading, FILE_COLUMNS)
+    missing = [names[0] for field, names in FILE_COLUMNS.items() if field not in columns and field != "fee_waivers"]
+    if missing:
+        raise Invalid("file-columns-missing", f"表头缺少 {'、'.join(missing)} 列（现有：{'、'.join(heading[:20])}）",
+                      f"the heading row lacks {', '.join(missing)} (it has: {', '.join(heading[:20])})").at("", location="file")
+
+
 def _read(content: bytes, filename: str | None) -> list[tuple[int, list[str]]]:
     try:
-        return read_table(content, filename)
+        return read_table(content, filename, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, check_heading=_check_heading)
     except TableFileError as exc:
-        if exc.code:  # unsafe to open (a compression or entity bomb): said as it is
+        if exc.code:  # unsafe to open (a compression or entity bomb) or too large: said as it is
             raise Invalid(exc.code, exc.zh or str(exc), str(exc)).at("", location="file") from None
         reason = str(exc)
         chinese = next((zh for start, zh in UNREADABLE.items() if reason.startswith(start)), "文件无法读取")
@@ -121,10 +133,6 @@ async def import_hospitals(hospitals: HospitalRepository, content: bytes, filena
     table = await off_the_loop(_read, content, filename)
     (_, heading), rows = table[0], table[1:]
     columns = heading_index(heading, FILE_COLUMNS)
-    missing = [names[0] for field, names in FILE_COLUMNS.items() if field not in columns and field != "fee_waivers"]
-    if missing:
-        raise Invalid("file-columns-missing", f"表头缺少 {'、'.join(missing)} 列（现有：{'、'.join(heading)}）",
-                      f"the heading row lacks {', '.join(missing)} (it has: {', '.join(heading)})").at("", location="file")
     report = ImportReport(created=0, updated=0, unchanged=0, rejected=[])
     rejected = _Rejected()
     seen: dict[str, int] = {}

@@ -18,6 +18,10 @@ HEADERS = {
     "paid_on": ("发放日期", "入账日期", "paid_on", "date"),
     "amount": ("金额", "amount"),
 }
+# A return answers one batch: its lines, at most a county's families times the months of arrears
+# carried; far more rows is not a return of ours.
+MAX_ROWS = 500_000
+MAX_COLUMNS = 50
 PAID = {"成功", "已发放", "paid", "success", "ok"}
 FAILED = {"失败", "未发放", "failed", "fail", "error"}
 
@@ -51,19 +55,26 @@ class ReturnRow:
     problems: list[RowProblem]
 
 
+def _check_heading(heading: list[str]) -> None:
+    """Before any row is read: a file without the reference and result columns is refused at once."""
+    columns = heading_index(heading, HEADERS)
+    missing = [HEADERS[n][0] for n in ("reference", "result") if n not in columns]
+    if missing:
+        shown = "、".join(heading[:20])
+        raise ReturnFileError("return-file-columns", f"缺少列：{'、'.join(missing)}（表头为：{shown}）",
+                              f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading[:20])})")
+
+
 def read_rows(content: bytes, filename: str) -> list[ReturnRow]:
     try:
-        (_, heading), *table = read_table(content, filename)
+        (_, heading), *table = read_table(content, filename, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS,
+                                          check_heading=_check_heading)
     except TableFileError as exc:
-        if exc.code:  # unsafe to open (a compression or entity bomb): said as it is
+        if exc.code:  # unsafe to open (a compression or entity bomb) or too large: said as it is
             raise ReturnFileError(exc.code, exc.zh or str(exc), str(exc)) from None
         raise ReturnFileError("return-file-unreadable", "无法读取文件：应为 UTF-8 或 GBK 编码的 CSV 文件，或 XLSX 工作簿",
                               str(exc)) from None
     columns = heading_index(heading, HEADERS)
-    missing = [HEADERS[n][0] for n in ("reference", "result") if n not in columns]
-    if missing:
-        raise ReturnFileError("return-file-columns", f"缺少列：{'、'.join(missing)}（表头为：{'、'.join(heading)}）",
-                              f"missing column(s): {', '.join(missing)} (the heading row has: {', '.join(heading)})")
     return [_row(number, cells, columns) for number, cells in table]
 
 

@@ -33,7 +33,7 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from tefu_common.errors import Invalid
-from tefu_common.tables import UnsafeXlsx, check_xlsx_package
+from tefu_common.tables import UnsafeXlsx, check_xlsx_package, declared_rows, too_many_columns, too_many_rows
 from tefu_registry.imports.rows import (
     OVERFLOW_KEY, RowError, cell_text, clean_text, header_for_field, parse_date, row_to_family,
 )
@@ -51,6 +51,9 @@ _ADDED_HEADERS = frozenset({ROW_NUMBER_HEADER, REASON_HEADER})
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk",
               "gb2312": "gbk", "cp936": "gbk", "gb18030": "gb18030"}
+# The largest register a county sends in one file, and the template's columns with room to spare.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
 # Characters that make Excel or LibreOffice treat a cell as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -154,7 +157,11 @@ class RowSource:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         width = len(self._header_row)
-        for number, cells in self._records:
+        for count, (number, cells) in enumerate(self._records, start=1):
+            if count > MAX_ROWS:
+                raise _refused(too_many_rows(MAX_ROWS))
+            if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+                raise _refused(too_many_columns(len(cells), MAX_COLUMNS))
             row: dict[str, str] = {}
             stray = [v for v in cells[width:] if v]
             for header, value in zip(self._header_row, cells):
@@ -166,6 +173,15 @@ class RowSource:
                 row[OVERFLOW_KEY] = " | ".join(stray)
             if any(row.values()):
                 yield number, row
+
+    def count_rows(self) -> None:
+        """Read the rest without keeping it, so that a file over the limits is refused now, not
+        halfway through its import (an XLSX declaring too many rows was refused on opening)."""
+        if self.format == "csv":
+            for _ in self:
+                pass
+        else:
+            next(self._records, None)  # the first record after the header: there the dimension is checked
 
     def close(self) -> None:
         """Release the file early when the rows are not read to the end."""
@@ -205,6 +221,11 @@ def _csv_records(text: str) -> Generator[tuple[int, list[str]], None, None]:
                               f"line {number + 1} is not valid CSV ({exc})") from None
 
 
+def _refused(error: ValueError) -> ImportFileError:
+    code, zh = getattr(error, "code"), getattr(error, "zh")
+    return ImportFileError(code, zh, str(error))
+
+
 def _xlsx_records(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
     try:
         check_xlsx_package(data)
@@ -216,10 +237,19 @@ def _xlsx_records(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
         raise ImportFileError("xlsx-unreadable", f"无法读取 XLSX 文件（{exc.__class__.__name__}），请确认是 Excel 2007 及以上格式",
                               f"the XLSX file cannot be read ({exc.__class__.__name__}); is it Excel 2007 or later?") from None
     try:
+        if not workbook.worksheets:
+            raise ImportFileError("xlsx-unreadable", "XLSX 文件中没有工作表", "the XLSX file holds no worksheet")
         sheet = workbook.worksheets[0]
-        # Some programs write a wrong sheet size; read what is really there instead.
+        declared = declared_rows(sheet)
+        # Some programs write a wrong sheet size; read what is really there instead (and count it).
         sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is not None:
+            yield 1, [cell_text(v) for v in first]  # the header is checked before the size below
+        if declared is not None and declared > MAX_ROWS + 1:
+            raise _refused(too_many_rows(MAX_ROWS))
+        for number, values in enumerate(rows, start=2):
             yield number, [cell_text(v) for v in values]
     finally:
         workbook.close()
@@ -241,6 +271,9 @@ def normalise_header(text: str) -> str:
 
 def _check_headers(headers: list[str]) -> None:
     named = [h for h in headers if h]
+    width = max((index for index, header in enumerate(headers) if header), default=-1) + 1
+    if width > MAX_COLUMNS:
+        raise _refused(too_many_columns(width, MAX_COLUMNS))
     repeated = sorted({h for h in named if named.count(h) > 1})
     if repeated:
         raise ImportFileError("columns-repeated", f"表头中有重复的列：{'、'.join(repeated)}",

@@ -56,7 +56,8 @@ async def template(imports: Imports, format: Literal["csv", "xlsx"] = Query("xls
     summary="上传家庭名单（UTF-8 或 GBK 编码的 CSV，或 XLSX）",
     description=(
         "先整体检查文件（格式、编码、必填列）：无法读取时答复 422（`field` 为 `file`，`code` 如 `columns-missing`、"
-        "`file-encoding-unknown`），不导入任何内容；否则创建导入任务（202），在后台逐行登记，进度见 "
+        "`file-encoding-unknown`、`too-many-rows`（超过 1,000,000 行）、`too-many-columns`（超过 200 列）），不导入任何内容；"
+        "否则创建导入任务（202），在后台逐行登记，进度见 "
         "`GET /v1/imports/{id}`。\n\nClerks and admins (`families:write`); rows are registered in the caller's region "
         "(a row elsewhere is rejected). Each bad row is reported with its row number, column, code and reason and "
         "does not stop the others. The same file uploaded again returns the same job (200) and creates nothing "

@@ -29,6 +29,7 @@ from tefu_common.db import Database, savepoint
 from tefu_common.errors import BadRequest, Conflict, PayloadTooLarge
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest
+from tefu_common.tables import off_the_loop
 from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.parsing import (
@@ -73,8 +74,7 @@ async def start_import(
         return existing, False
     try:
         fmt = detect_format(filename, content_type, data)
-        with read_rows(data, fmt, encoding) as rows:  # reads the header row: required columns checked here
-            detected_encoding = rows.encoding
+        detected_encoding = await off_the_loop(check_file, data, fmt, encoding)
     except ImportFileError as exc:
         raise exc.at("file") from None
     if existing is not None:  # a failed or interrupted job of the same file is restarted in place
@@ -97,6 +97,14 @@ async def start_import(
             raise
         return existing, False
     return job, True
+
+
+def check_file(data: bytes, fmt: str, encoding: str | None) -> str | None:
+    """The header row first (required columns), then the size: a CSV is counted to its end, an XLSX
+    by its declared dimension (and counted as its rows are registered). Returns the CSV's encoding."""
+    with read_rows(data, fmt, encoding) as rows:
+        rows.count_rows()
+        return rows.encoding
 
 
 def is_stalled(job: ImportJob, lease: timedelta) -> bool:
