@@ -137,7 +137,12 @@ def _refused(answer: httpx.Response, status: int, code: str, service: str) -> No
 
 
 def _healthy_meanwhile(suite, service: str, send) -> httpx.Response:  # type: ignore[no-untyped-def]
-    """``send()``'s answer; /healthz, asked every 50 ms while it runs, must answer 200 within 100 ms each time."""
+    """``send()``'s answer; /healthz, asked every 50 ms while it runs, must answer 200 each time, never stalled.
+
+    A stalled event loop (the file parsed on it) holds /healthz for tens of seconds; a loop that is
+    free answers in milliseconds. One second between the two keeps a busy two-core CI machine's
+    scheduling noise out of the verdict (a 100.6 ms answer is noise, not a stall).
+    """
     timings: list[tuple[int, float]] = []
     done = threading.Event()
     # A client made and connected beforehand: what is timed is the service's answer, not the set-up
@@ -162,7 +167,7 @@ def _healthy_meanwhile(suite, service: str, send) -> httpx.Response:  # type: ig
             checker.join()
     assert timings, service
     assert all(status == 200 for status, _ in timings), (service, timings)
-    assert max(seconds for _, seconds in timings) < 0.1, (service, timings)
+    assert max(seconds for _, seconds in timings) < 1.0, (service, timings)
     return answer
 
 

@@ -58,10 +58,10 @@ def cards_of(url: str, clerk: dict, family_id: int, status: str | None = None) -
             return found
 
 
-def put_hospital(url: str, signing_key, code: str = HOSPITAL) -> None:  # type: ignore[no-untyped-def]
+def put_hospital(url: str, signing_key, code: str = HOSPITAL, region: str = REGION) -> None:  # type: ignore[no-untyped-def]
     admin = bearer(mint_token(signing_key, role="admin", region="420000"))
     response = httpx.put(f"{url}/v1/hospitals/{code}", headers=admin, json={
-        "name": "武汉市中心医院", "region_code": REGION, "level": "三级甲等", "designated": True,
+        "name": "武汉市中心医院", "region_code": region, "level": "三级甲等", "designated": True,
         "fee_waivers": ["emergency_registration", "outpatient_registration", "outpatient_infusion"]})
     assert response.status_code == 201, response.text
 

@@ -51,7 +51,7 @@ def test_lookups_and_visits_go_on_with_registry_and_eligibility_stopped(own_suit
     registry, cards_url = own_suite.url("registry"), own_suite.url("medical-priority")
     clerk_token = mint_token(own_suite.signing_key, role="clerk", region=REGION, subject="clerk-jh")
     clerk = bearer(clerk_token)
-    put_hospital(cards_url, own_suite.signing_key, HOSPITAL)
+    put_hospital(cards_url, own_suite.signing_key, HOSPITAL, REGION)
     family = register(registry, clerk_token, {
         "region_code": REGION, "hukou_type": "rural", "address": "江汉区某村 9 号",
         "mother": {"name": "钱玉珍", "id_number": id_number(REGION, "1963-02-03", 8)},

@@ -45,9 +45,10 @@ def _token(suite, role: str, region: str = A, **extra: Any) -> dict[str, str]:  
     return bearer(mint_token(suite.signing_key, role=role, region=region, **extra))
 
 
-def _ok(response: httpx.Response) -> Any:
-    """The answer of a setting-up call, which must have succeeded."""
+def _ok(response: httpx.Response, status: int | None = None) -> Any:
+    """The answer of a setting-up call, which must have succeeded (with `status`, when given)."""
     assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
+    assert status is None or response.status_code == status, (response.status_code, response.text)
     return response.json() if response.content and "json" in response.headers.get("content-type", "") else response
 
 
