@@ -121,6 +121,8 @@ def test_every_error_is_a_problem_detail(document):
                 content = response.get("content", {})
                 if path.startswith("/fhir/") and "application/fhir+json" in content:
                     continue  # FHIR's own error document, OperationOutcome, where the route answers it
+                if path == "/oauth/authorize" and list(content) == ["text/html"]:
+                    continue  # the sign-in page a person reads: its errors are the page, saying why
                 if list(content) != ["application/problem+json"] or \
                         content["application/problem+json"].get("schema") != {"$ref": "#/components/schemas/ProblemDetail"}:
                     failures.append(f"{method.upper()} {path} {status}")
@@ -199,3 +201,39 @@ async def test_docs_load_every_asset_from_the_service(service, page):
             assert asset.status_code == 200 and len(asset.content) > 100, link
         openapi = await client.get("/openapi.json")
         assert openapi.status_code == 200
+
+
+def _unbounded_arrays(document: dict[str, Any], schema: Any, where: str, seen: set[str]) -> list[str]:
+    """Every array under ``schema`` (through $refs, properties, items, unions) without a maxItems."""
+    if not isinstance(schema, dict):
+        return []
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        if name in seen:
+            return []
+        return _unbounded_arrays(document, document["components"]["schemas"][name], f"{where}→{name}", seen | {name})
+    found = []
+    if schema.get("type") == "array" and "maxItems" not in schema:
+        found.append(where)
+    for key in ("items", "additionalProperties"):
+        found += _unbounded_arrays(document, schema.get(key), f"{where}[]" if key == "items" else f"{where}{{}}", seen)
+    for name, inner in (schema.get("properties") or {}).items():
+        found += _unbounded_arrays(document, inner, f"{where}.{name}", seen)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for inner in schema.get(key) or []:
+            found += _unbounded_arrays(document, inner, where, seen)
+    return found
+
+
+def test_every_list_a_client_sends_is_bounded(document):
+    """A body or query list without a maximum lets one request hold a worker (300,000 later_children
+    took 42 s to be refused): every array a request can carry declares maxItems, and the service
+    refuses a longer one with a 422 on that field before reading it."""
+    failures = []
+    for path, method, operation in operations(document):
+        where = f"{method.upper()} {path}"
+        for parameter in operation.get("parameters", []):
+            failures += _unbounded_arrays(document, parameter.get("schema"), f"{where} ?{parameter['name']}", set())
+        for media, content in ((operation.get("requestBody") or {}).get("content") or {}).items():
+            failures += _unbounded_arrays(document, content.get("schema"), f"{where} body", set())
+    assert failures == [], "\n".join(failures)

@@ -56,6 +56,9 @@ async def test_evaluate_the_example_of_the_api_description(client, auth):
         (lambda b: b["family"]["parents"][0].update(monthly_basic_pension=150.5),
          "body.family.parents.0.monthly_basic_pension", "money-not-a-string"),
         (lambda b: b["family"].update(hukou_type="city"), "body.family.hukou_type", "literal-error"),
+        # A list longer than any family holds is refused before a single item is checked.
+        (lambda b: b["family"].update(later_children=[{"kind": "birth", "date": "2021-05-01"}] * 21),
+         "body.family.later_children", "too-long"),
     ],
 )
 async def test_bad_facts_are_refused_naming_the_field_and_the_code(client, auth, change, field, code):

@@ -175,8 +175,10 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     upstreams: Mapping[str, tuple[Text, str]] | None = None,
     configure_logs: bool = True,
+    whoami: bool = True,
 ) -> FastAPI:
-    """``upstreams``: the other services this one calls, by name: (what people call it, base URL)."""
+    """``upstreams``: the other services this one calls, by name: (what people call it, base URL).
+    ``whoami=False``: no ``GET /v1/whoami``, for an app that verifies no bearer tokens itself."""
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level, log_format=settings.log_format,
                           log_dir=settings.log_dir)
@@ -228,7 +230,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(_health_router(migrations_dir))
-    app.include_router(_whoami_router())
+    if whoami:
+        app.include_router(_whoami_router())
     install_docs(app)  # after the service's routes: a request is matched against routes in order
 
     def observe(scope: Scope, status: int, seconds: float) -> None:

@@ -360,6 +360,11 @@ _ROUTING = {
 }
 
 
+_UNPARSEABLE_BODY = "There was an error parsing the body"  # fastapi.routing's own words
+_BODY_NOT_READABLE = Invalid("json-invalid", "请求体无法解析：不是 UTF-8 编码的有效 JSON 或表单",
+                             "the body cannot be parsed: not valid JSON or form data in UTF-8")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error a problem document."""
 
@@ -375,6 +380,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+            # FastAPI's answer to a body it cannot even decode (bytes that are not UTF-8): the
+            # same 422 on ``body`` as a body that is not valid JSON, not a bare 400.
+            return error_response(_BODY_NOT_READABLE.at("", location="body"), request.url.path)
         # Routing errors (unknown path, wrong method) raised by the framework itself.
         code, title, detail = _ROUTING.get(
             exc.status_code, ("http-error", Text("请求有误", "HTTP error"), Text(str(exc.detail), str(exc.detail))))

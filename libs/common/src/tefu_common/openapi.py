@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from tefu_common.auth.dependencies import TokenRequirement
+from tefu_common.auth.roles import ROLE_SCOPES
 from tefu_common.errors import PROBLEM_BASE, PROBLEM_JSON, FieldErrorOut, ProblemDetail
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetail"}
@@ -73,13 +74,24 @@ def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependencies(dependency)
 
 
-def _route_facts(route: Any) -> tuple[bool, bool]:
-    """(needs a token, has something a client can get wrong)."""
-    authenticated = any(isinstance(d.call, TokenRequirement) for d in _dependencies(route.dependant))
+def callers(requirement: TokenRequirement) -> list[str]:
+    """The roles whose tokens can pass ``requirement``: allowed, and able to hold the scopes it needs."""
+    return sorted(role.value for role, held in ROLE_SCOPES.items()
+                  if (requirement.allowed_roles is None or role in requirement.allowed_roles)
+                  and requirement.needed <= held and (not requirement.any_of or requirement.any_of & held))
+
+
+def _route_facts(route: Any) -> tuple[list[str] | None, bool]:
+    """(the roles that can call it, None when it needs no token; has something a client can get wrong)."""
+    requirements = [d.call for d in _dependencies(route.dependant) if isinstance(d.call, TokenRequirement)]
+    roles = None
+    for requirement in requirements:  # every requirement must pass: the roles common to all
+        allowed = callers(requirement)
+        roles = allowed if roles is None else [role for role in roles if role in allowed]
     inputs = bool(route.dependant.body_params) or any(
         d.query_params or d.path_params or d.header_params or d.body_params
         for d in (route.dependant, *_dependencies(route.dependant)))
-    return authenticated, inputs
+    return roles, inputs
 
 
 def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
@@ -97,11 +109,14 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
              if isinstance(context.original_route, APIRoute) for method in (context.methods or ())}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            authenticated, inputs = facts.get((path, method), (False, False))
+            roles, inputs = facts.get((path, method), (None, False))
             responses = operation.setdefault("responses", {})
             wanted = set()
-            if authenticated:
+            if roles is not None:
                 wanted |= {401, 403}
+                # OpenAPI 3.1: a requirement of a scheme other than OAuth2 may list the roles it needs.
+                operation["security"] = [{scheme: roles for requirement in operation.get("security") or [{}]
+                                          for scheme in requirement or {"HTTPBearer": []}}]
             if inputs:
                 wanted.add(422)
             if not path.startswith(_NO_DATABASE):
@@ -111,6 +126,8 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             for status, response in list(responses.items()):
                 if status.isdigit() and int(status) >= 400:
                     content = response.get("content") or {}
+                    if content and not {PROBLEM_JSON, "application/json"} & set(content):
+                        continue  # an error a person reads (the sign-in page): declared as what it is
                     if set(content) - {"application/json", PROBLEM_JSON}:
                         continue  # a route that speaks another standard's errors (FHIR's OperationOutcome) declares them
                     example = next((c.get("example") for c in content.values() if isinstance(c, dict) and "example" in c),

@@ -50,6 +50,7 @@ def create_app(settings: ConsoleSettings | None = None, *, configure_logs: bool 
                  reports_router, supervision_router, audit_router, accounts_router, reviews_router],
         # The console verifies no bearer tokens itself: the services do, on every call it makes.
         token_verifier=TokenVerifier(KeySet({}), issuer=settings.auth.issuer, audience="tefu-console"),
+        whoami=False,  # so no bearer token is ever good here: a /v1/whoami would only answer 401
         upstreams={
             REGISTRY: (LABELS[REGISTRY], settings.registry_url),
             ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url),

@@ -16,7 +16,7 @@ class EntitlementsRequest(BaseModel):
     from_month: str | None = Field(
         None, description="First month of a range ending at `month` (arrears), at most 60 months; "
                           "the facts are read once, as of the last day of `month`.", examples=["2019-07"])
-    benefits: list[str] | None = Field(None, description="Benefit codes; all cash benefits of the region when omitted.")
+    benefits: list[str] | None = Field(None, max_length=20, description="Benefit codes; all cash benefits of the region when omitted.")
 
 
 LINE_EXAMPLE = (

@@ -75,7 +75,7 @@ class ChildFacts(Facts):
     recovered_on: date | None = None
     in_resident_pension: bool = False
     history: list[ChildHistoryEntry] | None = Field(
-        None, description="The child's certifications, level changes, recovery and death in date order (the "
+        None, max_length=50, description="The child's certifications, level changes, recovery and death in date order (the "
                           "registry's facts documents carry it). When given, it decides: a child certified "
                           "disabled and later dead was a disabled family until the death and a bereaved one "
                           "after. Without it the history is read from `status`, `event_date`, "
@@ -106,9 +106,9 @@ class FamilyFacts(Facts):
     extreme_poverty: bool = Field(False, description="Verified extreme poverty (特困).")
     parents: list[ParentFacts] = Field(max_length=2)
     child: ChildFacts | None
-    later_children: list[LaterChildFacts] = Field(default_factory=list)
+    later_children: list[LaterChildFacts] = Field(default_factory=list, max_length=20)
     marriage: list[MarriageEntry] = Field(
-        default_factory=list, description="The parents' divorce and remarriages in date order. After a divorce, "
+        default_factory=list, max_length=20, description="The parents' divorce and remarriages in date order. After a divorce, "
                                           "\"the woman has reached 49\" is judged on a parent recipient's own age.")
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from tefu_common.errors import Invalid
+from tefu_common.ids import MAX_ROW_ID
 from tefu_common.money import MoneyDecimal
 
 EARLIEST = date(1950, 1, 1)
@@ -74,7 +75,7 @@ class ProposalIn(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"proposal_id": 12, "note": "已核对文件"}]})
 
-    proposal_id: int = Field(gt=0, description="The `id` of the waiting proposal (the answer of the PUT).")
+    proposal_id: int = Field(gt=0, le=MAX_ROW_ID, description="The `id` of the waiting proposal (the answer of the PUT).")
     note: str | None = Field(None, max_length=500, description="Why (required to reject).")
 
     @field_validator("note")

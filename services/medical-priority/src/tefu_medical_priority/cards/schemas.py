@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from tefu_common.auth import Principal, Role
 from tefu_common.calendar import today
+from tefu_common.ids import MAX_ROW_ID
 from tefu_common.masking import mask_name
 from tefu_medical_priority.cards.repository import CardView
 from tefu_medical_priority.cards.service import effective_status
@@ -87,8 +88,9 @@ class CardEventOut(BaseModel):
 class IssueIn(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"family_id": 601, "member_id": 1201, "note": "复核后重新发卡"}]}}
 
-    family_id: int
-    member_id: int
+    # Row ids in the registry: out of range is this service's own 422, not the registry's refusal.
+    family_id: int = Field(ge=1, le=MAX_ROW_ID)
+    member_id: int = Field(ge=1, le=MAX_ROW_ID)
     note: str | None = Field(None, max_length=300)
 
 

@@ -68,7 +68,11 @@ async def put_hospital(code: CodePath, body: HospitalIn, response: Response, hos
     "name, separated by ; or 、). Good rows are created or updated; bad rows are listed in `rejected` with their "
     "row number, column, `code` and reason (in Chinese unless `Accept-Language: en`), and are loaded by fixing "
     "and uploading the file again: loading is idempotent. A file that cannot be read (`file-unreadable`), lacks "
-    "a column (`file-columns-missing`) or has no good row at all is 422."))
+    "a column (`file-columns-missing`) or has no good row at all is 422. The headings are checked before "
+    "any other row is read; more than 50,000 rows (`too-many-rows`) or 50 columns (`too-many-columns`), an XLSX "
+    "that would expand past 400 MB or is a compression bomb (`xlsx-too-large-uncompressed`, "
+    "`xlsx-compression-bomb`) or declares XML entities (`xlsx-xml-entities`) is 422 on `file`, before any row "
+    "is loaded; an upload over its size limit is 413 `body-too-large`."))
 async def import_hospitals(hospitals: ManagedHospitals, directory: Directory,
                            file: UploadFile = File(description="The CSV or XLSX file.")) -> ImportReport:
     report = await service.import_hospitals(hospitals, await file.read(), file.filename)

@@ -44,7 +44,7 @@ class HospitalIn(BaseModel):
     level: Level = Field(examples=["三级甲等"])
     designated: bool = Field(False, description="A designated (定点) hospital of the green channel.")
     fee_waivers: list[Fee] = Field(
-        default_factory=list, description="Fees waived for card holders with the fee_waiver privilege "
+        default_factory=list, max_length=20, description="Fees waived for card holders with the fee_waiver privilege "
                                           "(designated hospitals only).")
     active: bool = Field(True, description="Inactive hospitals' HIS clients cannot look up cards.")
 

@@ -22,8 +22,8 @@ class VisitIn(BaseModel):
 
     card_no: str = Field(examples=["42010248219305716"])
     department: str = Field(min_length=1, max_length=64, examples=["内科门诊"])
-    services: list[Service] = Field(min_length=1, description="What was given first (ambulance: a free 120 run).")
-    waivers: list[WaiverIn] = Field(default_factory=list, description="Fees waived at this visit.")
+    services: list[Service] = Field(min_length=1, max_length=20, description="What was given first (ambulance: a free 120 run).")
+    waivers: list[WaiverIn] = Field(default_factory=list, max_length=20, description="Fees waived at this visit.")
     visited_at: AwareDatetime = Field(description="When the holder was served, with its offset (+08:00).")
 
 

@@ -63,7 +63,7 @@ class AgencyIn(BaseModel):
         "UTF-8; one PmtInf, one CdtTrfTxInf per line with EndToEndId the line's reference); needs `iso20022`.")
     encoding: Literal["utf-8", "gbk"] = Field("utf-8", description="For csv and fixed-width files.")
     iso20022: Iso20022Debtor | None = Field(None, description="For `pain.001` only: the debtor of the transfers.")
-    columns: list[Column] = Field(default_factory=lambda: [Column(**c) for c in DEFAULT_COLUMNS], min_length=1)
+    columns: list[Column] = Field(default_factory=lambda: [Column(**c) for c in DEFAULT_COLUMNS], min_length=1, max_length=30)
     header_row: bool = Field(True, description="A first row of column headings.")
     summary: Literal["none", "header", "trailer"] = Field(
         "trailer", description="A line with the count of lines and the total amount, before or after the lines.")

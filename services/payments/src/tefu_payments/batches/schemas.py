@@ -18,7 +18,7 @@ class BatchCreate(BaseModel):
         "region_code": "370306", "benefits": ["special_assistance"], "period": "2020-06", "agency_id": "ABC-ZC"}]})
 
     region_code: RegionCodeStr = Field(description="The region paid: every family registered under it.", examples=["370306"])
-    benefits: list[str] = Field(min_length=1, description="Cash benefit codes.", examples=[["special_assistance"]])
+    benefits: list[str] = Field(min_length=1, max_length=20, description="Cash benefit codes.", examples=[["special_assistance"]])
     period: str = Field(description="2020-06 (a month), 2020-Q2 (a quarter) or 2020 (a year), as the region's payment "
                                     "schedule says (GET /v1/payment-schedules/{region_code}).", examples=["2020-06"])
     agency_id: str = Field(description="The agent bank that pays it.", examples=["ABC-ZC"])

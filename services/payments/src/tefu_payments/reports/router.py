@@ -64,7 +64,7 @@ async def disbursement_rate_report(
     ledger: Reports, eligibility: Eligibility,
     region: str = Query(description="GB/T 2260 code", examples=["370306"]),
     period: str = Query(description="2020-06, 2020-Q2 or 2020", examples=["2020-06"]),
-    benefits: list[str] = Query(["special_assistance", "one_time_condolence"], description="Cash benefit codes."),
+    benefits: list[str] = Query(["special_assistance", "one_time_condolence"], max_length=20, description="Cash benefit codes."),
     format: Literal["json", "csv", "xlsx"] = Query("json"),
 ) -> Any:
     """Inspectors and clerks with `reports:read`, for a region of their own (else 422

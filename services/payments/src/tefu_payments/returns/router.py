@@ -47,6 +47,12 @@ async def returns(batch_id: RowId, returns: AgencyReturns, request: Request,
     closed, AC01 wrong account, MD07 deceased …) become the line's failure reason in Chinese with the
     code. XML with a DTD or entities is refused (`xml-entities`).
 
+    A file the service will not open is refused before any row is read (422 on `file`): the headings
+    first (`return-file-columns`), then more than 500,000 rows (`too-many-rows`) or 50 columns
+    (`too-many-columns`), an XLSX that would expand past 400 MB or is a compression bomb
+    (`xlsx-too-large-uncompressed`, `xlsx-compression-bomb`) or declares XML entities
+    (`xlsx-xml-entities`); an upload over its size limit is 413 `body-too-large`.
+
     Every row is checked before anything is applied: an unknown reference, a line of another batch,
     a different amount, a missing date or reason gets 422 whose `errors` give each `row`, `column`,
     `code` and `detail` (in Chinese by default), and nothing changes. Posting the same file again

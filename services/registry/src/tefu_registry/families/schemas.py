@@ -107,7 +107,7 @@ class FamilyCreate(BaseModel):
     father: PersonIn | None = None
     child: ChildIn
     events: list[EventIn] = Field(
-        default_factory=list, description="Life events already known (the child's death, a disability ...)."
+        default_factory=list, max_length=50, description="Life events already known (the child's death, a disability ...)."
     )
     external_ref: str | None = Field(
         None, max_length=64, description="The caller's own reference; a second family with it is refused."

@@ -120,7 +120,7 @@ async def list_imports(
     page: PageParams,
     lease: Lease,
     status: list[Literal["queued", "running", "finished", "failed", "stalled"]] | None = Query(
-        None, description="One or several (repeat the parameter); any status when absent."),
+        None, max_length=5, description="One or several (repeat the parameter); any status when absent."),
     region: RegionCodeStr | None = Query(None, description="A GB/T 2260 code; jobs of regions under it."),
     created_by: str | None = Query(None, max_length=128, description="`me`, or an uploader's subject."),
 ) -> Page[ImportOut]:

@@ -30,8 +30,8 @@ class ClientCreate(BaseModel):
     client_id: str = Field(pattern=CLIENT_ID_PATTERN, description="Lowercase id, e.g. his-440604-001.")
     role: Role
     region: RegionCodeStr = Field(description="GB/T 2260 code the client is scoped to (000000: whole country).")
-    scopes: list[Scope] | None = Field(None, description="Subset of the role's scopes; all of them if omitted.")
-    audiences: list[str] | None = Field(None, description="Services the tokens are for; by role if omitted.")
+    scopes: list[Scope] | None = Field(None, max_length=50, description="Subset of the role's scopes; all of them if omitted.")
+    audiences: list[str] | None = Field(None, max_length=10, description="Services the tokens are for; by role if omitted.")
     hospital: str | None = Field(None, pattern=INSTITUTION_PATTERN, description="Hospital code; required for role hospital.")
     agency: str | None = Field(None, pattern=INSTITUTION_PATTERN, description="Agency id; required for role agency.")
     description: str = Field("", max_length=200)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
@@ -96,6 +96,14 @@ def _harden(request: Request, response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
+# RFC 6749 §4.1.2.1: a request naming an unknown client or redirect URI is never sent back to
+# that URI; the person gets the page, saying what is wrong, and no form.
+BAD_SIGNIN_REQUEST: dict[int | str, dict[str, Any]] = {400: {
+    "description": "The sign-in request itself is wrong (unknown client, redirect URI not registered, no PKCE): "
+                   "the page says why, in `role=\"alert\"`, without the form.",
+    "content": {"text/html": {"example": "<div class=\"error\" role=\"alert\">未知的客户端，无法登录</div>"}}}}
+
+
 def _request_problem(request: Request, oauth: dict[str, str]) -> str | None:
     problem = people.authorize_problem(_policy(request), response_type=oauth.get("response_type"),
                                        client_id=oauth.get("client_id"), redirect_uri=oauth.get("redirect_uri"),
@@ -109,7 +117,8 @@ def _request_problem(request: Request, oauth: dict[str, str]) -> str | None:
     response_class=HTMLResponse,
     summary="登录页（OAuth 2.0 授权码 + PKCE）",
     description="人员登录工作台的中文登录页。" + SIGNIN_DESCRIPTION,
-    responses={200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"zh-CN\">…登录…</html>"}}}},
+    responses={200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"zh-CN\">…登录…</html>"}}},
+               **BAD_SIGNIN_REQUEST},
 )
 async def authorize_page(
     request: Request,
@@ -142,7 +151,10 @@ async def authorize_page(
     ),
     responses={200: {"description": "The page again, with the reason in `role=\"alert\"`.",
                      "content": {"text/html": {"example": "<div class=\"error\" role=\"alert\">用户名或密码错误</div>"}}},
-               303: {"description": "Signed in: to `redirect_uri?code=…&state=…`."}},
+               303: {"description": "Signed in: to `redirect_uri?code=…&state=…`."}, **BAD_SIGNIN_REQUEST,
+               403: {"description": "The form is stale (its CSRF token or enrolment expired): the page asks to sign "
+                                    "in again.",
+                     "content": {"text/html": {"example": "<div class=\"error\" role=\"alert\">页面已过期，请重新登录</div>"}}}},
 )
 async def authorize_submit(
     request: Request,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.regions import RegionCodeStr
 from tefu_common.ids import RowId
 from tefu_supervision.reports import service
 from tefu_supervision.reports.repository import Reports
@@ -62,7 +63,7 @@ async def supervision_report(reports: Reports, sources: SourcesDep, region: Regi
     "Inspectors and admins (`supervision:read`): the reports kept for regions within theirs, oldest first, in "
     "pages (`?cursor=&limit=`); `region` narrows to a region and those under it, `period` to one period."))
 async def list_reports(reports: Reports, page: PageParams,
-                       region: Annotated[str | None, Query(description="A region within the caller's.")] = None,
+                       region: Annotated[RegionCodeStr | None, Query(description="A region within the caller's.")] = None,
                        period: Annotated[str | None, Query(description="2026, 2026-H1, 2026-Q2 or 2026-06.")] = None,
                        ) -> Page[ReportSummary]:
     rows, next_cursor = await reports.page(page, region=region, period=period)

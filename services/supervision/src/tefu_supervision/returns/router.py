@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from tefu_common import calendar
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams
+from tefu_common.regions import RegionCodeStr
 from tefu_common.ids import RowId
 from tefu_supervision.returns import service
 from tefu_supervision.returns.repository import Returns
@@ -43,7 +44,7 @@ def _answer(produced: dict[str, Any], file_format: str) -> Any:
     "every list (`?cursor=&limit=`)."),
             responses=problems())
 async def due_returns(returns: Returns, page: PageParams,
-                      region: Annotated[str | None, Query(description="A region within the caller's (default: "
+                      region: Annotated[RegionCodeStr | None, Query(description="A region within the caller's (default: "
                                                                       "the caller's own).", examples=["440604"])] = None,
                       on: Annotated[dt.date | None, Query(description="The day the list is for (default today).",
                                                           examples=["2026-12-01"])] = None) -> dict[str, Any]:
@@ -74,7 +75,7 @@ async def produce_return(body: ReturnRequest, returns: Returns, sources: Sources
     "in pages (`?cursor=&limit=`); `region` narrows to a region and those under it, `return_id` to one return, "
     "`period` to one half-year. Another region's returns are never listed."))
 async def list_returns(returns: Returns, page: PageParams,
-                       region: Annotated[str | None, Query(description="A region within the caller's.")] = None,
+                       region: Annotated[RegionCodeStr | None, Query(description="A region within the caller's.")] = None,
                        return_id: Annotated[str | None, Query(description="foshan-annex5 or foshan-annex6.")] = None,
                        period: Annotated[str | None, Query(description="2026-H1 or 2026-H2.")] = None,
                        ) -> dict[str, Any]:
