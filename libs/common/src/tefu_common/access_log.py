@@ -11,7 +11,8 @@ how rows are written and read:
 - :class:`GroupCommit` commits rows of many concurrent requests together, each request waiting for
   its own row (the hospital desk: no answer leaves before its row is committed);
 - :func:`access_log_router` gives auditors ``GET /v1/access-log`` of their region, in the suite's
-  page shape.
+  page shape, and ``GET /v1/access-log/verify``, the check of the log's hash chain
+  (:mod:`tefu_common.access_chain`, which seals the rows after they are written).
 
 Rows are recorded by repositories (:mod:`tefu_common.repository`), never by routers.
 """
@@ -25,17 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, insert, literal, select, text
+from sqlalchemy import BigInteger, Index, Integer, String, insert, literal, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.sql import Select
 
+from tefu_common.access_chain import AccessChain, ChainVerdict
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession, UtcDateTime
-from tefu_common.errors import ServiceUnavailable
+from tefu_common.errors import FieldError, ServiceUnavailable, ValidationFailed, field_path
 from tefu_common.i18n import Text
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams, keyset_page
@@ -60,6 +62,17 @@ class AccessLogColumns:
     # nothing that has a region (a card number that matched no card), seen by national auditors.
     region_code: Mapped[str | None] = mapped_column(String(12), index=True)
     request_id: Mapped[str | None] = mapped_column(String(128))
+    # The row's place in the log's hash chain, set by the sealer after the row is committed
+    # (tefu_common.access_chain); None until then. Not unique on PostgreSQL: an index of a table
+    # partitioned by month could only be unique with the month in it.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # hex digest, SHA-256 or SM3
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # What the sealer reads each round, oldest first, without walking the sealed rows.
+        unsealed = text("chain_seq IS NULL")
+        return (Index(f"ix_{cls.__tablename__}_unsealed", "id", postgresql_where=unsealed, sqlite_where=unsealed),)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -243,12 +256,13 @@ def access_log_router(
     filters: Callable[..., Any] | None = None,
     present: Present | None = None,
     example: dict[str, Any] | None = None,
+    chain: AccessChain | None = None,
 ) -> APIRouter:
     """``GET /v1/access-log`` for auditors (and admins) of a region, oldest first, in pages.
 
     ``filters`` is a dependency of the service's own query parameters returning the SQL conditions
     they add; ``present`` turns a page of rows into ``item``s (joining what the rows name), by
-    default field by field.
+    default field by field. ``chain``: the log's hash chain, checked by ``GET /v1/access-log/verify``.
     """
     model = log.model
     router = APIRouter(prefix="/v1", tags=["access log"])
@@ -279,4 +293,51 @@ def access_log_router(
         rows, next_cursor = await keyset_page(session, statement, key=[model.id], page=page)
         return Page[item](items=await shown(session, rows), next_cursor=next_cursor)  # type: ignore[valid-type]
 
+    if chain is not None:
+        _verify_route(router, chain)
     return router
+
+
+VERIFY_DESCRIPTION = (
+    "校验访问日志的哈希链是否完整：逐条按链序重算每条记录的哈希，并与链头比对；若不完整，指出第一处断点"
+    "（内容被改动、缺少记录、多出记录、链尾被截断）。"
+    "Every row is sealed into a hash chain (SHA-256, or SM3 with TEFU_CRYPTO=sm) by a background task "
+    "about a second after it is written; this walks the chain in order, recomputes each link and compares "
+    "the last with the chain's head. `first_broken` names the first position where it breaks: `row-altered` "
+    "(the row, or the people it names, changed), `row-missing` (a row was deleted), `row-inserted` (a second "
+    "row claims a position), `tail-truncated` (the newest rows were deleted), `head-mismatch`/`head-missing`. "
+    "`unsealed` counts rows not sealed yet. The chain is a property of the whole log and the answer shows "
+    "only counts, positions and row ids, no personal data: it is the same for every auditor (and admin), "
+    "whatever their region. Keep `head_hash` and `sealed_through` aside: a later answer must extend them. "
+    "With `anchor_seq` and `anchor_hash` (a `sealed_through` and `head_hash` kept from an earlier answer) the "
+    "link at that position must still be that hash, or `anchor-mismatch`: the chain was recomputed since. "
+    "409 `access-chain-algorithm-mismatch` if the chain was computed with another digest than TEFU_CRYPTO "
+    "now selects."
+)
+
+
+def _verify_route(router: APIRouter, chain: AccessChain) -> None:
+    example = {"whole": False, "algorithm": "sha256", "rows_checked": 1023, "sealed_through": 4096,
+               "head_hash": "9f2c…", "unsealed": 3,
+               "first_broken": {"seq": 1024, "id": 1031, "at": "2026-11-23T08:15:02.118000Z",
+                                "reason": "内容被改动", "reason_code": "row-altered"}}
+    responses: dict[int | str, dict[str, Any]] = problems(401, 403, 409, 422)
+    responses[200] = {"content": {"application/json": {"example": example}}}
+
+    @router.get("/access-log/verify", response_model=ChainVerdict, summary="校验访问日志哈希链是否完整",
+                description=VERIFY_DESCRIPTION, responses=responses)
+    async def verify_access_log(
+        request: Request, caller: Auditor,
+        anchor_seq: int | None = Query(None, ge=1, le=2**63 - 1, description=(
+            "A `sealed_through` kept from an earlier answer; with `anchor_hash`, the link there must be that hash.")),
+        anchor_hash: str | None = Query(None, pattern="^[0-9a-fA-F]{64}$", description=(
+            "The `head_hash` kept with `anchor_seq`.")),
+    ) -> ChainVerdict:
+        if (anchor_seq is None) != (anchor_hash is None):
+            field = "anchor_hash" if anchor_hash is None else "anchor_seq"
+            raise ValidationFailed([FieldError(field_path("query", field), "anchor-incomplete", Text(
+                "anchor_seq 与 anchor_hash 须同时给出", "anchor_seq and anchor_hash go together"))])
+        anchor = (anchor_seq, anchor_hash) if anchor_seq is not None and anchor_hash is not None else None
+        # The walk reads in chunks on connections of its own (a short transaction each), not in a
+        # request's session: a long log must not pin one snapshot for the whole walk.
+        return await chain.verify(request.app.state.database.engine, anchor)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from tefu_common.access_chain import start_sealer, stop_sealer
 from tefu_common.app import create_service_app
 from tefu_common.auth import KeySet, SigningKey, TokenIssuer, TokenVerifier
 from tefu_common.partitions import ensure_monthly_partitions
 from tefu_registry.access_log.auditors import router as access_log_router
+from tefu_registry.access_log.models import ACCESS_CHAIN
 from tefu_registry.accounts.router import router as accounts_router
 from tefu_registry.accounts.signin import LockPolicy
 from tefu_registry.changes.router import router as changes_router
@@ -71,7 +73,7 @@ liaisons and contacts, with every change kept as history (一人一档) and publ
   order, so a consumer resuming from its last `next_after` misses nothing.
 - **Protection**: ID numbers, names, phones, addresses and bank accounts are encrypted at rest;
   lists mask them; every read of personal data is in the access log (`GET /v1/access-log`, for
-  auditors); every query is limited to the caller's region (a family elsewhere is simply not found).
+  auditors; a hash chain that `GET /v1/access-log/verify` checks); every query is limited to the caller's region (a family elsewhere is simply not found).
 
 It is also the suite's **token issuer**: `POST /oauth/token` (OAuth2 client credentials) for
 machine clients; for people, the console's sign-in page (`GET /oauth/authorize`, authorization code
@@ -107,7 +109,8 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
             audience=str(settings.auth.audience),
             leeway_seconds=settings.auth.leeway_seconds,
         ),
-        on_startup=[_partitions_ahead],
+        on_startup=[_partitions_ahead, _seal_access_log],
+        on_shutdown=[stop_sealer],
         configure_logs=configure_logs,
     )
     app.state.token_verifier.revocations = DatabaseRevocations(app.state.database.sessionmaker)
@@ -138,6 +141,11 @@ def create_app(settings: RegistrySettings | None = None, *, configure_logs: bool
 async def _partitions_ahead(app: FastAPI) -> None:
     """The change feed's and access log's partitions for the coming months (PostgreSQL only)."""
     await ensure_monthly_partitions(app.state.database.engine, PARTITIONED)
+
+
+async def _seal_access_log(app: FastAPI) -> None:
+    """Seal the access log's new rows into its hash chain in the background (GET /v1/access-log/verify)."""
+    start_sealer(app, [ACCESS_CHAIN])
 
 
 def _published_jwks(settings: RegistrySettings, signing_key: SigningKey) -> dict:

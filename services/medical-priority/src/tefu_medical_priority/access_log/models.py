@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tefu_common.access_chain import AccessChain, chain_head_table
 from tefu_common.access_log import AccessLog, AccessLogColumns
 from tefu_common.db import UtcDateTime
 from tefu_medical_priority.database import Base
@@ -28,6 +29,9 @@ class LookupLogEntry(AccessLogColumns, Base):
 
 lookup_log = AccessLog(LookupLogEntry)
 """Writes rows of the lookup log (in a request's transaction, or through the desk's group commit)."""
+CHAIN_HEAD = chain_head_table(Base.metadata)
+lookup_chain = AccessChain(LookupLogEntry.__table__, CHAIN_HEAD)
+"""Seals the rows of the lookup log into a hash chain once they are committed."""
 
 
 class LookupQuota(Base):

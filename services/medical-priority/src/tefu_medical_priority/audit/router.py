@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tefu_common.access_log import access_log_router
-from tefu_medical_priority.access_log.models import lookup_log
+from tefu_medical_priority.access_log.models import lookup_chain, lookup_log
 from tefu_medical_priority.audit.service import LookupLogOut, card_filter, present
 
 router = access_log_router(
-    log=lookup_log, item=LookupLogOut, filters=card_filter, present=present,
+    log=lookup_log, chain=lookup_chain, item=LookupLogOut, filters=card_filter, present=present,
     example=LookupLogOut.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
     description=(
         "Auditors and admins: who read which card, when, how (`card_no`, `qr`, `id_number` at a hospital desk; "

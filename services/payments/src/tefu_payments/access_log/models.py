@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tefu_common.access_chain import AccessChain, Members, chain_head_table
 from tefu_common.access_log import AccessLog, AccessLogColumns
 from tefu_payments.database import Base
 
@@ -39,3 +40,7 @@ class AccessLogMember(Base):
 
 
 PAYMENTS_LOG = AccessLog(AccessLogEntry)
+CHAIN_HEAD = chain_head_table(Base.metadata)
+# An entry's link covers the people it named: removing one of its members breaks the chain too.
+PAYMENTS_CHAIN = AccessChain(AccessLogEntry.__table__, CHAIN_HEAD,
+                             members=Members(AccessLogMember.__table__, "entry_id", "member_id"))

@@ -8,11 +8,11 @@ with the people it named.
 from __future__ import annotations
 
 from tefu_common.access_log import access_log_router
-from tefu_payments.access_log.models import PAYMENTS_LOG
+from tefu_payments.access_log.models import PAYMENTS_CHAIN, PAYMENTS_LOG
 from tefu_payments.audit.service import EXAMPLE, AccessLogOut, filters, present
 
 router = access_log_router(
-    log=PAYMENTS_LOG, item=AccessLogOut, filters=filters, present=present, example=EXAMPLE,
+    log=PAYMENTS_LOG, chain=PAYMENTS_CHAIN, item=AccessLogOut, filters=filters, present=present, example=EXAMPLE,
     description=(
         "Auditors and admins (`audit:read`) of a region: every pull of a disbursement file (names, ID numbers and "
         "bank accounts in full; first or later pull), every return file posted (applied or refused), every page of "

@@ -1,4 +1,4 @@
-"""``GET /v1/access-log``: the registry's access log, for the auditors (and admins) of a region."""
+"""``GET /v1/access-log`` (and ``/verify``, its hash chain): the registry's access log, for the auditors (and admins) of a region."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tefu_common.access_log import access_log_router
 from tefu_common.ids import MAX_ROW_ID
-from tefu_registry.access_log.models import ACCESS_LOG, AccessLogEntry
+from tefu_registry.access_log.models import ACCESS_CHAIN, ACCESS_LOG, AccessLogEntry
 
 EXAMPLE = {
     "id": 1024, "at": "2026-11-23T08:15:02.118000Z", "subject": "clerk-zhoucun-3", "role": "clerk",
@@ -39,6 +39,7 @@ async def _family_filter(family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID
 
 router = access_log_router(
     log=ACCESS_LOG,
+    chain=ACCESS_CHAIN,
     item=AccessLogOut,
     filters=_family_filter,
     example=EXAMPLE,

@@ -1,0 +1,439 @@
+"""The access log made tamper-evident: every row sealed into a hash chain, and a check of the chain.
+
+Rows are not chained when they are written: that would make every read of personal data, in
+every replica, wait for the one before it. A *sealer* (:class:`AccessChainSealer`, a background
+task of each service) instead takes the rows not yet sealed (``chain_seq IS NULL``), oldest id
+first, in bounded chunks, and gives each the next position of the chain and
+
+    chain_hash = digest(previous chain_hash || canonical bytes of the row)
+
+with the suite's digest (SHA-256, or SM3 when ``TEFU_CRYPTO=sm``, :mod:`tefu_common.crypto_mode`).
+The canonical bytes cover every column of the row but the two chain columns themselves, plus its
+position, plus, for a log whose rows have rows of their own (payments' ``access_log_member``),
+the people the row named. The chain's last position and hash are kept in a head table
+(``access_log_chain_head``, one row per log), updated in the sealing transaction, so that
+deleting the newest rows is seen as well as deleting or editing any other.
+
+Positions follow the order of sealing, not of ids: a row whose transaction committed after rows
+with higher ids simply gets sealed in the next round, and the chain stays whole.
+
+One replica seals at a time: on PostgreSQL under a transaction-scoped advisory lock of the log
+(the others skip that round); on SQLite under the database's write lock, taken first.
+
+What the chain proves and what it does not: a row changed, removed or added in the database by
+hand, after it was sealed, is named by :meth:`AccessChain.verify`. A row removed within the
+moment before its seal, or a chain recomputed wholesale by someone who can write both the log
+and its head, is not; against the latter an auditor keeps the ``head_hash`` the check answers
+(it fixes every row up to ``sealed_through``) and compares it with later answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tefu_common.crypto_mode import digest, hash_name
+from tefu_common.db import UtcDateTime
+from tefu_common.errors import Conflict
+from tefu_common.i18n import Text
+
+log = logging.getLogger("tefu.access_chain")
+
+HEAD_TABLE = "access_log_chain_head"
+CHAIN_COLUMNS = ("chain_seq", "chain_hash")
+# The hash "before" the first row: a fixed value, so the first row is chained like any other.
+GENESIS = bytes(32)
+SEAL_CHUNK = 500
+VERIFY_CHUNK = 1000
+
+
+def chain_head_table(metadata: MetaData) -> Table:
+    """The head table of a service's access logs (one row per log), in the service's metadata."""
+    return Table(
+        HEAD_TABLE, metadata,
+        Column("table_name", String(64), primary_key=True),
+        Column("last_seq", BigInteger, nullable=False),  # 0: nothing sealed yet
+        Column("last_hash", String(64), nullable=False),  # hex; of GENESIS's zeros before the first row
+        Column("algorithm", String(16), nullable=False),  # sha256 | sm3
+        Column("sealed_at", UtcDateTime(), nullable=True),
+        # Rows up to this position were archived (a month's partition detached and dumped): the
+        # check starts after it, from the hash of the last archived row (docs/operations.md).
+        Column("archived_through", BigInteger, nullable=False, server_default="0"),
+        Column("archived_hash", String(64), nullable=True),
+    )
+
+
+@dataclass(frozen=True)
+class Members:
+    """Rows of a log's own, named by an entry's id (payments' ``access_log_member``)."""
+
+    table: Table
+    entry: str  # the column naming the entry
+    value: str  # what the row records of it (the person)
+
+
+class ChainAlgorithmMismatch(Conflict):
+    code = "access-chain-algorithm-mismatch"
+
+
+def _mismatch(chain_algorithm: str) -> ChainAlgorithmMismatch:
+    configured = hash_name()
+    return ChainAlgorithmMismatch(Text(
+        f"访问日志的哈希链以 {chain_algorithm} 计算，而本服务现配置为 {configured}（TEFU_CRYPTO）："
+        f"无法校验，也不再封存新记录。请恢复原配置后再校验。",
+        f"The access log's hash chain is computed with {chain_algorithm}, this service is now configured "
+        f"for {configured} (TEFU_CRYPTO): it can neither be checked nor extended; restore the setting."),
+        field="algorithm", chain_algorithm=chain_algorithm, configured_algorithm=configured)
+
+
+# --- the canonical bytes of a row -----------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A column's value as JSON, the same whatever the database handed back."""
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None = None) -> bytes:
+    """The bytes a row's link hashes: its position, every column by name, and the people it named.
+
+    JSON with sorted keys and no spaces: one text for one row, on SQLite as on PostgreSQL.
+    """
+    document: dict[str, Any] = {"seq": seq, "row": {name: _plain(value) for name, value in row.items()
+                                                    if name not in CHAIN_COLUMNS}}
+    if members is not None:
+        document["members"] = sorted(_plain(member) for member in members)
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def link(previous: bytes, seq: int, row: dict[str, Any], members: Sequence[Any] | None = None) -> bytes:
+    return digest(previous + canonical(seq, row, members))
+
+
+# --- the answer of a check ------------------------------------------------------------------------
+
+REASONS = {
+    "row-altered": Text("内容被改动", "the row was altered"),
+    "row-missing": Text("缺少记录", "a row is missing"),
+    "row-inserted": Text("多出记录（链位重复）", "a row was added (its position is taken)"),
+    "tail-truncated": Text("链尾被截断", "the newest rows were removed"),
+    "head-mismatch": Text("链头与记录不符", "the chain's head does not match its last row"),
+    "head-missing": Text("链头缺失", "the chain's head is missing"),
+    "anchor-mismatch": Text("与留存的链值不符（整条链可能被重算）",
+                            "differs from the hash kept aside (the chain may have been recomputed)"),
+}
+
+
+class BrokenLink(BaseModel):
+    seq: int = Field(description="The chain position where the chain breaks.")
+    id: int | None = Field(description="The row found there (None: there is none, it is missing).")
+    at: datetime | None = Field(description="When that row was written.")
+    reason: str = Field(description="Why, for people (Chinese, or English with Accept-Language: en).")
+    reason_code: str = Field(description="row-altered | row-missing | row-inserted | tail-truncated | "
+                                         "head-mismatch | head-missing | anchor-mismatch")
+
+
+class ChainVerdict(BaseModel):
+    whole: bool = Field(description="Every sealed row is as it was sealed, none missing, none added.")
+    algorithm: str = Field(description="The chain's digest: sha256 or sm3.")
+    rows_checked: int
+    sealed_through: int = Field(description="The chain's last position (its head).")
+    archived_through: int = Field(0, description="Positions up to this one were archived (old months' partitions "
+                                                 "detached): the check starts after it.")
+    head_hash: str | None = Field(description="The chain's last hash (hex): kept aside, it fixes every row up to "
+                                              "`sealed_through`, and a later answer must extend it.")
+    unsealed: int = Field(description="Rows written but not sealed yet (the sealer runs every second or so).")
+    first_broken: BrokenLink | None
+
+
+def _broken(seq: int, reason_code: str, row: dict[str, Any] | None = None) -> BrokenLink:
+    return BrokenLink(seq=seq, id=row["id"] if row else None, at=row["at"] if row else None,
+                      reason=REASONS[reason_code].render(), reason_code=reason_code)
+
+
+# --- one log's chain ------------------------------------------------------------------------------
+
+
+def _lock_key(table_name: str) -> int:
+    # A signed 64-bit key per log, the same in every replica.
+    return int.from_bytes(hashlib.sha256(f"tefu-access-chain:{table_name}".encode()).digest()[:8], "big", signed=True)
+
+
+@dataclass
+class AccessChain:
+    """The chain of one access-log table (which has the ``chain_seq`` and ``chain_hash`` columns)."""
+
+    table: Table
+    head: Table
+    members: Members | None = None
+    seal_chunk: int = SEAL_CHUNK
+    verify_chunk: int = VERIFY_CHUNK
+    _lock: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._lock = _lock_key(self.table.name)
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    async def _members_of(self, connection: AsyncConnection, ids: list[int]) -> dict[int, list[Any]]:
+        if self.members is None or not ids:
+            return {}
+        table = self.members.table
+        entry, value = table.c[self.members.entry], table.c[self.members.value]
+        found: dict[int, list[Any]] = {entry_id: [] for entry_id in ids}
+        for entry_id, member in (await connection.execute(select(entry, value).where(entry.in_(ids)))).all():
+            found[entry_id].append(member)
+        return found
+
+    def _members_for(self, named: dict[int, list[Any]], row_id: int) -> list[Any] | None:
+        return named.get(row_id, []) if self.members is not None else None
+
+    # --- sealing
+
+    async def _take(self, connection: AsyncConnection) -> bool:
+        """This log's sealing lock for the transaction, and its head row (made on the first seal)."""
+        dialect = connection.dialect.name
+        if dialect == "postgresql":
+            if not await connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock}):
+                return False
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # On SQLite this first write takes the database's write lock before anything is read.
+        await connection.execute(insert(self.head).values(
+            table_name=self.name, last_seq=0, last_hash=GENESIS.hex(), algorithm=hash_name(),
+        ).on_conflict_do_nothing(index_elements=["table_name"]))
+        return True
+
+    async def seal(self, engine: AsyncEngine) -> int:
+        """Seal what is unsealed, chunk by chunk (a transaction each); returns how many rows were.
+
+        Returns 0 at once if another replica is sealing this log. Raises
+        :class:`ChainAlgorithmMismatch` if the chain was begun with another digest.
+        """
+        sealed = 0
+        while True:
+            async with engine.begin() as connection:
+                if not await self._take(connection):
+                    return sealed
+                head = (await connection.execute(select(self.head).where(self.head.c.table_name == self.name)
+                                                 .with_for_update())).mappings().one()
+                if head["algorithm"] != hash_name():
+                    raise _mismatch(head["algorithm"])
+                rows = [dict(row) for row in (await connection.execute(
+                    select(self.table).where(self.table.c.chain_seq.is_(None)).order_by(self.table.c.id)
+                    .limit(self.seal_chunk))).mappings()]
+                if not rows:
+                    return sealed
+                named = await self._members_of(connection, [row["id"] for row in rows])
+                seq, previous = int(head["last_seq"]), bytes.fromhex(head["last_hash"])
+                changes = []
+                for row in rows:
+                    seq += 1
+                    previous = link(previous, seq, row, self._members_for(named, row["id"]))
+                    changes.append({"_id": row["id"], "_seq": seq, "_hash": previous.hex()})
+                await connection.execute(
+                    update(self.table).where(self.table.c.id == bindparam("_id"))
+                    .values(chain_seq=bindparam("_seq"), chain_hash=bindparam("_hash"))
+                    .execution_options(synchronize_session=False), changes)
+                await connection.execute(update(self.head).where(self.head.c.table_name == self.name).values(
+                    last_seq=seq, last_hash=previous.hex(), sealed_at=datetime.now(timezone.utc)))
+            sealed += len(rows)
+            if len(rows) < self.seal_chunk:
+                return sealed
+
+    # --- checking
+
+    async def _sealed_rows(self, engine: AsyncEngine, start: int, through: int) -> AsyncIterator[tuple[dict[str, Any], list[Any] | None]]:
+        """Sealed rows up to ``through`` in chain order with the people each names, a chunk (a
+        short transaction) at a time."""
+        after: tuple[int, int] = (start, 0)
+        seq, row_id = self.table.c.chain_seq, self.table.c.id
+        while True:
+            async with engine.connect() as connection:
+                rows = [dict(row) for row in (await connection.execute(
+                    select(self.table).where(seq > start, seq <= through)
+                    .where((seq > after[0]) | ((seq == after[0]) & (row_id > after[1])))
+                    .order_by(seq, row_id).limit(self.verify_chunk))).mappings()]
+                named = await self._members_of(connection, [row["id"] for row in rows])
+            for row in rows:
+                yield row, self._members_for(named, row["id"])
+            if len(rows) < self.verify_chunk:
+                return
+            after = (rows[-1]["chain_seq"], rows[-1]["id"])
+
+    async def verify(self, engine: AsyncEngine, anchor: tuple[int, str] | None = None) -> ChainVerdict:
+        """Walk the chain from its first row, recompute every link, compare the last with the head.
+
+        ``anchor``: (position, hash) an auditor kept from an earlier check; the link there must be
+        that hash, or the chain was recomputed since (``anchor-mismatch``).
+
+        Memory is bounded by a chunk; the head is read first, so rows a replica seals meanwhile are
+        left for the next check rather than taken for additions.
+        """
+        async with engine.connect() as connection:
+            head = (await connection.execute(select(self.head).where(self.head.c.table_name == self.name))
+                    ).mappings().one_or_none()
+            unsealed = int(await connection.scalar(
+                select(func.count()).select_from(self.table).where(self.table.c.chain_seq.is_(None))) or 0)
+            if head is None:
+                first = (await connection.execute(
+                    select(self.table.c.id, self.table.c.at, self.table.c.chain_seq)
+                    .where(self.table.c.chain_seq.is_not(None)).order_by(self.table.c.chain_seq).limit(1))
+                ).mappings().one_or_none()
+        if head is None:
+            # Nothing sealed yet is a whole (empty) chain; sealed rows without a head are not.
+            return ChainVerdict(whole=first is None, algorithm=hash_name(), rows_checked=0, sealed_through=0,
+                                head_hash=None, unsealed=unsealed,
+                                first_broken=None if first is None else _broken(first["chain_seq"], "head-missing", first))
+        if head["algorithm"] != hash_name():
+            raise _mismatch(head["algorithm"])
+        through, archived = int(head["last_seq"]), int(head["archived_through"] or 0)
+        previous = bytes.fromhex(head["archived_hash"]) if archived and head["archived_hash"] else GENESIS
+        expected, checked = archived + 1, 0
+        broken: BrokenLink | None = None
+        async for row, members in self._sealed_rows(engine, archived, through):
+            seq = int(row["chain_seq"])
+            if seq < expected:
+                broken = _broken(seq, "row-inserted", row)
+                break
+            if seq > expected:
+                broken = _broken(expected, "row-missing")
+                break
+            recomputed = link(previous, seq, row, members)
+            if row["chain_hash"] != recomputed.hex():
+                broken = _broken(seq, "row-altered", row)
+                break
+            if anchor is not None and seq == anchor[0] and recomputed.hex() != anchor[1].lower():
+                broken = _broken(seq, "anchor-mismatch", row)
+                break
+            previous, expected, checked = recomputed, expected + 1, checked + 1
+        if broken is None and anchor is not None and anchor[0] > through:
+            broken = _broken(through + 1, "tail-truncated")  # the kept position is gone
+        if broken is None and expected <= through:
+            broken = _broken(expected, "tail-truncated")
+        if broken is None and previous.hex() != head["last_hash"]:
+            broken = _broken(through, "head-mismatch")
+        return ChainVerdict(whole=broken is None, algorithm=head["algorithm"], rows_checked=checked,
+                            sealed_through=through, archived_through=archived, head_hash=head["last_hash"],
+                            unsealed=unsealed,
+                            first_broken=broken)
+
+
+# --- the background task --------------------------------------------------------------------------
+
+
+class AccessChainSealer:
+    """Seals a service's access logs every ``interval`` seconds, in every replica (one at a time per log)."""
+
+    def __init__(self, engine: AsyncEngine, chains: Sequence[AccessChain], *, interval: float) -> None:
+        self.engine = engine
+        self.chains = list(chains)
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._task = asyncio.create_task(self._run(), name="access-chain-sealer")
+
+    async def seal_all(self) -> int:
+        """One round over every log (what the task does each interval); returns the rows sealed."""
+        total = 0
+        for chain in self.chains:
+            total += await chain.seal(self.engine)
+        return total
+
+    async def _run(self) -> None:
+        while True:
+            for chain in self.chains:
+                try:
+                    await chain.seal(self.engine)
+                except ChainAlgorithmMismatch as exc:
+                    log.error("not sealing %s: %s", chain.name, exc)
+                except Exception:  # noqa: BLE001 - the database away, say: the next round tries again
+                    log.exception("sealing %s failed; retrying in %.1f s", chain.name, self.interval)
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()  # between rounds or inside one: a round cut short rolls back, sealing nothing
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def start_sealer(app: Any, chains: Sequence[AccessChain]) -> None:
+    """Start the sealer of a service's ``chains`` (from its start-up hook); :func:`stop_sealer` stops it."""
+    app.state.access_chain_sealer = AccessChainSealer(
+        app.state.database.engine, chains, interval=app.state.settings.access_chain_interval_seconds)
+    app.state.access_chain_sealer.start()
+
+
+async def stop_sealer(app: Any) -> None:
+    sealer = getattr(app.state, "access_chain_sealer", None)
+    if sealer is not None:
+        await sealer.stop()
+        app.state.access_chain_sealer = None
+
+
+# --- the migrations ---------------------------------------------------------------------------------
+
+
+def migrate_to_chain(table: str) -> None:
+    """A service's migration to the chain of its log ``table``: the two columns, their indexes, the head.
+
+    Plain ADD COLUMN (SQLite has it): no copy of a table that may hold millions of rows. On
+    PostgreSQL the columns and indexes go to the partitioned parent and reach every month's
+    partition. The position is indexed but not unique: a unique index of a partitioned table must
+    hold the partition key, and the check finds a position taken twice anyway. The partial index
+    of the rows not sealed yet is what the sealer reads each round. Rows already there are sealed
+    on the sealer's first round, oldest first.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    unsealed = sa.text("chain_seq IS NULL")
+    op.add_column(table, sa.Column("chain_seq", sa.BigInteger(), nullable=True))
+    op.add_column(table, sa.Column("chain_hash", sa.String(64), nullable=True))
+    op.create_index(f"ix_{table}_chain_seq", table, ["chain_seq"])
+    op.create_index(f"ix_{table}_unsealed", table, ["id"], postgresql_where=unsealed, sqlite_where=unsealed)
+    op.create_table(
+        HEAD_TABLE,
+        sa.Column("table_name", sa.String(64), primary_key=True),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("last_hash", sa.String(64), nullable=False),
+        sa.Column("algorithm", sa.String(16), nullable=False),
+        sa.Column("sealed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("archived_through", sa.BigInteger(), nullable=False, server_default="0"),
+        sa.Column("archived_hash", sa.String(64), nullable=True),
+    )
+
+
+def migrate_from_chain(table: str) -> None:
+    from alembic import op
+
+    op.drop_table(HEAD_TABLE)
+    op.drop_index(f"ix_{table}_unsealed", table_name=table)
+    op.drop_index(f"ix_{table}_chain_seq", table_name=table)
+    op.drop_column(table, "chain_hash")
+    op.drop_column(table, "chain_seq")
