@@ -2,7 +2,10 @@
 # in editable mode with plain pip, at the versions pinned in constraints.txt.
 #
 #   make run     install, migrate one SQLite database per service under var/, start the suite
-#   make test    install and run every test (PostgreSQL by default; DB=sqlite for SQLite)
+#   make test    install and run every test (PostgreSQL by default; DB=sqlite for SQLite; CRYPTO=sm for
+#                the SM2/SM3/SM4 algorithms, docs/operations.md#switching-to-the-sm-algorithms)
+#   make reencrypt   re-encrypt every service's data for the TEFU_CRYPTO mode and active key (service stopped)
+#   make fuzz    install and fuzz every service from its OpenAPI document (schemathesis, fixed seed)
 #   make token ROLE=<role> REGION=<code> [HOSPITAL=<code>] [AGENCY=<id>] [SUB=<name>]
 #   make user ROLE=<role> REGION=<code> USERNAME=<name> PASSWORD=<pw> [NAME=<display name>] [HOSPITAL=…] [AGENCY=…] [TOTP=1]
 #   make screenshots  pictures of the console's main pages in docs/console/ (needs /usr/bin/chromium)
@@ -13,10 +16,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= postgresql
+CRYPTO ?= $(or $(TEFU_CRYPTO),standard)
 PACKAGES := -e libs/common[test] -e services/registry -e services/eligibility -e services/payments -e services/medical-priority -e services/supervision -e services/console
 PYPROJECTS := libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) constraints.txt
 
-.PHONY: install keys migrate run test test-sqlite test-postgresql token user smoke screenshots run-replicas k8s-manifests clean
+.PHONY: install keys migrate run test reencrypt fuzz test-sqlite test-postgresql token user smoke screenshots run-replicas k8s-manifests clean
 
 # Installation steps write to stderr so that `make -s token` prints nothing but the token.
 $(BIN)/python:
@@ -50,7 +54,19 @@ run-replicas: install keys
 	$(BIN)/python scripts/replicas.py run --replicas "$(REPLICAS)"
 
 test: install
-	TEFU_TEST_DB=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEFU_TEST_DB=$(DB) TEFU_CRYPTO=$(CRYPTO) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After a switch of TEFU_CRYPTO or of the active encryption key, with the services stopped: every
+# encrypted field and blind index of each service's database, under that service's own settings.
+REENCRYPT_SERVICES ?= registry medical-priority eligibility payments supervision console
+reencrypt: install
+	$(BIN)/python -m tefu_common.reencrypt $(foreach s,$(REENCRYPT_SERVICES),--service $(s))
+
+# Property-based fuzzing of every service's OpenAPI document (tests/fuzz/), with a fixed seed and a
+# bounded number of examples: no server error, no undocumented status or content type, no answer
+# that breaks its schema. On PostgreSQL; a few minutes.
+fuzz: install
+	TEFU_TEST_DB=postgresql TEFU_FUZZ=1 $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 test-postgresql:
 	$(MAKE) test DB=postgresql

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from tefu_common.auth import SigningKey, write_key_files
+from tefu_common.crypto_mode import ENV as CRYPTO_ENV, crypto_mode
 from tefu_common.testing import migrated_database, mint_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,9 @@ def start_service(name: str, env_overrides: dict[str, str], log_dir: Path, port:
     env = {
         **os.environ, **env_overrides, f"{prefix}PORT": str(port), f"{prefix}ENVIRONMENT": "test",
         "PYTHONUNBUFFERED": "1",  # log lines reach the file as they are written
+        # The tests' own mode (`make test CRYPTO=sm`), said outright: what the suite signs or
+        # hashes, the tests check with the same algorithms.
+        CRYPTO_ENV: env_overrides.get(CRYPTO_ENV, crypto_mode().value),
     }
     log_path = log_dir / f"{name}-{port}.log"
     process = subprocess.Popen(

@@ -204,6 +204,9 @@ def production_settings(overlay: str, name: str, tmp_path: Path, monkeypatch, wo
     for variable in list(os.environ):
         if variable.startswith(settings_cls.model_config["env_prefix"]):
             monkeypatch.delenv(variable)
+    # A pod has only the environment its manifest gives: no TEFU_CRYPTO there is the standard mode,
+    # whatever mode these tests run in (its keys are the Secrets' -ed25519.pem files).
+    monkeypatch.delenv("TEFU_CRYPTO", raising=False)
     for variable, value in values.items():
         monkeypatch.setenv(variable, value)
     return settings_cls()

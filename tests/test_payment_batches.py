@@ -11,11 +11,13 @@ import json
 import os
 import re
 
+import gmalg
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tefu_common.calendar import today
+from tefu_common.crypto_mode import CryptoMode, crypto_mode
 from tefu_common.testing import bearer, mint_token
 
 from .families import id_number, register
@@ -129,9 +131,17 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     assert manifest["content"]["sha256"] == sha and manifest["content"]["line_count"] == 39
     key = next(k for k in httpx.get(f"{payments}/.well-known/jwks.json").json()["keys"]
                if k["kid"] == manifest["signature"]["kid"])
-    public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["x"] + "=="))
     signed = json.dumps(manifest["content"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    public.verify(base64.b64decode(manifest["signature"]["value"]), signed)  # raises if forged
+    value = base64.b64decode(manifest["signature"]["value"])
+    if crypto_mode() is CryptoMode.SM:  # SM2 with SM3, checked with gmalg itself
+        assert (manifest["signature"]["algorithm"], key["crv"]) == ("SM2", "SM2")
+        point = b"\x04" + base64.urlsafe_b64decode(key["x"] + "=") + base64.urlsafe_b64decode(key["y"] + "=")
+        assert gmalg.SM2(uid=b"1234567812345678", pk=point).verify(signed, value[:32], value[32:])
+        assert not gmalg.SM2(uid=b"1234567812345678", pk=point).verify(signed + b" ", value[:32], value[32:])
+    else:
+        assert manifest["signature"]["algorithm"] == "EdDSA"
+        public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["x"] + "=="))
+        public.verify(value, signed)  # raises if forged
     other_bank = bearer(mint_token(suite.signing_key, role="agency", region="420000", agency="BOC-WC"))
     assert httpx.get(f"{batch_url}/file", headers=other_bank).status_code == 404
 

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from tefu_common import field_crypto
+from tefu_common.crypto_mode import crypto_mode
 from tefu_common.field_crypto import (
     BlindIndex,
     DecryptionError,
@@ -19,6 +20,8 @@ from tefu_common.field_crypto import (
 
 CTX = "member.id_number"
 ID_NUMBER = "11010519491231002X"
+# The version prefix of the suite's mode (TEFU_CRYPTO): v1 AES-256-GCM, v2 SM4-GCM.
+V = field_crypto.TOKEN_VERSIONS[crypto_mode()]
 
 
 def _cipher(keys=None, active="k1"):
@@ -40,7 +43,7 @@ def test_round_trip_chinese_text():
     cipher = _cipher()
     plain = "张三，北京市朝阳区建国路 88 号"
     token = cipher.encrypt(plain, context="member.address")
-    assert token.startswith("v1.k1.")
+    assert token.startswith(f"{V}.k1.")
     assert token.isascii() and "=" not in token
     assert plain not in token
     assert cipher.decrypt(token, context="member.address") == plain
@@ -78,7 +81,7 @@ def test_tampered_ciphertext_fails():
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "garbage", "v2.k1.AAAA", "v1.k1.", "v1.k1.!!!!", "v1.bad id.AAAA"]
+    "bad", ["", "garbage", "v3.k1.AAAA", "v2.k1.AAAA", "v1.k1.", "v1.k1.!!!!", "v1.bad id.AAAA"]
 )
 def test_malformed_tokens_fail(bad):
     with pytest.raises(DecryptionError):
@@ -102,7 +105,7 @@ def test_rotation():
     assert cipher.needs_rotation(old_token)
 
     new_token = cipher.rotate(old_token, context=CTX)
-    assert new_token.startswith("v1.k2.")
+    assert new_token.startswith(f"{V}.k2.")
     assert not cipher.needs_rotation(new_token)
     assert cipher.decrypt(new_token, context=CTX) == ID_NUMBER
     assert cipher.rotate(new_token, context=CTX) == new_token
@@ -234,7 +237,7 @@ def test_encrypted_string_sqlite_round_trip(configured):
 
     with engine.connect() as conn:
         row = conn.execute(text("SELECT name, id_number, phone FROM member WHERE id = 1")).one()
-    assert row.name != "李四" and row.name.startswith("v1.")
+    assert row.name != "李四" and row.name.startswith(f"{V}.")
     assert row.id_number != ID_NUMBER and ID_NUMBER not in row.id_number
     assert row.phone is None
     assert get_field_cipher().decrypt(row.id_number, context=CTX) == ID_NUMBER

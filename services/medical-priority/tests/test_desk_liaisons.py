@@ -10,6 +10,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select, text
 
+from tefu_common.crypto_mode import crypto_mode
+from tefu_common.field_crypto import TOKEN_VERSIONS
 from tefu_common.db import Database
 from tefu_medical_priority.liaisons.guardianship import guardian_on_record, parents_alive
 from tefu_medical_priority.liaisons.models import FamilyLiaison, FamilyParents
@@ -139,7 +141,7 @@ async def test_the_liaison_phone_is_encrypted_at_rest(client, database_url, keep
             read = await session.scalar(select(FamilyLiaison.phone).where(FamilyLiaison.id == 71))
     finally:
         await database.dispose()
-    assert "13700000001" not in stored and stored.startswith("v1.")
+    assert "13700000001" not in stored and stored.startswith(f"{TOKEN_VERSIONS[crypto_mode()]}.")  # v1 AES, v2 SM4
     assert read == "13700000001"
 
 

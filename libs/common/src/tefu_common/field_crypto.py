@@ -2,12 +2,22 @@
 
 PIPL requires sensitive personal information (resident ID numbers, phone
 numbers, bank accounts) to be protected in storage. This module encrypts such
-fields individually with AES-256-GCM so that a database dump, backup or
-replica on its own discloses nothing.
+fields individually with AES-256-GCM, or SM4-GCM with ``TEFU_CRYPTO=sm``, so
+that a database dump, backup or replica on its own discloses nothing.
 
 Token format
-    ``v1.<key_id>.<base64url(nonce || ciphertext || tag)>`` (no padding). The
-    key id travels with the token so old rows stay readable after rotation.
+    ``v1.<key_id>.<base64url(nonce || ciphertext || tag)>`` (no padding) for
+    AES-256-GCM, ``v2.<key_id>.<…>`` for SM4-GCM (GB/T 32907, GCM as RFC 8998
+    uses it: 96-bit nonce, 128-bit tag). The key id travels with the token so
+    old rows stay readable after rotation; the version says the algorithm, so
+    a cipher of either mode reads both kinds and a switch of mode is one more
+    rotation (:meth:`FieldCipher.needs_rotation` is true for the other kind).
+
+SM4 keys
+    SM4 takes 128-bit keys. The configured 32-byte keys serve both modes: the
+    SM4 key is HKDF-SM3 of the configured key (no salt, info
+    ``tefu field-crypto sm4-gcm``), so switching modes needs no new secrets and
+    the two algorithms never share key bytes.
 
 Context binding
     The ``context`` (e.g. ``"member.id_number"``) is authenticated as AES-GCM
@@ -27,9 +37,12 @@ Key rotation
 Equality search
     Random nonces make ciphertexts unsearchable, so columns that must be
     looked up by value carry a companion blind index (:class:`BlindIndex`), a
-    keyed HMAC of the normalised value. Because it is deterministic, rotating
+    keyed HMAC of the normalised value (HMAC-SHA-256, or HMAC-SM3 with
+    ``TEFU_CRYPTO=sm``; both 64 hex characters). Because it is deterministic, rotating
     the blind-index key means recomputing the whole index column from the
     decrypted values; keep the old index key until that job has finished.
+    Switching ``TEFU_CRYPTO`` is the same: ``tefu_common.reencrypt`` recomputes
+    every index (and re-encrypts every field) with the service stopped.
 
 SQLAlchemy integration
     Call :func:`configure_field_crypto` once at service start-up, then declare
@@ -49,8 +62,14 @@ import unicodedata
 from collections.abc import Callable, Mapping
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.types import Text, TypeDecorator
+
+from tefu_common.crypto_mode import CryptoMode, crypto_mode
 
 __all__ = [
     "BlindIndex", "DecryptionError", "EncryptedString", "FieldCipher", "KeyRing",
@@ -58,7 +77,11 @@ __all__ = [
     "get_blind_index", "get_field_cipher",
 ]
 
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v1"  # AES-256-GCM
+SM4_TOKEN_VERSION = "v2"  # SM4-GCM
+TOKEN_VERSIONS = {CryptoMode.STANDARD: TOKEN_VERSION, CryptoMode.SM: SM4_TOKEN_VERSION}
+_SM4_KEY_INFO = b"tefu field-crypto sm4-gcm"
+_TAG_BYTES = 16
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _KEY_BYTES = 32
 _NONCE_BYTES = 12  # 96-bit nonce: the size GCM is specified and optimised for.
@@ -137,29 +160,55 @@ class KeyRing:
         return f"KeyRing(key_ids={sorted(self._keys)!r}, active={self.active_key_id!r})"
 
 
-class FieldCipher:
-    """AES-256-GCM encryption of individual string fields."""
+class _Sm4Gcm:
+    """SM4-GCM with AESGCM's interface (``cryptography`` has SM4 as a block cipher, not as an AEAD)."""
 
-    def __init__(self, keyring: KeyRing) -> None:
+    def __init__(self, key: bytes) -> None:
+        self._key = HKDF(hashes.SM3(), 16, salt=None, info=_SM4_KEY_INFO).derive(key)
+
+    def encrypt(self, nonce: bytes, data: bytes, associated_data: bytes) -> bytes:
+        encryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(associated_data)
+        return encryptor.update(data) + encryptor.finalize() + encryptor.tag
+
+    def decrypt(self, nonce: bytes, data: bytes, associated_data: bytes) -> bytes:
+        decryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, data[-_TAG_BYTES:])).decryptor()
+        decryptor.authenticate_additional_data(associated_data)
+        return decryptor.update(data[:-_TAG_BYTES]) + decryptor.finalize()  # InvalidTag if altered
+
+
+class FieldCipher:
+    """Encryption of individual string fields: AES-256-GCM, or SM4-GCM in the ``sm`` mode.
+
+    ``mode`` defaults to the suite's (``TEFU_CRYPTO``); it decides what ``encrypt`` writes, while
+    ``decrypt`` reads tokens of both algorithms.
+    """
+
+    def __init__(self, keyring: KeyRing, *, mode: CryptoMode | None = None) -> None:
         self.keyring = keyring
-        self._aead = {kid: AESGCM(keyring.get(kid)) for kid in keyring.key_ids}
+        self.mode = mode or crypto_mode()
+        self._version = TOKEN_VERSIONS[self.mode]
+        self._aead: dict[str, dict[str, AESGCM | _Sm4Gcm]] = {
+            TOKEN_VERSION: {kid: AESGCM(keyring.get(kid)) for kid in keyring.key_ids},
+            SM4_TOKEN_VERSION: {kid: _Sm4Gcm(keyring.get(kid)) for kid in keyring.key_ids},
+        }
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         key_id = self.keyring.active_key_id
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead[key_id].encrypt(nonce, plaintext.encode(), context.encode())
-        return f"{TOKEN_VERSION}.{key_id}.{_b64url_encode(nonce + sealed)}"
+        sealed = self._aead[self._version][key_id].encrypt(nonce, plaintext.encode(), context.encode())
+        return f"{self._version}.{key_id}.{_b64url_encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, context: str) -> str:
-        key_id, payload = self._parse(token)
-        aead = self._aead.get(key_id)
+        version, key_id, payload = self._parse(token)
+        aead = self._aead[version].get(key_id)
         if aead is None:
             raise DecryptionError(f"unknown key id {key_id!r}")
         try:
             blob = _b64url_decode(payload)
         except (binascii.Error, ValueError):
             raise DecryptionError("malformed token payload") from None
-        if len(blob) < _NONCE_BYTES + 16:
+        if len(blob) < _NONCE_BYTES + _TAG_BYTES:
             raise DecryptionError("token payload too short")
         try:
             plain = aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())
@@ -169,24 +218,25 @@ class FieldCipher:
         return plain.decode("utf-8")
 
     def needs_rotation(self, token: str) -> bool:
-        """True if ``token`` was written under a key other than the active one."""
-        key_id, _ = self._parse(token)
-        return key_id != self.keyring.active_key_id
+        """True if ``token`` was written under a key other than the active one, or with the
+        algorithm of the other mode."""
+        version, key_id, _ = self._parse(token)
+        return key_id != self.keyring.active_key_id or version != self._version
 
     def rotate(self, token: str, *, context: str) -> str:
-        """Re-encrypt ``token`` under the active key (no-op if already current)."""
+        """Re-encrypt ``token`` under the active key and the mode's algorithm (no-op if current)."""
         if not self.needs_rotation(token):
             return token
         return self.encrypt(self.decrypt(token, context=context), context=context)
 
     @staticmethod
-    def _parse(token: str) -> tuple[str, str]:
+    def _parse(token: str) -> tuple[str, str, str]:
         parts = token.split(".") if isinstance(token, str) else []
-        if len(parts) != 3 or parts[0] != TOKEN_VERSION:
-            raise DecryptionError("not a v1 field token")
+        if len(parts) != 3 or parts[0] not in (TOKEN_VERSION, SM4_TOKEN_VERSION):
+            raise DecryptionError("not a v1 or v2 field token")
         if not _KEY_ID_RE.match(parts[1]):
             raise DecryptionError("malformed key id in token")
-        return parts[1], parts[2]
+        return parts[0], parts[1], parts[2]
 
 
 def default_normalise(value: str) -> str:
@@ -196,27 +246,29 @@ def default_normalise(value: str) -> str:
 
 
 class BlindIndex:
-    """Keyed HMAC-SHA256 for equality lookups on encrypted columns.
+    """Keyed HMAC-SHA256 (HMAC-SM3 in the ``sm`` mode) for equality lookups on encrypted columns.
 
     The output is a fixed-length 64-character hex string. The index is a
-    deterministic MAC: rotating its key requires recomputing every stored
-    index value from the decrypted plaintext. ``key_id`` identifies which key
-    an index column was built with so a migration can tell when it is done.
+    deterministic MAC: rotating its key, or switching the mode, requires
+    recomputing every stored index value from the decrypted plaintext.
+    ``key_id`` identifies which key an index column was built with so a
+    migration can tell when it is done.
     """
 
-    def __init__(self, key: bytes, *, key_id: str) -> None:
+    def __init__(self, key: bytes, *, key_id: str, mode: CryptoMode | None = None) -> None:
         if len(key) < 32:
             raise ValueError(f"blind index key {key_id!r} must be at least 32 bytes")
         self._key = bytes(key)
         self.key_id = _validate_key_id(key_id)
+        self.mode = mode or crypto_mode()
 
     @classmethod
-    def from_base64(cls, b64: str, *, key_id: str) -> BlindIndex:
+    def from_base64(cls, b64: str, *, key_id: str, mode: CryptoMode | None = None) -> BlindIndex:
         try:
             key = _b64decode_any(b64)
         except (binascii.Error, ValueError, TypeError, AttributeError):
             raise ValueError(f"blind index key {key_id!r} is not valid base64") from None
-        return cls(key, key_id=key_id)
+        return cls(key, key_id=key_id, mode=mode)
 
     def compute(
         self, value: str, *, context: str,
@@ -228,10 +280,14 @@ class BlindIndex:
         # and so equal values in different columns yield unrelated indexes.
         ctx = context.encode()
         msg = len(ctx).to_bytes(4, "big") + ctx + norm.encode()
+        if self.mode is CryptoMode.SM:
+            mac = crypto_hmac.HMAC(self._key, hashes.SM3())
+            mac.update(msg)
+            return mac.finalize().hex()
         return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
 
     def __repr__(self) -> str:
-        return f"BlindIndex(key_id={self.key_id!r})"
+        return f"BlindIndex(key_id={self.key_id!r}, mode={self.mode.value!r})"
 
 
 _cipher: FieldCipher | None = None

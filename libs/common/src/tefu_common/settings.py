@@ -47,7 +47,12 @@ class AuthSettings(BaseModel):
 
 
 class EncryptionSettings(BaseModel):
-    """Keys for personal data at rest: AES-GCM keys by id, and the blind-index HMAC key."""
+    """Keys for personal data at rest: AES-GCM keys by id, and the blind-index HMAC key.
+
+    The same keys serve ``TEFU_CRYPTO=sm``: SM4-GCM under HKDF-SM3 of each 32-byte key, and
+    HMAC-SM3 under the blind-index key (``tefu_common.field_crypto``), so a switch of mode needs no
+    new secrets, only ``make reencrypt``.
+    """
 
     keys: dict[str, SecretStr] = Field(default_factory=lambda: {"dev-1": SecretStr(DEV_ENCRYPTION_KEY)})
     active_key_id: str = "dev-1"
@@ -76,6 +81,8 @@ class ServiceSettings(BaseSettings):
     encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
     http_timeout_seconds: float = 10.0
     http_retries: int = 3
+    access_chain_interval_seconds: float = Field(1.0, description=(
+        "How often the access logs' new rows are sealed into their hash chain (0: not at all, for tools)."))
 
     @model_validator(mode="after")
     def _complete(self) -> ServiceSettings:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from tefu_common.access_chain import start_sealer, stop_sealer
 from tefu_common.app import create_service_app
 from tefu_common.auth.keys import key_paths
 from tefu_common.partitions import ensure_monthly_partitions
 from tefu_common.settings import Environment
 from tefu_common.signing import load_signer
+from tefu_medical_priority.access_log.models import lookup_chain
 from tefu_medical_priority.audit.router import router as access_log_router
 from tefu_medical_priority.cards.router import router as cards_router
 from tefu_medical_priority.ecards.router import router as ecards_router
@@ -48,8 +50,9 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
 - **HL7 FHIR R4** for HIS systems that speak it: `POST /fhir/CoverageEligibilityRequest` answers
   a `CoverageEligibilityResponse` holding exactly the desk's answer (errors as `OperationOutcome`),
   with the same token, rate limit and lookup log; `GET /fhir/metadata` is the capability statement.
-- **E-cards**: QR payloads are compact JWS signed with Ed25519; the public keys are at
-  `GET /.well-known/jwks.json` for offline verification.
+- **E-cards**: QR payloads are compact JWS signed with Ed25519 (`EdDSA`), or SM2 with SM3 (`SM2`)
+  where the suite runs with `TEFU_CRYPTO=sm`; the public keys are at `GET /.well-known/jwks.json`
+  for offline verification.
 - **Cards** follow the register by themselves: the service reads the registry's change feed and
   asks the eligibility service who holds the green channel on the day; it issues cards to members
   who qualify and revokes those of members who died or stopped qualifying, within a minute, with
@@ -61,7 +64,8 @@ e-cards, the lookup hospital HIS systems call at registration, and the visit log
   waived; loadable from a CSV or XLSX file (bad rows listed with row, column, code and reason).
 - **Reports** (`/v1/reports/cards`, `/v1/reports/visits`): cards issued, active, revoked and
   coverage per county; visits, holders served and fees waived per hospital; JSON, CSV or XLSX.
-- **Access log** (`/v1/access-log`, auditors): every read of a card.
+- **Access log** (`/v1/access-log`, auditors): every read of a card, sealed into a hash chain
+  (`/v1/access-log/verify` checks it).
 
 Every `/v1` route needs a bearer token from the registry's `POST /oauth/token` (or `make token`).
 Every list takes `cursor` and `limit` (at most 1000) and answers `{"items": [...], "next_cursor":
@@ -78,6 +82,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
         # The coming months' partitions first: the desk writes to the log as soon as it is up.
         await ensure_monthly_partitions(app.state.database.engine, PARTITIONED)
         await app.state.desk.start()
+        start_sealer(app, [lookup_chain])  # the lookup log's hash chain (GET /v1/access-log/verify)
         registry, eligibility = app.state.upstreams[REGISTRY], app.state.upstreams[ELIGIBILITY]
         if settings.follow_registry and registry.has_service_credentials:
             app.state.follower = Follower(app.state.database, RegistryClient(registry.as_service()),
@@ -92,6 +97,7 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
             await app.state.follower.stop()
             app.state.follower = None
         await app.state.desk.stop()
+        await stop_sealer(app)
 
     app = create_service_app(
         settings=settings,

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tefu_common.settings import ServiceSettings
+from tefu_common.signing import document_key_file
 
 
 class MedicalPrioritySettings(ServiceSettings):
@@ -18,7 +19,8 @@ class MedicalPrioritySettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/medical_priority.db"
     registry_url: str = Field("http://127.0.0.1:8001", description="The register whose change feed is followed.")
     eligibility_url: str = Field("http://127.0.0.1:8002", description="Who qualifies for the green channel, on a day.")
-    ecard_key_dir: Path = Field(Path("var/keys"), description="Holds ecard-ed25519.pem and ecard-jwks.json.")
+    ecard_key_dir: Path = Field(Path("var/keys"), description=(
+        "Holds ecard-ed25519.pem (ecard-sm2.pem with TEFU_CRYPTO=sm) and ecard-jwks.json."))
     card_validity_years: int = Field(5, ge=1, le=20, description="How long a card is valid from its issue.")
     follow_registry: bool = Field(
         True, description="Follow the registry's change feed to issue and revoke cards (needs AUTH__TOKEN_URL, "
@@ -47,8 +49,9 @@ class MedicalPrioritySettings(ServiceSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         prefix = self.env_prefix
-        if not (self.ecard_key_dir / "ecard-ed25519.pem").is_file():
-            problems.append(f"{prefix}ECARD_KEY_DIR: no e-card signing key at {self.ecard_key_dir / 'ecard-ed25519.pem'} "
+        key_file = document_key_file(self.ecard_key_dir / "ecard-ed25519.pem")  # the TEFU_CRYPTO mode's
+        if not key_file.is_file():
+            problems.append(f"{prefix}ECARD_KEY_DIR: no e-card signing key at {key_file} "
                             "(tefu-keys generate --name ecard)")
         if self.follow_registry and not self.auth.token_url:
             problems.append(f"{prefix}AUTH__TOKEN_URL (with AUTH__CLIENT_ID and AUTH__CLIENT_SECRET) is needed to follow "

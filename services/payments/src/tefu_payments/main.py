@@ -7,11 +7,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from tefu_common.access_chain import start_sealer, stop_sealer
 from tefu_common.app import create_service_app
 from tefu_common.partitions import ensure_monthly_partitions, ensure_period_partitions
 from tefu_common.settings import Environment
 from tefu_common.signing import load_signer
 from tefu_payments.agencies.router import router as agencies_router
+from tefu_payments.access_log.models import PAYMENTS_CHAIN
 from tefu_payments.audit.router import router as access_log_router
 from tefu_payments.batches.building import PROGRAMME_START
 from tefu_payments.batches.models import UNDATED_PERIODS
@@ -49,15 +51,16 @@ disbursement files for agent banks, their return files and reconciliation.
   `batch-being-built` at once.
 - **Files** (`GET /v1/agency/batches`, `GET /v1/batches/{id}/file`, agencies): the approved
   batch in the agency's format (CSV UTF-8/GBK, XLSX, fixed-width), the same bytes on every pull,
-  with its SHA-256; `GET /v1/batches/{id}/manifest` signs count, total and hash (Ed25519, keys at
-  `/.well-known/jwks.json`).
+  with its SHA-256; `GET /v1/batches/{id}/manifest` signs count, total and hash (Ed25519, or SM2
+  with `TEFU_CRYPTO=sm`; keys at `/.well-known/jwks.json`).
 - **Returns** (`POST /v1/batches/{id}/returns`, agencies): paid or failed per line, all checked
   before any is applied; failed lines are owed again and carried by the next batch.
 - **Reports**: `GET /v1/reports/disbursement-rate` (发放到位率 per benefit and month, JSON, CSV or
   XLSX) and `GET /v1/people/{member_id}/payments` (every line of a person, its batch, its fate).
 - **The ledger** holds at most one pending or paid line per (payee, benefit, period): the
   database refuses a second payment whatever happens above it.
-- **Access log** (`GET /v1/access-log`, auditors and admins, `audit:read`): every read of personal
+- **Access log** (`GET /v1/access-log`, auditors and admins, `audit:read`; sealed into a hash chain
+  that `GET /v1/access-log/verify` checks): every read of personal
   data held here, whoever made it — each pull of a disbursement file (first or later), each return
   file posted (applied or refused), each page of a batch's lines and each person's payment history:
   who, for which institution, when, which batch and people, how many lines, what was shown, the
@@ -90,8 +93,8 @@ def create_app(settings: PaymentsSettings | None = None, *, configure_logs: bool
                  access_log_router],
         upstreams={ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url),
                    REGISTRY: (LABELS[REGISTRY], settings.registry_url)},
-        on_startup=[_partitions_ahead, _start_notices],
-        on_shutdown=[_stop_notices],
+        on_startup=[_partitions_ahead, _start_notices, _seal_access_log],
+        on_shutdown=[_stop_notices, stop_sealer],
         configure_logs=configure_logs,
     )
     app.state.notice_sender = None
@@ -106,6 +109,11 @@ async def _partitions_ahead(app: FastAPI) -> None:
     # From the programme's first year: a batch may pay arrears of any period since.
     await ensure_period_partitions(engine, BY_PERIOD, first=PROGRAMME_START.year, undated=UNDATED_PERIODS)
     await ensure_monthly_partitions(engine, BY_MONTH)
+
+
+async def _seal_access_log(app: FastAPI) -> None:
+    """Seal the access log's new entries (with the people they name) into its hash chain, in the background."""
+    start_sealer(app, [PAYMENTS_CHAIN])
 
 
 async def _start_notices(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tefu_common.settings import ServiceSettings
+from tefu_common.signing import document_key_file
 
 
 class PaymentsSettings(ServiceSettings):
@@ -27,12 +28,14 @@ class PaymentsSettings(ServiceSettings):
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
-        if not self.file_signing_key_file.is_file():
-            problems.append(f"TEFU_PAYMENTS_FILE_SIGNING_KEY_FILE: no manifest signing key at {self.file_signing_key_file}")
+        key_file = document_key_file(self.file_signing_key_file)  # the TEFU_CRYPTO mode's, beside it
+        if not key_file.is_file():
+            problems.append(f"TEFU_PAYMENTS_FILE_SIGNING_KEY_FILE: no manifest signing key at {key_file}")
         return problems
     file_signing_key_file: Path = Field(
         Path("var/keys/payments-file-ed25519.pem"),
-        description="Ed25519 key that signs disbursement manifests (created on first start outside production).")
+        description="Ed25519 key that signs disbursement manifests (created on first start outside production); with "
+                    "TEFU_CRYPTO=sm the SM2 key beside it, named -sm2.pem instead of -ed25519.pem.")
     entitlements_timeout_seconds: float = Field(300.0, description="Longest wait for a region's entitlements stream.")
     notice_interval_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often undelivered notices to the registry (review tasks from bank returns) "

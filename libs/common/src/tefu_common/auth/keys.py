@@ -1,8 +1,13 @@
-"""Ed25519 signing keys for the token issuer, and the public key set (JWKS) services trust.
+"""Signing keys as files: the token issuer's (Ed25519), and the services' document keys.
 
 The issuer signs with one private key; its ``kid`` is the RFC 7638 thumbprint of the public key.
 The published JWKS keeps earlier public keys after a rotation, so tokens signed just before a
 rotation keep verifying until they expire.
+
+A document key (``ecard``, ``payments-file``) is Ed25519 or, with ``TEFU_CRYPTO=sm``, SM2
+(:mod:`tefu_common.sm2`): ``<name>-ed25519.pem`` or ``<name>-sm2.pem`` beside one
+``<name>-jwks.json`` that publishes the public keys of both kinds, so that switching the mode is
+one more rotation: what the earlier key signed still verifies.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tefu_common.crypto_mode import CryptoMode, crypto_mode
+from tefu_common.sm2 import Sm2PrivateKey
 
 
 def b64url(data: bytes) -> str:
@@ -63,23 +71,42 @@ class SigningKey:
         )
 
 
-def key_paths(directory: Path, name: str = "issuer") -> tuple[Path, Path]:
+Algorithm = Literal["ed25519", "sm2"]
+ALGORITHMS: tuple[Algorithm, ...] = ("ed25519", "sm2")
+_KEY_CLASSES: dict[str, type[SigningKey] | type[Sm2PrivateKey]] = {"ed25519": SigningKey, "sm2": Sm2PrivateKey}
+
+
+def document_algorithm(mode: CryptoMode | None = None) -> Algorithm:
+    """The algorithm of the documents' keys in the suite's mode (the issuer's stays Ed25519)."""
+    return "sm2" if (mode or crypto_mode()) is CryptoMode.SM else "ed25519"
+
+
+def key_paths(directory: Path, name: str = "issuer", algorithm: Algorithm = "ed25519") -> tuple[Path, Path]:
     """Where the private key and the public JWKS of the key named ``name`` live."""
-    return directory / f"{name}-ed25519.pem", directory / f"{name}-jwks.json"
+    if algorithm not in _KEY_CLASSES:
+        raise ValueError(f"unknown key algorithm {algorithm!r}: expected one of {', '.join(ALGORITHMS)}")
+    return directory / f"{name}-{algorithm}.pem", directory / f"{name}-jwks.json"
 
 
-def write_key_files(directory: Path, *, rotate: bool = False, name: str = "issuer") -> SigningKey:
+def load_key(path: Path, algorithm: Algorithm = "ed25519") -> SigningKey | Sm2PrivateKey:
+    """The private key in ``path``, of ``algorithm``."""
+    return _KEY_CLASSES[algorithm].load(path)
+
+
+def write_key_files(directory: Path, *, rotate: bool = False, name: str = "issuer",
+                    algorithm: Algorithm = "ed25519") -> SigningKey | Sm2PrivateKey:
     """Create (or, with ``rotate``, replace) the key ``name``; keep old public keys in its JWKS.
 
     ``issuer`` is the token issuer's key; other services sign their own documents with keys of
-    their own names (``ecard`` for the QR e-cards).
+    their own names (``ecard`` for the QR e-cards), Ed25519 or SM2 (``algorithm``).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    private_path, jwks_path = key_paths(directory, name)
+    private_path, jwks_path = key_paths(directory, name, algorithm)
+    key_class = _KEY_CLASSES[algorithm]
     if private_path.exists() and not rotate:
-        key = SigningKey.load(private_path)
+        key = key_class.load(private_path)
     else:
-        key = SigningKey.generate()
+        key = key_class.generate()
         # Written under a unique temporary name first, so nobody ever reads half a key.
         temporary = private_path.with_suffix(f".{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -91,7 +118,7 @@ def write_key_files(directory: Path, *, rotate: bool = False, name: str = "issue
             try:  # link, not replace: of two processes creating the key at once, the first one wins
                 os.link(temporary, private_path)
             except FileExistsError:
-                key = SigningKey.load(private_path)
+                key = key_class.load(private_path)
             finally:
                 os.unlink(temporary)
     keys = [key.jwk]

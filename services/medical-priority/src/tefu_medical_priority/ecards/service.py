@@ -1,11 +1,11 @@
 """E-cards: a card's QR code as a compact JWS signed by this service, verifiable offline.
 
-    header  {"alg": "EdDSA", "kid": "<key id>", "typ": "tefu-ecard+jwt"}
+    header  {"alg": "EdDSA" (or "SM2" with TEFU_CRYPTO=sm), "kid": "<key id>", "typ": "tefu-ecard+jwt"}
     payload {"iss": "tefu-medical-priority", "card_no": "...", "name": "李*英", "region": "420102",
              "issued_on": "2026-12-01", "valid_until": "2031-11-30", "iat": ..., "exp": ...}
 
 A hospital verifies the signature with the public keys at ``GET /.well-known/jwks.json`` (any
-JOSE library does: it is a standard JWS), and knows the card was issued by Tefu and not altered.
+JOSE library does for EdDSA: it is a standard JWS; for SM2, docs/his-integration.md shows how), and knows the card was issued by Tefu and not altered.
 Offline it cannot know of a revocation since; ``POST /v1/cards/verify`` checks that too. The
 payload holds the masked name only, so a photographed QR code gives away no more than the card.
 """
@@ -69,9 +69,14 @@ def read_ecard(token: str, signer: DocumentSigner, *, now: datetime | None = Non
         header = claims = None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise _refused("ecard-format", "二维码内容不是 base64url 编码的 JSON", "the payload is not base64url-encoded JSON")
-    if header.get("typ") != TYP or header.get("alg") != signer.algorithm:
-        raise _refused("ecard-type", f"应为 {signer.algorithm} 签名的 {TYP}", f"expected typ {TYP} signed with {signer.algorithm}")
-    if not signer.verify(str(header.get("kid")), f"{parts[0]}.{parts[1]}".encode(), signature):
+    # Any algorithm of a published key: cards signed before a switch of TEFU_CRYPTO stay good.
+    algorithm = header.get("alg")
+    if header.get("typ") != TYP or not isinstance(algorithm, str) or algorithm not in signer.algorithms:
+        known = sorted(signer.algorithms)
+        raise _refused("ecard-type", f"应为 {' 或 '.join(known)} 签名的 {TYP}",
+                       f"expected typ {TYP} signed with {' or '.join(known)}")
+    if not signer.verify(str(header.get("kid")), f"{parts[0]}.{parts[1]}".encode(), signature,
+                         algorithm=algorithm):
         raise _refused("ecard-signature", "签名无法用任何已公布的公钥验证：不是特扶签发的，或已被篡改",
                        "the signature does not verify with any published key: not issued by Tefu, or altered")
     if claims.get("iss") != ISSUER or not isinstance(claims.get("card_no"), str):

@@ -78,18 +78,21 @@ async def pull_file(batch_id: RowId, files: AgencyFiles) -> StreamingResponse:
         "Content-Disposition": f'attachment; filename="{service.file_name(batch, layout.extension)}"'})
 
 
-@router.get("/v1/batches/{batch_id}/manifest", summary="代发文件的笔数、总额、SHA-256 及 Ed25519 签名",
+@router.get("/v1/batches/{batch_id}/manifest", summary="代发文件的笔数、总额、SHA-256 及签名（Ed25519 或 SM2）",
             responses={200: {"content": {"application/json": {"example": MANIFEST_EXAMPLE}}}, **problems(404, 409)})
 async def batch_manifest(batch_id: RowId, files: Files, signer: Signer) -> dict[str, Any]:
     """Any caller with `batches:read` who sees the batch. `signature.value` is Ed25519 (base64)
-    over `content` serialised as JSON with sorted keys and no spaces; the public key is at
-    `GET /.well-known/jwks.json` under `signature.kid`."""
+    over `content` serialised as JSON with sorted keys and no spaces, or with `TEFU_CRYPTO=sm` SM2
+    with SM3 (`signature.algorithm` `SM2`, 64 bytes `r ‖ s`, signer ID `1234567812345678`); the
+    public key is at `GET /.well-known/jwks.json` under `signature.kid`."""
     return await service.manifest(files, batch_id, signer)
 
 
 @router.get("/.well-known/jwks.json", summary="验证清单签名的公钥",
             responses={200: {"content": {"application/json": {"example": JWKS_EXAMPLE}}}})
 async def jwks(signer: Signer) -> dict[str, Any]:
-    """Public: the Ed25519 keys (JWK set) that verify the signatures of `GET /v1/batches/{id}/manifest`,
-    the current key and those still published for manifests signed before a rotation."""
+    """Public: the Ed25519 keys (`OKP`, `crv: Ed25519`) or, with `TEFU_CRYPTO=sm`, SM2 keys (`EC`,
+    `crv: SM2`, `x` and `y`: the suite's names, JOSE has none for SM2) that verify the signatures of
+    `GET /v1/batches/{id}/manifest`: the current key and those still published for manifests signed
+    before a rotation or a switch of algorithm."""
     return signer.jwks
