@@ -147,6 +147,11 @@ async def _table(engine: AsyncEngine, cipher: FieldCipher, table: Table, metadat
         if last is not None:  # keyset paging by the primary key: rows written meanwhile are not skipped
             query = query.where(key > last)
         async with engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # Read and rewrite under the write lock, taken first: a deferred transaction whose
+                # snapshot another writer (a service's access-log sealer) has moved past cannot
+                # upgrade to a write and fails at once, whatever the busy timeout (see db.savepoint).
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
             rows = (await connection.execute(query)).all()
             if not rows:
                 return counts
