@@ -33,7 +33,7 @@ from .test_medical_priority import wait_for
 pytestmark = pytest.mark.processes
 
 A = "420105"  # 汉阳区 (Hubei: parents get cards): no other test or example uses it
-A_RETURNS = "440607"  # 三水区 (Foshan, whose half-yearly returns apply): no other test produces returns here
+A_RETURNS = "440605"  # 南海区 (Foshan, whose half-yearly returns apply): no other test produces returns here
 B = "420202"  # 黄石港区: the other region, whose officials walk
 HOSPITAL = "H4201050001"
 AGENCY = "HY-RCB"
