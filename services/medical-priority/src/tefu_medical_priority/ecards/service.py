@@ -13,6 +13,7 @@ payload holds the masked name only, so a photographed QR code gives away no more
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Protocol
 
@@ -28,6 +29,17 @@ TYP = "tefu-ecard+jwt"
 
 class CardFace(Protocol):
     """What an e-card shows of a card (a card of cards.models has all of it)."""
+
+    card_no: str
+    masked_name: str
+    region_code: str
+    issued_on: date
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class EcardFace:
+    """A plain copy of a card's face, to sign away from the event loop."""
 
     card_no: str
     masked_name: str
