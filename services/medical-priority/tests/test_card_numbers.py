@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tefu_medical_priority.cards.numbers import check_character, new_card_number, normalise, problem_with
+from tefu_medical_priority.cards.numbers import check_character, new_card_number, new_card_numbers, normalise, problem_with
 
 
 def test_a_new_number_carries_the_region_and_a_check_character():
@@ -44,3 +44,17 @@ def test_the_check_character_is_the_resident_id_scheme():
 
     for first17 in ("11010519491231002", "44030819800101123", "37030619650302102"):
         assert check_character(first17) == id_check(first17)
+
+
+def test_numbers_drawn_together_are_as_checkable_and_as_random_as_one_by_one():
+    regions = ["420102", "370306", "310114", "11010519"] * 2500  # a longer code keeps its first six digits
+    numbers = new_card_numbers(regions)
+    assert len(numbers) == len(regions) and len(set(numbers)) == len(regions)
+    for number, region in zip(numbers, regions):
+        assert len(number) == 17 and number.startswith(region[:6])
+        assert problem_with(number) is None and check_character(number[:-1]) == number[-1]
+    # Each of the ten random digits is spread evenly (10,000 draws: a digit's share within 1.5 points of 10%).
+    for position in range(6, 16):
+        shares = [sum(n[position] == d for n in numbers) / len(numbers) for d in "0123456789"]
+        assert max(abs(share - 0.1) for share in shares) < 0.015, (position, shares)
+    assert new_card_numbers([]) == []
