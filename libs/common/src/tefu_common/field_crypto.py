@@ -112,9 +112,14 @@ def _b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64url_decode(text: str) -> bytes:
-    # validate=True rejects stray characters instead of silently dropping them.
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    # Strict (binascii's strict mode rejects stray characters instead of silently dropping them),
+    # and without base64.b64decode's per-call checks of its arguments: a bulk read decodes millions.
+    data = text.encode("ascii").translate(_URLSAFE) + b"=" * (-len(text) % 4)
+    return binascii.a2b_base64(data, strict_mode=True)
 
 
 def generate_key() -> str:
@@ -200,10 +205,16 @@ class FieldCipher:
         return f"{self._version}.{key_id}.{_b64url_encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, context: str) -> str:
-        version, key_id, payload = self._parse(token)
+        # The parts are looked up, not pattern-matched: an unknown version or key id (whatever its
+        # shape) finds no cipher, and the payload's integrity is the AEAD tag's to check. A bulk
+        # read decrypts millions of these.
+        parts = token.split(".") if isinstance(token, str) else ()
+        if len(parts) != 3 or parts[0] not in self._aead:
+            raise DecryptionError("not a v1 or v2 field token")
+        version, key_id, payload = parts
         aead = self._aead[version].get(key_id)
         if aead is None:
-            raise DecryptionError(f"unknown key id {key_id!r}")
+            raise DecryptionError(f"unknown key id {key_id[:32]!r}")
         try:
             blob = _b64url_decode(payload)
         except (binascii.Error, ValueError):
@@ -284,7 +295,7 @@ class BlindIndex:
             mac = crypto_hmac.HMAC(self._key, hashes.SM3())
             mac.update(msg)
             return mac.finalize().hex()
-        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
+        return hmac.digest(self._key, msg, "sha256").hex()  # one-shot: no HMAC object per value
 
     def __repr__(self) -> str:
         return f"BlindIndex(key_id={self.key_id!r}, mode={self.mode.value!r})"

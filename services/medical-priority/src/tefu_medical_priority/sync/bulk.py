@@ -30,6 +30,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -86,12 +87,20 @@ def standing_of_line(line: dict[str, Any]) -> FamilyStanding:
         member = holder["member_id"]
         if member is None:
             continue
-        privileges = [code for code, members in privileged if member in members]
         citation = holder["citation"]
-        standing.qualifying[member] = Standing(
-            services=list(holder.get("services", [])), privileges=privileges,
-            citation=f"{citation['document']} {citation.get('clause') or ''}".strip()[:200])
+        key = (tuple(holder.get("services", ())), tuple(code for code, members in privileged if member in members),
+               citation["document"], citation.get("clause"))
+        standing.qualifying[member] = _standing(key)
     return standing
+
+
+@lru_cache(maxsize=4096)
+def _standing(key: tuple[tuple[str, ...], tuple[str, ...], str, str | None]) -> Standing:
+    """One (never changed) ``Standing`` for each combination of services, privileges and rule: a
+    register has a handful, and a pass would otherwise build one for each of a million holders."""
+    services, privileges, document, clause = key
+    return Standing(services=list(services), privileges=list(privileges),
+                    citation=f"{document} {clause or ''}".strip()[:200])
 
 
 def _dead(person: dict[str, Any] | None, today: date) -> bool:

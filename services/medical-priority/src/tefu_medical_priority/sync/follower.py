@@ -13,7 +13,8 @@ Each round:
    register (a document going out of force, say) and renews expired cards.
 
 Beside it, a task of its own runs bulk passes (sync/bulk.py) over the whole register: the first
-follow of a register, the daily re-check, and a backlog of more than ``bulk_backlog`` families.
+follow of a register, the daily re-check, and a backlog of more than ``bulk_backlog`` families;
+on PostgreSQL each in a child process (sync/bulk_process.py), off the service's event loop.
 A pass starts by marking its start time; the changes of the feed from before that time (less a
 margin) are then covered by the pass and not queued one by one (a liaison change still has its
 liaisons read, cheaply, after everything else), and families already queued then are taken off
@@ -35,9 +36,7 @@ from time import monotonic as time_now
 from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, delete, func, literal, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.calendar import CHINA, today
@@ -49,7 +48,9 @@ from tefu_medical_priority.liaisons.mirror import LIAISON_CHANGE, refresh_liaiso
 from tefu_medical_priority.lookup import quota
 from tefu_medical_priority.settings import MedicalPrioritySettings
 from tefu_medical_priority.sync.bulk import BulkPass
+from tefu_medical_priority.sync.bulk_process import run_in_child
 from tefu_medical_priority.sync.models import DailyRun, FamilyCheck, FeedCursor, PendingFamily
+from tefu_medical_priority.sync.queue import LIAISONS_ONLY, enqueue, insert_for, recheck_one_by_one
 from tefu_medical_priority.sync.reconcile import reconcile_family
 from tefu_medical_priority.upstreams import EligibilityClient, RegistryClient
 
@@ -59,36 +60,10 @@ PAGE = 1000
 FEED_LOCK = 0x7EF0_0001
 BULK_LOCK = 0x7EF0_0002
 BULK_STARTED, BULK_DONE = "bulk_started", "bulk_done"
-LIAISONS_ONLY = "liaisons"  # a covered liaison change: only the liaisons are read again
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
-async def enqueue(session: AsyncSession, family_ids: list[int], *, priority: int, reason: str,
-                  liaisons: Collection[int] = ()) -> None:
-    """Queue families; one already queued keeps its place, is due now and takes the higher priority.
-    Families in ``liaisons`` have their liaisons read again (a mark that stays until they are)."""
-    if not family_ids:
-        return
-    now = _now()
-    statement = _insert(session)(PendingFamily).values([
-        {"family_id": f, "priority": priority, "reason": reason, "enqueued_at": now, "attempts": 0,
-         "next_attempt_at": now, "liaisons_due": f in liaisons} for f in sorted(set(family_ids))])
-    statement = statement.on_conflict_do_update(index_elements=["family_id"], set_={
-        "priority": func.min(PendingFamily.priority, statement.excluded.priority)
-        if session.bind.dialect.name == "sqlite" else func.least(PendingFamily.priority, statement.excluded.priority),
-        "enqueued_at": statement.excluded.enqueued_at, "next_attempt_at": statement.excluded.next_attempt_at,
-        "attempts": 0, "liaisons_due": or_(PendingFamily.liaisons_due, statement.excluded.liaisons_due),
-        # A liaisons-only entry never makes a queued check of the family's cards a lesser one.
-        "reason": case((statement.excluded.reason == LIAISONS_ONLY, PendingFamily.reason),
-                       else_=statement.excluded.reason)})
-    await session.execute(statement)
 
 
 async def _try_lock(session: AsyncSession, key: int) -> bool:
@@ -244,7 +219,7 @@ class Follower:
             return
         async with self.sessionmaker() as session, session.begin():
             # The row is the lock: of several replicas, the one whose insert or update lands runs the job.
-            statement = _insert(session)(DailyRun).values(job="recheck", ran_on=day, at=_now())
+            statement = insert_for(session)(DailyRun).values(job="recheck", ran_on=day, at=_now())
             statement = statement.on_conflict_do_update(
                 index_elements=["job"], set_={"ran_on": day, "at": _now()}, where=DailyRun.ran_on < day)
             if (await session.execute(statement.returning(DailyRun.job))).first() is None:
@@ -266,7 +241,7 @@ class Follower:
         now = _now()
         source = select(Card.family_id, literal(1), literal("daily_recheck"), literal(now, UtcDateTime()), literal(0),
                         literal(now, UtcDateTime())).where(Card.status.in_(LIVE_STATES)).distinct()
-        await session.execute(_insert(session)(PendingFamily).from_select(
+        await session.execute(insert_for(session)(PendingFamily).from_select(
             ["family_id", "priority", "reason", "enqueued_at", "attempts", "next_attempt_at"], source
         ).on_conflict_do_nothing(index_elements=["family_id"]))
         await enqueue(session, [c.family_id for c in expired], priority=1, reason="expired")
@@ -328,12 +303,16 @@ class Follower:
                                   .values(reason=LIAISONS_ONLY, priority=2))
             await session.execute(delete(PendingFamily).where(PendingFamily.enqueued_at <= start,
                                                               PendingFamily.liaisons_due.is_(False)))
-        workers = self.settings.bulk_workers if self.database.engine.dialect.name == "postgresql" else 1
         started = time_now()
-        bulk = BulkPass(self.sessionmaker, self.registry, self.eligibility, region=self.settings.register_region,
-                        today=day, validity_years=self.settings.card_validity_years, workers=workers,
-                        handoff=lambda session, ids: enqueue(session, ids, priority=1, reason="recheck"))
-        counts = await bulk.run()
+        if self.database.engine.dialect.name == "postgresql":
+            # In a process of its own (sync/bulk_process.py): the service's loop stays free for the
+            # desk, the clerks and the fresh changes of the feed.
+            counts = await run_in_child(self.settings, day, workers=self.settings.bulk_workers)
+        else:
+            bulk = BulkPass(self.sessionmaker, self.registry, self.eligibility, region=self.settings.register_region,
+                            today=day, validity_years=self.settings.card_validity_years, workers=1,
+                            handoff=recheck_one_by_one)
+            counts = await bulk.run()
         async with self.sessionmaker() as session, session.begin():
             await _mark(session, BULK_DONE, day, start)
         seconds = time_now() - started
@@ -356,12 +335,12 @@ def _occurred(item: dict[str, object]) -> datetime:
 
 
 async def _mark(session: AsyncSession, job: str, day: date, at: datetime) -> None:
-    statement = _insert(session)(DailyRun).values(job=job, ran_on=day, at=at)
+    statement = insert_for(session)(DailyRun).values(job=job, ran_on=day, at=at)
     await session.execute(statement.on_conflict_do_update(index_elements=["job"], set_={"ran_on": day, "at": at}))
 
 
 async def _mark_checked(session: AsyncSession, family_id: int) -> None:
     """The family was just checked on its own (see sync/bulk.py)."""
-    statement = _insert(session)(FamilyCheck).values(family_id=family_id, checked_at=_now())
+    statement = insert_for(session)(FamilyCheck).values(family_id=family_id, checked_at=_now())
     await session.execute(statement.on_conflict_do_update(index_elements=["family_id"],
                                                           set_={"checked_at": statement.excluded.checked_at}))
