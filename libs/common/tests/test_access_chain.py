@@ -4,17 +4,22 @@ first row changed, removed or added in the database by hand."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+import hashlib
+import json
+import random
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import hashes
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Integer, String, delete, func, insert, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tefu_common.access_chain import (AccessChain, AccessChainSealer, ChainAlgorithmMismatch, Members,
-                                      chain_head_table, link)
+from tefu_common.access_chain import (AccessChain, AccessChainSealer, ChainAlgorithmMismatch, Members, canonical,
+                                      canonical_values, chain_head_table, link)
 from tefu_common.access_log import AccessLog, AccessLogColumns, Reader, access_log_router
 from tefu_common.auth import KeySet, TokenVerifier
 from tefu_common.db import Database, UtcDateTime, new_metadata
@@ -292,3 +297,250 @@ async def test_a_chain_recomputed_wholesale_is_caught_by_a_kept_anchor(database)
     assert (await log.verify(database.engine)).whole  # without an anchor it cannot be told
     caught = await log.verify(database.engine, (kept.sealed_through, kept.head_hash))
     assert (caught.whole, caught.first_broken.seq, caught.first_broken.reason_code) == (False, 4, "anchor-mismatch")
+
+
+# --- the canonical bytes stay those of their definition ---------------------------------------------
+#
+# Every chain already sealed was computed with json.dumps over the row's plain values, as below; the
+# sealer now writes the same bytes another way. These tests hold it to the definition, kept here.
+
+
+def reference_plain(value):
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def reference_canonical(seq, row, members=None) -> bytes:
+    document = {"seq": seq, "row": {name: reference_plain(value) for name, value in row.items()
+                                    if name not in ("chain_seq", "chain_hash")}}
+    if members is not None:
+        document["members"] = sorted(reference_plain(member) for member in members)
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def reference_digest(mode: str):
+    if mode == "sm":
+        def sm3(data: bytes) -> bytes:
+            hasher = hashes.Hash(hashes.SM3())
+            hasher.update(data)
+            return hasher.finalize()
+        return sm3
+    return lambda data: hashlib.sha256(data).digest()
+
+
+AWKWARD_CHARACTERS = ("\x00\x01\x07\x08\t\n\x0b\x0c\r\x1b\x1f\x7f\x80\x9f\xa0\xad"  # controls, C1, NBSP, soft hyphen
+                      '"\\/\'<>&'  # what JSON escapes, and what it need not
+                      "\u2028\u2029\u200b\u200d\ufeff\ufffd\uffff"  # line and paragraph separators, joiners, BOM
+                      "é中文𠀀😀👨‍👩‍👧🇨🇳\U0010ffff"  # non-ASCII, beyond the BMP, ZWJ sequences, flags
+                      "aZ09 ")
+
+
+def awkward_text(rng: random.Random) -> str:
+    return "".join(rng.choice(AWKWARD_CHARACTERS) for _ in range(rng.randrange(0, 12)))
+
+
+def awkward_value(rng: random.Random):
+    kind = rng.randrange(12)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.choice([True, False])
+    if kind == 2:
+        return rng.choice([0, -1, 1, 2**31 - 1, -2**31, 2**53 + 1, 2**63 - 1, -2**63, 2**63, 2**64 - 1,
+                           2**64, -2**63 - 1, 10**30, -10**40])
+    if kind == 3:
+        return rng.randrange(-10**12, 10**12)
+    if kind == 4:
+        return rng.choice([Decimal("0"), Decimal("0.10"), Decimal("-1E+3"), Decimal("12345678901234567890.123456"),
+                           Decimal("NaN"), Decimal("-0"), Decimal(rng.randrange(10**8)) / 100])
+    if kind == 5:
+        return date(rng.choice([1, 999, 1000, 1970, 2026, 9999]), rng.randrange(1, 13), rng.randrange(1, 29))
+    if kind in (6, 7):  # aware, in several zones (China's among them), and naive (taken as UTC)
+        moment = datetime(rng.choice([1, 9, 999, 1000, 1970, 2026, 9998]), rng.randrange(1, 13), rng.randrange(1, 29),
+                          rng.randrange(24), rng.randrange(60), rng.randrange(60),
+                          rng.choice([0, 1, 999999, rng.randrange(10**6)]))
+        if kind == 6:
+            zone = rng.choice([timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))])
+            moment = moment.replace(tzinfo=zone) if moment.year > 1 else moment.replace(tzinfo=timezone.utc)
+        return moment
+    if kind == 8:
+        return rng.randbytes(rng.randrange(0, 9))
+    if kind == 9:  # no log holds floats; the definition decides how they are written
+        return rng.choice([0.1, 1e16, -0.0, 1.5e-7, float("nan"), float("inf"), 2.0**70])
+    return awkward_text(rng)
+
+
+COLUMN_NAMES = ("id", "at", "subject", "role", "endpoint", "household_id", "note", "région", "名字", "Z", "_x", "a b",
+                "chain_seq", "chain_hash")
+
+
+def awkward_members(rng: random.Random):
+    kind = rng.randrange(5)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return []
+    if kind == 2:
+        return [rng.choice([rng.randrange(10**9), 2**64, -3]) for _ in range(rng.randrange(1, 6))]
+    if kind == 3:
+        return [awkward_text(rng) for _ in range(rng.randrange(1, 4))]
+    return [datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=rng.randrange(10**12))
+            for _ in range(rng.randrange(1, 4))]
+
+
+def test_canonical_bytes_equal_the_definition_over_random_awkward_rows():
+    rng = random.Random(20261203)
+    for _ in range(20_000):
+        row = {name: awkward_value(rng) for name in rng.sample(COLUMN_NAMES, rng.randrange(1, len(COLUMN_NAMES)))}
+        members = awkward_members(rng)
+        seq = rng.choice([1, rng.randrange(1, 2**40), 2**70])
+        expected = reference_canonical(seq, row, members)
+        assert canonical(seq, row, members) == expected, (seq, row, members)
+        names = sorted(name for name in row if name not in ("chain_seq", "chain_hash"))
+        assert canonical_values(seq, names, [row[name] for name in names], members) == expected, (seq, row, members)
+        assert link(b"\x01" * 32, seq, row, members) == hashlib.sha256(b"\x01" * 32 + expected).digest()
+
+
+def test_canonical_bytes_equal_the_definition_for_every_character():
+    # Every code point but the surrogates, a thousand to a value.
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(points), 1000):
+        text_ = "".join(map(chr, points[start:start + 1000]))
+        row = {"id": start, "subject": text_}
+        assert canonical(7, row, [text_]) == reference_canonical(7, row, [text_])
+
+
+def test_a_value_the_definition_cannot_write_fails_alike():
+    row = {"id": 1, "subject": "lone \ud800 surrogate"}
+    with pytest.raises(UnicodeEncodeError):
+        reference_canonical(1, row)
+    with pytest.raises(UnicodeEncodeError):
+        canonical(1, row)
+
+
+def awkward_rows(count: int) -> list[dict]:
+    """Rows a log may hold, as written to the database: strings with controls (not NUL: PostgreSQL
+    refuses it in text), emoji, separators, quotes and backslashes; absent values; odd instants."""
+    rng = random.Random(7)
+    texts = ["plain", "tab\there", "line\nbreak\r\n", "\x01\x1b\x1f\x7f", 'quote " and \\ back\\"', "\u2028\u2029",
+             "😀👨‍👩‍👧🇨🇳", "é 中文 𠀀", "</script>", "", "\ufeff\u200d"]
+    moments = [datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc),  # no microseconds
+               datetime(2026, 12, 3, 18, 0, 0, 1, tzinfo=timezone(timedelta(hours=8))),  # China's time
+               datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone.utc),  # a year of three digits
+               datetime(2026, 11, 30, 15, 59, 59, 999999, tzinfo=timezone.utc)]  # November's last moment in China
+    rows = []
+    for n in range(count):
+        rows.append({
+            "id": n + 1, "at": rng.choice(moments) - timedelta(seconds=n), "subject": rng.choice(texts) or "s",
+            "role": rng.choice(["clerk", "auditor", "é"]), "institution": rng.choice([None, *texts]),
+            "endpoint": rng.choice(texts), "region_code": rng.choice([None, "370306001", "\u2028"]),
+            "request_id": rng.choice([None, *texts]), "household_id": rng.choice([None, 0, -1, 2**31 - 1, -2**31, n]),
+        })
+    return rows
+
+
+def expected_chain(rows: list[dict], members: dict[int, list[int]], mode: str) -> dict[int, tuple[int, str]]:
+    """(position, hash) of every row by id, as the definition chains them from the fixed start."""
+    hashed, previous, chained = reference_digest(mode), bytes(32), {}
+    for seq, row in enumerate(sorted(rows, key=lambda row: row["id"]), 1):
+        previous = hashed(previous + reference_canonical(seq, row, members.get(row["id"], [])))
+        chained[row["id"]] = (seq, previous.hex())
+    return chained
+
+
+async def stored_rows(database: Database) -> tuple[list[dict], dict[int, list[int]]]:
+    async with database.engine.connect() as connection:
+        rows = [dict(row) for row in (await connection.execute(select(ReadLog.__table__).order_by(ReadLog.id))).mappings()]
+        named: dict[int, list[int]] = {}
+        for entry, member in (await connection.execute(select(ReadMember.entry_id, ReadMember.member_id))).all():
+            named.setdefault(entry, []).append(member)
+    return rows, named
+
+
+async def write_awkward(database: Database, count: int) -> None:
+    rows = awkward_rows(count)
+    async with database.engine.begin() as connection:
+        await connection.execute(insert(ReadLog), rows)
+        await connection.execute(insert(ReadMember), [
+            {"entry_id": row["id"], "member_id": member} for row in rows[::3]
+            for member in {row["id"] * 7, 2**31 - 1 - row["id"], row["id"] % 5}])
+
+
+@pytest.mark.parametrize("mode", ["standard", "sm"])
+@pytest.mark.parametrize("seal_chunk", [None, 7])
+async def test_the_sealer_writes_the_chain_the_definition_computes(database, monkeypatch, mode, seal_chunk):
+    monkeypatch.setenv("TEFU_CRYPTO", mode)
+    await write_awkward(database, 60)
+    assert await chain(seal_chunk=seal_chunk).seal(database.engine) == 60
+    rows, named = await stored_rows(database)
+    expected = expected_chain(rows, named, mode)
+    assert {row["id"]: (row["chain_seq"], row["chain_hash"]) for row in rows} == expected
+    async with database.engine.connect() as connection:
+        head = (await connection.execute(select(HEAD))).mappings().one()
+    assert (head["last_seq"], head["last_hash"]) == expected[max(expected)]
+    assert (await chain(verify_chunk=seal_chunk).verify(database.engine)).whole
+
+
+@pytest.mark.parametrize("mode", ["standard", "sm"])
+async def test_a_chain_sealed_by_the_definition_still_verifies(database, monkeypatch, mode):
+    # A log sealed before: its positions and hashes written as the definition computes them.
+    monkeypatch.setenv("TEFU_CRYPTO", mode)
+    await write_awkward(database, 40)
+    rows, named = await stored_rows(database)
+    expected = expected_chain(rows, named, mode)
+    async with database.engine.begin() as connection:
+        for row_id, (seq, hashed) in expected.items():
+            await connection.execute(update(ReadLog).where(ReadLog.id == row_id).values(chain_seq=seq, chain_hash=hashed))
+        await connection.execute(insert(HEAD).values(table_name="read_log", last_seq=40, last_hash=expected[40][1],
+                                                     algorithm="sm3" if mode == "sm" else "sha256"))
+    verdict = await chain(verify_chunk=9).verify(database.engine)
+    assert (verdict.whole, verdict.rows_checked, verdict.head_hash) == (True, 40, expected[40][1])
+    await execute(database, update(ReadLog).where(ReadLog.id == 17).values(endpoint=rows[16]["endpoint"] + "\u2028"))
+    broken = (await chain().verify(database.engine)).first_broken
+    assert (broken.seq, broken.id, broken.reason_code) == (17, 17, "row-altered")
+
+
+async def test_a_log_partitioned_by_month_is_sealed_in_one_statement_a_chunk(database):
+    """The registry's, payments' and medical-priority's logs on PostgreSQL: partitioned by ``at``,
+    keyed by (id, at). A chunk spanning months is sealed whole, each row once."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    async with database.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE read_log"))
+        await connection.execute(text(
+            "CREATE TABLE read_log (id SERIAL, at TIMESTAMPTZ NOT NULL, subject VARCHAR(128) NOT NULL, "
+            "role VARCHAR(16) NOT NULL, institution VARCHAR(64), endpoint VARCHAR(200) NOT NULL, "
+            "region_code VARCHAR(12), request_id VARCHAR(128), household_id INTEGER, chain_seq BIGINT, "
+            "chain_hash VARCHAR(64), PRIMARY KEY (id, at)) PARTITION BY RANGE (at)"))
+        for name, low, high in (("p202611", "2026-10-31 16:00+00", "2026-11-30 16:00+00"),
+                                ("p202612", "2026-11-30 16:00+00", "2026-12-31 16:00+00")):
+            await connection.execute(text(f"CREATE TABLE read_log_{name} PARTITION OF read_log "
+                                          f"FOR VALUES FROM ('{low}') TO ('{high}')"))
+        await connection.execute(text("CREATE TABLE read_log_pdefault PARTITION OF read_log DEFAULT"))
+        await connection.execute(text("CREATE INDEX ix_read_log_unsealed ON read_log (id) WHERE chain_seq IS NULL"))
+    await write_awkward(database, 90)
+    async with database.engine.connect() as connection:
+        spread = dict((await connection.execute(text(
+            "SELECT tableoid::regclass::text, count(*) FROM read_log GROUP BY 1"))).all())
+    assert set(spread) == {"read_log_p202611", "read_log_p202612", "read_log_pdefault"}
+
+    assert await chain().seal(database.engine) == 90  # one chunk, over three partitions
+    rows, named = await stored_rows(database)
+    assert {row["id"]: (row["chain_seq"], row["chain_hash"]) for row in rows} == expected_chain(rows, named, "standard")
+    await write_awkward_more(database)
+    assert await chain(seal_chunk=4).seal(database.engine) == 10
+    verdict = await chain().verify(database.engine)
+    assert (verdict.whole, verdict.rows_checked, verdict.unsealed) == (True, 100, 0)
+
+
+async def write_awkward_more(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        await connection.execute(insert(ReadLog), [{**row, "id": row["id"] + 1000} for row in awkward_rows(10)])

@@ -39,12 +39,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tefu_common.crypto_mode import digest, hash_name
+from tefu_common.crypto_mode import CryptoMode, crypto_mode, digest, hash_name
 from tefu_common.db import UtcDateTime
 from tefu_common.errors import Conflict
 from tefu_common.i18n import Text
@@ -55,8 +56,12 @@ HEAD_TABLE = "access_log_chain_head"
 CHAIN_COLUMNS = ("chain_seq", "chain_hash")
 # The hash "before" the first row: a fixed value, so the first row is chained like any other.
 GENESIS = bytes(32)
+# Rows per chunk (a transaction each): on SQLite, where a chunk holds the database's write lock, and
+# on PostgreSQL, where a chunk costs one statement whatever its size (memory stays a chunk's rows).
 SEAL_CHUNK = 500
 VERIFY_CHUNK = 1000
+SEAL_CHUNK_POSTGRESQL = 5000
+VERIFY_CHUNK_POSTGRESQL = 5000
 
 
 def chain_head_table(metadata: MetaData) -> Table:
@@ -99,13 +104,34 @@ def _mismatch(chain_algorithm: str) -> ChainAlgorithmMismatch:
 
 
 # --- the canonical bytes of a row -----------------------------------------------------------------
+#
+# The definition is :func:`_reference_canonical` (json.dumps, sorted keys): every chain ever sealed
+# was computed with it and must still verify. :func:`canonical_values` writes the same bytes with
+# orjson, at a fraction of the cost, for the rows whose values orjson writes exactly as json.dumps does
+# (checked value by value: every str, whatever its characters; ints within 64 bits; None and
+# booleans; and what _plain turns into those), and hands any other row to the definition.
+
+# Written alike by orjson and by json.dumps(ensure_ascii=False).
+_WRITTEN_ALIKE = frozenset({str, int, bool, type(None)})
+# Turned by _plain into strs first (orjson's default hook, which it calls for exactly these: datetimes
+# and dates because of OPT_PASSTHROUGH_DATETIME, Decimal and bytes because it has no writer of them).
+_MADE_PLAIN = frozenset({datetime, date, Decimal, bytes})
+_FAST = _WRITTEN_ALIKE | _MADE_PLAIN
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _instant(value: datetime) -> str:
+    moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if moment.year < 1000:
+        # strftime does not pad such a year with zeros (isoformat would): keep what was hashed.
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # the same text, without strftime's cost
 
 
 def _plain(value: Any) -> Any:
     """A column's value as JSON, the same whatever the database handed back."""
     if isinstance(value, datetime):
-        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return _instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -115,11 +141,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None = None) -> bytes:
-    """The bytes a row's link hashes: its position, every column by name, and the people it named.
-
-    JSON with sorted keys and no spaces: one text for one row, on SQLite as on PostgreSQL.
-    """
+def _reference_canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None) -> bytes:
+    """The definition of a row's canonical bytes: JSON with sorted keys and no spaces."""
     document: dict[str, Any] = {"seq": seq, "row": {name: _plain(value) for name, value in row.items()
                                                     if name not in CHAIN_COLUMNS}}
     if members is not None:
@@ -127,8 +150,36 @@ def canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None = Non
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def link(previous: bytes, seq: int, row: dict[str, Any], members: Sequence[Any] | None = None) -> bytes:
-    return digest(previous + canonical(seq, row, members))
+def canonical_values(seq: int, names: Sequence[str], values: Sequence[Any], members: Sequence[Any] | None = None) -> bytes:
+    """:func:`canonical` of a row given as its column names (none of the chain's) and its values in
+    that order, as the chain reads them. Values past the names (the position and hash a check reads
+    after the columns) are left out."""
+    row = dict(zip(names, values))
+    plain_members = None if members is None else sorted(_plain(member) for member in members)
+    if (type(seq) is int and _FAST.issuperset(map(type, row.values()))
+            and (plain_members is None or _WRITTEN_ALIKE.issuperset(map(type, plain_members)))):
+        document: dict[str, Any] = {"seq": seq, "row": row}
+        if plain_members is not None:
+            document["members"] = plain_members
+        try:
+            return orjson.dumps(document, default=_plain, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass  # an int beyond 64 bits, a str with a lone surrogate: the definition decides
+    return _reference_canonical(seq, row, members)
+
+
+def canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None = None) -> bytes:
+    """The bytes a row's link hashes: its position, every column by name, and the people it named.
+
+    JSON with sorted keys and no spaces: one text for one row, on SQLite as on PostgreSQL.
+    """
+    names = [name for name in row if name not in CHAIN_COLUMNS]
+    return canonical_values(seq, names, [row[name] for name in names], members)
+
+
+def link(previous: bytes, seq: int, row: dict[str, Any], members: Sequence[Any] | None = None,
+         mode: CryptoMode | None = None) -> bytes:
+    return digest(previous + canonical(seq, row, members), mode)
 
 
 # --- the answer of a check ------------------------------------------------------------------------
@@ -167,9 +218,8 @@ class ChainVerdict(BaseModel):
     first_broken: BrokenLink | None
 
 
-def _broken(seq: int, reason_code: str, row: dict[str, Any] | None = None) -> BrokenLink:
-    return BrokenLink(seq=seq, id=row["id"] if row else None, at=row["at"] if row else None,
-                      reason=REASONS[reason_code].render(), reason_code=reason_code)
+def _broken(seq: int, reason_code: str, row_id: int | None = None, at: datetime | None = None) -> BrokenLink:
+    return BrokenLink(seq=seq, id=row_id, at=at, reason=REASONS[reason_code].render(), reason_code=reason_code)
 
 
 # --- one log's chain ------------------------------------------------------------------------------
@@ -182,29 +232,52 @@ def _lock_key(table_name: str) -> int:
 
 @dataclass
 class AccessChain:
-    """The chain of one access-log table (which has the ``chain_seq`` and ``chain_hash`` columns)."""
+    """The chain of one access-log table (which has the ``chain_seq`` and ``chain_hash`` columns).
+
+    ``seal_chunk`` and ``verify_chunk``: rows a round seals, or a check reads, per transaction;
+    by default larger on PostgreSQL, where a chunk costs one statement whatever its size, than on
+    SQLite, where a chunk holds the database's write lock.
+    """
 
     table: Table
     head: Table
     members: Members | None = None
-    seal_chunk: int = SEAL_CHUNK
-    verify_chunk: int = VERIFY_CHUNK
+    seal_chunk: int | None = None
+    verify_chunk: int | None = None
     _lock: int = field(init=False)
 
     def __post_init__(self) -> None:
         self._lock = _lock_key(self.table.name)
+        # Rows are read as tuples of these columns, in the order of the canonical bytes' keys.
+        self._names = tuple(sorted(column.name for column in self.table.columns if column.name not in CHAIN_COLUMNS))
+        self._columns = [self.table.c[name] for name in self._names]
+        self._id = self._names.index("id")
+        # The key a sealed row is written back by on PostgreSQL: (id, at) is the primary key of a
+        # log partitioned by month, and ``at`` lets the database look in the chunk's months only.
+        self._keys = tuple(self._names.index(name) for name in ("id", "at") if name in self._names)
+        self._link_update: Any = None
 
     @property
     def name(self) -> str:
         return self.table.name
+
+    def _chunk(self, connection: AsyncConnection, given: int | None, on_postgresql: int, elsewhere: int) -> int:
+        if given is not None:
+            return given
+        return on_postgresql if connection.dialect.name == "postgresql" else elsewhere
 
     async def _members_of(self, connection: AsyncConnection, ids: list[int]) -> dict[int, list[Any]]:
         if self.members is None or not ids:
             return {}
         table = self.members.table
         entry, value = table.c[self.members.entry], table.c[self.members.value]
+        if connection.dialect.name == "postgresql":
+            # One array, not thousands of parameters: the same prepared statement whatever the chunk.
+            named = entry == any_(bindparam("entry_ids", ids, type_=postgresql.ARRAY(entry.type)))
+        else:
+            named = entry.in_(ids)
         found: dict[int, list[Any]] = {entry_id: [] for entry_id in ids}
-        for entry_id, member in (await connection.execute(select(entry, value).where(entry.in_(ids)))).all():
+        for entry_id, member in (await connection.execute(select(entry, value).where(named))).all():
             found[entry_id].append(member)
         return found
 
@@ -241,47 +314,87 @@ class AccessChain:
                                                  .with_for_update())).mappings().one()
                 if head["algorithm"] != hash_name():
                     raise _mismatch(head["algorithm"])
-                rows = [dict(row) for row in (await connection.execute(
-                    select(self.table).where(self.table.c.chain_seq.is_(None)).order_by(self.table.c.id)
-                    .limit(self.seal_chunk))).mappings()]
+                chunk = self._chunk(connection, self.seal_chunk, SEAL_CHUNK_POSTGRESQL, SEAL_CHUNK)
+                rows = (await connection.execute(
+                    select(*self._columns).where(self.table.c.chain_seq.is_(None)).order_by(self.table.c.id)
+                    .limit(chunk))).all()
                 if not rows:
                     return sealed
-                named = await self._members_of(connection, [row["id"] for row in rows])
-                seq, previous = int(head["last_seq"]), bytes.fromhex(head["last_hash"])
-                changes = []
-                for row in rows:
-                    seq += 1
-                    previous = link(previous, seq, row, self._members_for(named, row["id"]))
-                    changes.append({"_id": row["id"], "_seq": seq, "_hash": previous.hex()})
-                await connection.execute(
-                    update(self.table).where(self.table.c.id == bindparam("_id"))
-                    .values(chain_seq=bindparam("_seq"), chain_hash=bindparam("_hash"))
-                    .execution_options(synchronize_session=False), changes)
+                named = await self._members_of(connection, [row[self._id] for row in rows])
+                first, previous = int(head["last_seq"]) + 1, bytes.fromhex(head["last_hash"])
+                mode = crypto_mode()  # once a chunk: digest() would read the environment for every row
+                hashes = []
+                for seq, row in enumerate(rows, first):
+                    members = self._members_for(named, row[self._id])
+                    previous = digest(previous + canonical_values(seq, self._names, row, members), mode)
+                    hashes.append(previous.hex())
+                await self._write_links(connection, rows, first, hashes)
                 await connection.execute(update(self.head).where(self.head.c.table_name == self.name).values(
-                    last_seq=seq, last_hash=previous.hex(), sealed_at=datetime.now(timezone.utc)))
+                    last_seq=first + len(rows) - 1, last_hash=hashes[-1], sealed_at=datetime.now(timezone.utc)))
             sealed += len(rows)
-            if len(rows) < self.seal_chunk:
+            if len(rows) < chunk:
                 return sealed
+
+    async def _write_links(self, connection: AsyncConnection, rows: Sequence[Any], first: int, hashes: list[str]) -> None:
+        """Give each row its position (``first`` on, in order) and hash."""
+        if connection.dialect.name != "postgresql":
+            # SQLite: one statement executed for every row costs little in the process itself.
+            await connection.execute(
+                update(self.table).where(self.table.c.id == bindparam("_id"))
+                .values(chain_seq=bindparam("_seq"), chain_hash=bindparam("_hash"))
+                .execution_options(synchronize_session=False),
+                [{"_id": row[self._id], "_seq": seq, "_hash": hashed}
+                 for seq, (row, hashed) in enumerate(zip(rows, hashes), first)])
+            return
+        # PostgreSQL: the whole chunk in one statement, joined by the key; the bounds of the chunk's
+        # ids and times keep the database to the chunk's rows in the chunk's partitions.
+        parameters: dict[str, Any] = {"seqs": list(range(first, first + len(rows))), "hashes": hashes}
+        for n, index in enumerate(self._keys):
+            values = [row[index] for row in rows]
+            parameters.update({f"key{n}": values, f"low{n}": min(values), f"high{n}": max(values)})
+        result = await connection.execute(self._unnest_update(), parameters)
+        if result.rowcount != len(rows):
+            # A row deleted between its reading and its seal: its position stays empty, and the
+            # check names it missing, as it should.
+            log.warning("sealing %s: %d of %d rows were there to seal", self.name, result.rowcount, len(rows))
+
+    def _unnest_update(self) -> Any:
+        if self._link_update is None:
+            dialect = postgresql.dialect()
+            keys = [self._names[index] for index in self._keys]
+            quoted = [dialect.identifier_preparer.quote(name) for name in keys]
+            arrays = [f"CAST(:key{n} AS {self.table.c[name].type.compile(dialect)}[])" for n, name in enumerate(keys)]
+            joined = " AND ".join(f"t.{name} = u.{name}" for name in quoted)
+            bounded = " AND ".join(f"t.{name} BETWEEN :low{n} AND :high{n}" for n, name in enumerate(quoted))
+            self._link_update = text(
+                f"UPDATE {dialect.identifier_preparer.format_table(self.table)} AS t "
+                f"SET chain_seq = u.seq, chain_hash = u.hash "
+                f"FROM unnest({', '.join(arrays)}, CAST(:seqs AS BIGINT[]), CAST(:hashes AS VARCHAR[])) "
+                f"AS u ({', '.join(quoted)}, seq, hash) "
+                f"WHERE {joined} AND {bounded} AND t.chain_seq IS NULL")
+        return self._link_update
 
     # --- checking
 
-    async def _sealed_rows(self, engine: AsyncEngine, start: int, through: int) -> AsyncIterator[tuple[dict[str, Any], list[Any] | None]]:
+    async def _sealed_rows(self, engine: AsyncEngine, start: int, through: int) -> AsyncIterator[tuple[Any, list[Any] | None]]:
         """Sealed rows up to ``through`` in chain order with the people each names, a chunk (a
-        short transaction) at a time."""
+        short transaction) at a time: tuples of the columns in canonical order, then the position
+        and the hash."""
         after: tuple[int, int] = (start, 0)
         seq, row_id = self.table.c.chain_seq, self.table.c.id
         while True:
             async with engine.connect() as connection:
-                rows = [dict(row) for row in (await connection.execute(
-                    select(self.table).where(seq > start, seq <= through)
+                chunk = self._chunk(connection, self.verify_chunk, VERIFY_CHUNK_POSTGRESQL, VERIFY_CHUNK)
+                rows = (await connection.execute(
+                    select(*self._columns, seq, self.table.c.chain_hash).where(seq > start, seq <= through)
                     .where((seq > after[0]) | ((seq == after[0]) & (row_id > after[1])))
-                    .order_by(seq, row_id).limit(self.verify_chunk))).mappings()]
-                named = await self._members_of(connection, [row["id"] for row in rows])
+                    .order_by(seq, row_id).limit(chunk))).all()
+                named = await self._members_of(connection, [row[self._id] for row in rows])
             for row in rows:
-                yield row, self._members_for(named, row["id"])
-            if len(rows) < self.verify_chunk:
+                yield row, self._members_for(named, row[self._id])
+            if len(rows) < chunk:
                 return
-            after = (rows[-1]["chain_seq"], rows[-1]["id"])
+            after = (rows[-1][-2], rows[-1][self._id])
 
     async def verify(self, engine: AsyncEngine, anchor: tuple[int, str] | None = None) -> ChainVerdict:
         """Walk the chain from its first row, recompute every link, compare the last with the head.
@@ -306,27 +419,30 @@ class AccessChain:
             # Nothing sealed yet is a whole (empty) chain; sealed rows without a head are not.
             return ChainVerdict(whole=first is None, algorithm=hash_name(), rows_checked=0, sealed_through=0,
                                 head_hash=None, unsealed=unsealed,
-                                first_broken=None if first is None else _broken(first["chain_seq"], "head-missing", first))
+                                first_broken=None if first is None else
+                                _broken(first["chain_seq"], "head-missing", first["id"], first["at"]))
         if head["algorithm"] != hash_name():
             raise _mismatch(head["algorithm"])
         through, archived = int(head["last_seq"]), int(head["archived_through"] or 0)
         previous = bytes.fromhex(head["archived_hash"]) if archived and head["archived_hash"] else GENESIS
         expected, checked = archived + 1, 0
         broken: BrokenLink | None = None
+        mode = crypto_mode()
+        at = self._names.index("at")
         async for row, members in self._sealed_rows(engine, archived, through):
-            seq = int(row["chain_seq"])
+            seq = int(row[-2])
             if seq < expected:
-                broken = _broken(seq, "row-inserted", row)
+                broken = _broken(seq, "row-inserted", row[self._id], row[at])
                 break
             if seq > expected:
                 broken = _broken(expected, "row-missing")
                 break
-            recomputed = link(previous, seq, row, members)
-            if row["chain_hash"] != recomputed.hex():
-                broken = _broken(seq, "row-altered", row)
+            recomputed = digest(previous + canonical_values(seq, self._names, row, members), mode)
+            if row[-1] != recomputed.hex():
+                broken = _broken(seq, "row-altered", row[self._id], row[at])
                 break
             if anchor is not None and seq == anchor[0] and recomputed.hex() != anchor[1].lower():
-                broken = _broken(seq, "anchor-mismatch", row)
+                broken = _broken(seq, "anchor-mismatch", row[self._id], row[at])
                 break
             previous, expected, checked = recomputed, expected + 1, checked + 1
         if broken is None and anchor is not None and anchor[0] > through:
