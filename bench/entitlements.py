@@ -8,8 +8,11 @@ the registry and the eligibility service as real uvicorn processes and measures,
 1. the baseline: reading the registry's facts stream for the region (GET /v1/facts) and nothing else;
 2. bulk entitlements for one month: eligibility reads that same stream and writes one NDJSON line
    per (person, benefit, month) due; lines/s and families/s, and the eligibility process's
-   resident memory sampled along the way (target: 1,000,000 families in under 60 s, under 512 MB);
-3. POST /v1/evaluate sent at a fixed 200 requests/s (open loop, so a slow answer cannot slow the
+   resident memory sampled along the way (target: 1,000,000 families in under 60 s, under 512 MB, and
+   at most 1.2x the time of the stream alone);
+3. standing on the month's last day (POST /v1/standing): eligibility reads the same stream and writes
+   one line per family (who holds which service on the day), as the medical-priority bulk pass reads it;
+4. POST /v1/evaluate sent at a fixed 200 requests/s (open loop, so a slow answer cannot slow the
    sender): p50/p99 latency (target p99 under 20 ms), beside GET /healthz sent the same way as the
    baseline of what the HTTP stack alone costs.
 """
@@ -155,6 +158,9 @@ async def main() -> None:
             lines, bulk_seconds, bulk_memory = await read_stream(
                 client, "POST", "http://127.0.0.1:8092/v1/entitlements", eligibility.pid,
                 json={"region": "440600", "month": args.month})
+            standing, standing_seconds, standing_memory = await read_stream(
+                client, "POST", "http://127.0.0.1:8092/v1/standing", eligibility.pid,
+                json={"region": "440600", "on": last_day})
             health = await paced(client, args.rate, args.seconds, lambda c: c.get("http://127.0.0.1:8092/healthz"))
             evaluate = await paced(client, args.rate, args.seconds,
                                    lambda c: c.post("http://127.0.0.1:8092/v1/evaluate", json=EVALUATE))
@@ -170,7 +176,12 @@ async def main() -> None:
           f"{facts / facts_seconds:>12,.0f}")
     print(f"{'POST /v1/entitlements ' + args.month:44}{args.families:>10,}{lines:>11,}{bulk_seconds:>9.1f}"
           f"{args.families / bulk_seconds:>12,.0f}{lines / bulk_seconds:>10,.0f}")
-    print(f"eligibility memory peak during the bulk run: {bulk_memory / 1024:.0f} MB")
+    print(f"{'POST /v1/standing ' + last_day:44}{standing:>10,}{'':>11}{standing_seconds:>9.1f}"
+          f"{standing / standing_seconds:>12,.0f}")
+    print(f"bulk entitlements / stream alone: {bulk_seconds / facts_seconds:.2f}x (target at most 1.2x); "
+          f"standing / stream alone: {standing_seconds / facts_seconds:.2f}x")
+    print(f"eligibility memory peak during the bulk run: {bulk_memory / 1024:.0f} MB, "
+          f"during the standing run: {standing_memory / 1024:.0f} MB")
     print(f"target 1,000,000 families < 60 s and < 512 MB: "
           f"{'met' if args.families / bulk_seconds >= 1_000_000 / 60 and bulk_memory < 512 * 1024 else 'NOT met'}")
     print()

@@ -8,7 +8,9 @@ names as ``Household`` fields, so both evaluators speak of the same facts.
 
 from __future__ import annotations
 
+import weakref
 from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 FIRST_DAY = np.datetime64("0001-01-01", "D")
 
 
-_DAYS: dict[str, int] = {}
+_DAYS: dict[str | None, int] = {}
 
 
 def _day(text: str | None, default: int = NEVER) -> int:
@@ -59,87 +61,184 @@ class Columns:
     """One batch of facts documents, column by column."""
 
     def __init__(self, documents: list[dict[str, Any]]) -> None:
-        # Filled as plain Python lists (item assignment into numpy arrays is slow) and turned
-        # into arrays once at the end.
+        # Each part of the documents is read in one pass that collects its fields as rows; zip
+        # turns them into columns and numpy arrays are made once per column (item assignment
+        # into numpy arrays is slow).
         n = len(documents)
         self.size = n
         self.family_id = [d.get("family_id") for d in documents]
-        ints = {name: [NEVER] * n for name in (
-            "child_death", "child_certified", "child_joined", "later_child", "later_child_mother",
-            "later_child_father", "assisted_rebirth", "divorced",
-            "mother_death", "father_death", "mother_birth", "father_birth", "child_birth", "parents_born_from")}
-        flags = {name: [False] * n for name in (
-            "urban", "honor_certificate", "assistance_certificate", "low_income", "extreme_poverty",
-            "mother_present", "father_present", "child_present", "mother_in_pension", "father_in_pension",
-            "child_in_pension")}
-        periods: list[tuple] = [()] * n  # the child's disability periods, for families that have any
-        self.member_ids: dict[str, list[int | None]] = {"mother": [None] * n, "father": [None] * n, "child": [None] * n}
+        fields = [(f["hukou_type"] == "urban", bool(f.get("honor_certificate")), bool(f.get("assistance_certificate")),
+                   bool(f.get("low_income")), bool(f.get("extreme_poverty")), f["parents"], f.get("child"),
+                   f.get("later_children"), f.get("marriage")) for f in [d["family"] for d in documents]]
+        urban, honor, assistance, low_income, extreme_poverty, parents, children, later, marriages = (
+            zip(*fields) if fields else ((),) * 9)
+        self.urban = np.array(urban, dtype=bool)
+        self.honor_certificate = np.array(honor, dtype=bool)
+        self.assistance_certificate = np.array(assistance, dtype=bool)
+        self.low_income = np.array(low_income, dtype=bool)
+        self.extreme_poverty = np.array(extreme_poverty, dtype=bool)
+        self._parents(parents)
+        self._child(children)
+        self._later(later, marriages)
+        self._births = {role: birth_dates(getattr(self, f"{role}_birth")) for role in ("mother", "father", "child")}
+
+    def _parents(self, parents: Sequence[list[dict[str, Any]]]) -> None:
+        # Every parent of the batch in one flat list (with the family each belongs to), read in one
+        # pass, then scattered into per-role columns.
+        n = len(parents)
+        flat = [parent for found in parents for parent in found]
+        owner = np.array([i for i, found in enumerate(parents) for _ in found], dtype=np.int64)
+        # One pass reads every field of a parent; zip turns the rows into columns.
+        fields = [(parent["role"], bool(parent.get("in_resident_pension")), parent.get("birth_date"),
+                   parent.get("death_date"), parent.get("id"), parent.get("monthly_basic_pension")) for parent in flat]
+        role_texts, pension_flags, birth_texts, death_texts, id_values, pension_texts = (
+            zip(*fields) if fields else ((),) * 6)
+        roles = _objects(list(role_texts))
+        in_pension = np.array(pension_flags, dtype=bool)
+        known = _DAYS.get
+        born = np.array([known(text) or _day(text, BEFORE_ALL) for text in birth_texts], dtype=np.int64)
+        died = np.array([known(text) or _day(text) for text in death_texts], dtype=np.int64)
+        ids = _objects(list(id_values))
+        pensions = _objects(list(pension_texts))
+        # The earliest birth of the registered parents (BEFORE_ALL if one is unknown, NEVER if none).
+        self.parents_born_from = np.full(n, NEVER, dtype=np.int64)
+        np.minimum.at(self.parents_born_from, owner, born)
+        self.member_ids: dict[str, np.ndarray] = {}
         # Pensions stay text until a percentage-of-pension amount needs them.
-        self.pensions: dict[str, list[str | None]] = {"mother": [None] * n, "father": [None] * n}
-        urban, honor, assistance = flags["urban"], flags["honor_certificate"], flags["assistance_certificate"]
-        low_income, extreme_poverty, born_from = flags["low_income"], flags["extreme_poverty"], ints["parents_born_from"]
-        for i, document in enumerate(documents):
-            family = document["family"]
-            urban[i] = family["hukou_type"] == "urban"
-            honor[i] = bool(family.get("honor_certificate"))
-            assistance[i] = bool(family.get("assistance_certificate"))
-            low_income[i] = bool(family.get("low_income"))
-            extreme_poverty[i] = bool(family.get("extreme_poverty"))
-            earliest = NEVER
-            for parent in family["parents"]:
-                role = parent["role"]
-                flags[role + "_present"][i] = True
-                flags[role + "_in_pension"][i] = bool(parent.get("in_resident_pension"))
-                born = _day(parent.get("birth_date"), BEFORE_ALL)
-                ints[role + "_birth"][i] = born if born != BEFORE_ALL else NEVER
-                earliest = min(earliest, born)
-                ints[role + "_death"][i] = _day(parent.get("death_date"))
-                self.member_ids[role][i] = parent.get("id")
-                self.pensions[role][i] = parent.get("monthly_basic_pension")
-            born_from[i] = earliest
-            child = family.get("child")
-            if child:
-                flags["child_present"][i] = True
-                flags["child_in_pension"][i] = bool(child.get("in_resident_pension"))
-                self.member_ids["child"][i] = child.get("id")
-                ints["child_birth"][i] = _day(child.get("birth_date"))
-                joined = child.get("adopted_on") if child.get("adopted") and child.get("adopted_on") else child.get("birth_date")
-                ints["child_joined"][i] = _day(joined)
-                entries = _history_entries(child)
-                if entries:
-                    ints["child_death"][i], periods[i] = child_timeline(entries)
-                    ints["child_certified"][i] = first_qualifying_day(periods[i])
-            later = family.get("later_children")
-            if later:
-                ints["later_child"][i] = min(_day(c["date"]) for c in later)
-                for role in PARENT_ROLES:  # a parent's own later child, or the couple's
-                    own = [_day(c["date"]) for c in later if c.get("parent") in (None, role)]
-                    if own:
-                        ints[f"later_child_{role}"][i] = min(own)
-                assisted = [_day(c["date"]) for c in later if c["kind"] == "birth" and c.get("assisted_reproduction")]
-                if assisted:
-                    ints["assisted_rebirth"][i] = min(assisted)
-            marriage = family.get("marriage")
-            if marriage:
-                ints["divorced"][i] = min((_day(m["on"]) for m in marriage if m["kind"] == "divorced"), default=NEVER)
-        for name, values in ints.items():
-            setattr(self, name, np.array(values, dtype=np.int64))
-        for name, values in flags.items():
-            setattr(self, name, np.array(values, dtype=bool))
+        self.pensions: dict[str, np.ndarray] = {}
+        for role in PARENT_ROLES:
+            mine = np.flatnonzero(roles == role)
+            at = owner[mine]
+            present = np.zeros(n, dtype=bool)
+            present[at] = True
+            setattr(self, f"{role}_present", present)
+            setattr(self, f"{role}_in_pension", _scatter(n, at, in_pension[mine], False))
+            birth = born[mine]
+            setattr(self, f"{role}_birth", _scatter(n, at, np.where(birth == BEFORE_ALL, NEVER, birth), NEVER))
+            setattr(self, f"{role}_death", _scatter(n, at, died[mine], NEVER))
+            self.member_ids[role] = _scatter(n, at, ids[mine], None)
+            self.pensions[role] = _scatter(n, at, pensions[mine], None)
+
+    def _child(self, children: Sequence[dict[str, Any] | None]) -> None:
+        n = len(children)
+        known = _DAYS.get
+        at = [i for i, child in enumerate(children) if child]
+        kids = [children[i] for i in at]
+        where = np.array(at, dtype=np.int64)
+        fields = [(bool(child.get("in_resident_pension")), child.get("id"), child.get("birth_date"),
+                   child.get("adopted_on") if child.get("adopted") and child.get("adopted_on")
+                   else child.get("birth_date"), _timeline(child)) for child in kids]
+        in_pension, ids, births, joined, timelines = zip(*fields) if fields else ((),) * 5
+        self.child_present = _scatter(n, where, True, False)
+        self.child_in_pension = _scatter(n, where, in_pension, False)
+        self.member_ids["child"] = _scatter(n, where, _objects(list(ids)), None)
+        self.child_birth = _scatter(n, where, [known(text) or _day(text) for text in births], NEVER)
+        self.child_joined = _scatter(n, where, [known(text) or _day(text) for text in joined], NEVER)
+        self.child_death = _scatter(n, where, [timeline[0] for timeline in timelines], NEVER)
+        self.child_certified = _scatter(n, where, [timeline[2] for timeline in timelines], NEVER)
+        periods = [(i, timeline[1]) for i, timeline in zip(at, timelines) if timeline[1]]
         # Disability periods as (families × most periods of the batch) arrays, padded with periods
         # that hold on no day (first day NEVER, level 0).
-        width = max(map(len, periods), default=0)
+        width = max((len(found) for _, found in periods), default=0)
         start = np.full((n, width), NEVER, dtype=np.int64)
         end = np.full((n, width), NEVER, dtype=np.int64)
         level = np.zeros((n, width), dtype=np.int64)
-        for i, found in enumerate(periods):
-            for k, period in enumerate(found):
-                start[i, k], end[i, k], level[i, k] = period.start, period.end, period.level
+        if periods:
+            rows = [i for i, found in periods for _ in found]
+            slots = [k for _, found in periods for k in range(len(found))]
+            flat = [period for _, found in periods for period in found]
+            start[rows, slots] = [p.start for p in flat]
+            end[rows, slots] = [p.end for p in flat]
+            level[rows, slots] = [p.level for p in flat]
         self.child_period_start, self.child_period_end, self.child_period_level = start, end, level
-        self._births = {role: birth_dates(getattr(self, f"{role}_birth")) for role in ("mother", "father", "child")}
+
+    def _later(self, later_children: Sequence[list[dict[str, Any]] | None],
+               marriages: Sequence[list[dict[str, Any]] | None]) -> None:
+        n = len(later_children)
+        later, mother, father, assisted, divorced = [NEVER] * n, [NEVER] * n, [NEVER] * n, [NEVER] * n, [NEVER] * n
+        for i, found in enumerate(later_children):
+            if not found:
+                continue
+            later[i] = min(_day(c["date"]) for c in found)
+            for role, column in (("mother", mother), ("father", father)):  # a parent's own later child, or the couple's
+                own = [_day(c["date"]) for c in found if c.get("parent") in (None, role)]
+                if own:
+                    column[i] = min(own)
+            births = [_day(c["date"]) for c in found if c["kind"] == "birth" and c.get("assisted_reproduction")]
+            if births:
+                assisted[i] = min(births)
+        for i, marriage in enumerate(marriages):
+            if marriage:
+                divorced[i] = min((_day(m["on"]) for m in marriage if m["kind"] == "divorced"), default=NEVER)
+        self.later_child = np.array(later, dtype=np.int64)
+        self.later_child_mother = np.array(mother, dtype=np.int64)
+        self.later_child_father = np.array(father, dtype=np.int64)
+        self.assisted_rebirth = np.array(assisted, dtype=np.int64)
+        self.divorced = np.array(divorced, dtype=np.int64)
 
     def births(self, role: str) -> np.ndarray:
         return self._births[role]
+
+    def rows(self, recipients: list[str] | str) -> Rows:
+        """The recipient rows of a rule, shared by the rules of the batch with the same recipients
+        (and with them the columns gathered per row)."""
+        key = recipients if isinstance(recipients, str) else tuple(recipients)
+        cache = self.__dict__.setdefault("_rows", {})
+        found = cache.get(key)
+        if found is None:
+            # Through a weak reference: the batch runs with the cyclic collector paused, so the
+            # columns and their rows must be freed by reference counting alone.
+            found = cache[key] = Rows(weakref.proxy(self), recipients)
+        return found
+
+
+def _scatter(n: int, at: np.ndarray, values: Any, default: Any) -> np.ndarray:
+    """A column of ``n`` families holding ``values`` at rows ``at`` and ``default`` elsewhere."""
+    dtype = bool if isinstance(default, bool) else np.int64 if isinstance(default, int) else object
+    column = np.full(n, default, dtype=dtype)
+    column[at] = values
+    return column
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A list of Python values (ids, texts, None) as an object array, to gather rows by index."""
+    result = np.empty(len(values), dtype=object)
+    result[:] = values
+    return result
+
+
+_TIMELINES: dict[tuple, tuple[int, tuple, int]] = {}
+_NO_TIMELINE = (NEVER, (), NEVER)  # a child without a history: living, never certified
+
+
+def _timeline(child: dict[str, Any]) -> tuple[int, tuple, int]:
+    """``child_timeline`` and ``first_qualifying_day`` of the child's history: the death day, the
+    disability periods and the certification day.
+
+    Many children share a history (one death, one certificate on a given day), so each distinct
+    one, as written in the document, is worked out once.
+    """
+    history = child.get("history")
+    if history is None:  # older callers send only a status
+        entries = _history_entries(child)
+        return _timeline_of(tuple(entries)) if entries else _NO_TIMELINE
+    if len(history) == 1:  # the usual history, keyed by its one entry (never equal to a longer one's key)
+        only = history[0]
+        key: tuple = (only["kind"], only["on"], only.get("level"))
+    else:
+        key = tuple([(e["kind"], e["on"], e.get("level")) for e in history])
+    found = _TIMELINES.get(key)
+    if found is None:
+        if len(_TIMELINES) > 200_000:
+            _TIMELINES.clear()
+        entries = _history_entries(child)
+        found = _TIMELINES[key] = _timeline_of(tuple(entries)) if entries else _NO_TIMELINE
+    return found
+
+
+def _timeline_of(entries: tuple[tuple[str, int, int | None], ...]) -> tuple[int, tuple, int]:
+    death, periods = child_timeline(entries)
+    return death, periods, first_qualifying_day(periods)
 
 
 def _history_entries(child: dict[str, Any]) -> list[tuple[str, int, int | None]]:
@@ -168,15 +267,14 @@ class Rows:
             index = np.arange(n)
             self.roles = np.full(n, "household", dtype=object)
             mother_first = columns.mother_present & ((columns.mother_death == NEVER) | ~columns.father_present)
-            self.member_ids = [columns.member_ids["mother"][i] if mother_first[i] else columns.member_ids["father"][i]
-                               for i in range(n)]
+            self.member_ids = np.where(mother_first, columns.member_ids["mother"], columns.member_ids["father"])
             # A household benefit lasts while either parent lives.
             mother_death = np.where(columns.mother_present, columns.mother_death, BEFORE_ALL)
             father_death = np.where(columns.father_present, columns.father_death, BEFORE_ALL)
             self.recipient_death = np.maximum(mother_death, father_death)
             self.recipient_in_pension = np.zeros(n, dtype=bool)
             self._recipient_births = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-            self.pensions: list[str | None] = [None] * n
+            self.pensions = np.full(n, None, dtype=object)
             # Any later child ends a household benefit.
             self.recipient_later_child = columns.later_child
             self.recipient_is_parent = np.zeros(n, dtype=bool)
@@ -184,7 +282,7 @@ class Rows:
             parts = [(role, np.flatnonzero(getattr(columns, f"{role}_present"))) for role in recipients]
             index = np.concatenate([rows for _, rows in parts]) if parts else np.zeros(0, dtype=np.int64)
             self.roles = np.concatenate([np.full(len(rows), role, dtype=object) for role, rows in parts])
-            self.member_ids = [columns.member_ids[role][i] for role, rows in parts for i in rows]
+            self.member_ids = np.concatenate([columns.member_ids[role][rows] for role, rows in parts])
             # The child as a recipient lives until the day before its death (see evaluation/facts.py).
             self.recipient_death = np.concatenate([getattr(columns, f"{role}_death")[rows] if role != "child"
                                                    else np.where(columns.child_death[rows] < NEVER,
@@ -192,7 +290,8 @@ class Rows:
                                                    for role, rows in parts])
             self.recipient_in_pension = np.concatenate([getattr(columns, f"{role}_in_pension")[rows] for role, rows in parts])
             self._recipient_births = np.concatenate([columns.births(role)[rows] for role, rows in parts])
-            self.pensions = [columns.pensions[role][i] if role != "child" else None for role, rows in parts for i in rows]
+            self.pensions = np.concatenate([columns.pensions[role][rows] if role != "child"
+                                            else np.full(len(rows), None, dtype=object) for role, rows in parts])
             # A parent's benefits end with that parent's own later child or the couple's (household.later_child_for).
             self.recipient_later_child = np.concatenate(
                 [getattr(columns, f"later_child_{role}" if role in PARENT_ROLES else "later_child")[rows]

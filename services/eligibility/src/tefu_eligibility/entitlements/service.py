@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,35 +82,53 @@ def batch_lines(catalogue: Catalogue, documents: list[dict[str, Any]], months: P
     return b"".join(out)
 
 
-def _lines(columns: Columns, due: Any, month: Period, catalogue_version: str) -> Iterable[bytes]:
+def _lines(columns: Columns, due: Any, month: Period, catalogue_version: str) -> list[bytes]:
+    """The lines of one benefit due in the month, each as ``orjson.dumps`` writes the object
+    ``{"family_id", "member_id", "role", "benefit", "benefit_name", "month", "period", "due_on",
+    "amount", "amount_status", "rule_id", "catalogue_version", "citation", "reason"}``.
+
+    The members that depend only on the rule that applied (name, month, period, rule id, version,
+    citation) are serialised once per version; a line joins them with its own values.
+    """
     rows = due.rows
     versions = due.benefit.versions
     rule = versions[0].rule
     once = rule.frequency.once
     period = None if once else (month.label if rule.frequency is Frequency.monthly else month.label[:4])
-    citations = [f"{v.layer.file.document.number} {v.rule.clause}" for v in versions]
-    deceased = rows.child_death[due.positions] <= due.first_day
-    for k, position in enumerate(due.positions.tolist()):
-        family = rows.index[position]
-        version = int(due.version_index[k])
+    dumps = orjson.dumps
+    # '"benefit":…,"due_on":' and '"rule_id":…,"reason":' of each version, without their braces.
+    heads = [dumps({"benefit": rule.code, "benefit_name": v.rule.name, "month": month.label, "period": period,
+                    "due_on": None})[1:-5] for v in versions]
+    tails = [dumps({"rule_id": v.rule_id, "catalogue_version": catalogue_version,
+                    "citation": f"{v.layer.file.document.number} {v.rule.clause}", "reason": None})[1:-5]
+             for v in versions]
+    reasons = {deceased: dumps(cause) + b"}\n" for deceased, cause in CAUSES.items()}
+    deceased = (rows.child_death[due.positions] <= due.first_day).tolist()
+    families = rows.index[due.positions].tolist()
+    members = rows.member_ids[due.positions].tolist()
+    roles = rows.roles[due.positions].tolist()
+    days = due.first_day.tolist() if once else None
+    texts: dict[Any, bytes] = {}  # a batch repeats a few roles, amounts and statuses
+
+    def text(value: Any) -> bytes:
+        found = texts.get(value)
+        if found is None:
+            found = texts[value] = dumps(value)
+        return found
+
+    family_id = columns.family_id
+    out = []
+    for k, version in enumerate(due.version_index.tolist()):
         priced = due.amounts[k]
         amount = priced.value if priced is not None else None
-        yield orjson.dumps({
-            "family_id": columns.family_id[family],
-            "member_id": rows.member_ids[position],
-            "role": rows.roles[position],
-            "benefit": rule.code,
-            "benefit_name": versions[version].rule.name,
-            "month": month.label,
-            "period": period,
-            "due_on": to_date(int(due.first_day[k])).isoformat() if once else None,
-            "amount": f"{amount:.2f}" if amount is not None else None,
-            "amount_status": priced.status if priced is not None else None,
-            "rule_id": versions[version].rule_id,
-            "catalogue_version": catalogue_version,
-            "citation": citations[version],
-            "reason": CAUSES[bool(deceased[k])],
-        }, option=orjson.OPT_APPEND_NEWLINE)
+        out.append(b"".join((
+            b'{"family_id":', dumps(family_id[families[k]]), b',"member_id":', dumps(members[k]),
+            b',"role":', text(roles[k]), b",", heads[version],
+            dumps(to_date(days[k]).isoformat()) if once else b"null",  # type: ignore[index, union-attr]
+            b',"amount":', text(f"{amount:.2f}" if amount is not None else None),
+            b',"amount_status":', text(priced.status if priced is not None else None), b",", tails[version],
+            reasons[bool(deceased[k])])))
+    return out
 
 
 async def documents_of(chunks: AsyncIterator[bytes], batch: int = BATCH) -> AsyncIterator[list[bytes]]:

@@ -85,7 +85,7 @@ def _arising(benefit: Benefit, on: np.ndarray) -> np.ndarray:
 
 def due_in_month(rules: RuleSet, benefit: Benefit, columns: Columns, month: Period) -> Due | None:
     rule = benefit.versions[0].rule
-    rows = Rows(columns, rule.recipients)
+    rows = columns.rows(rule.recipients)
     if rows.size == 0:
         return None
     if rule.frequency.once:
@@ -196,14 +196,16 @@ def _formula_values(rules: RuleSet, formula: Formula, rows: Rows, positions: np.
                     first: np.ndarray) -> list[Amount]:
     name = formula.parameter or formula.percent_of_pension or formula.hourly_wage or ""
     starts, values = rules.resolved_steps(name)
-    step = np.searchsorted(np.asarray(starts, dtype=np.int64), first, side="right") - 1
-    found: list[Resolved] = [values[i] for i in step]
-    if formula.parameter:
-        return [_plain(r) for r in found]
+    step = (np.searchsorted(np.asarray(starts, dtype=np.int64), first, side="right") - 1).tolist()
     if formula.percent_of_pension:
-        pensions = [Decimal(rows.pensions[p]) if rows.pensions[p] is not None else None for p in positions]
-        return [percent_amount(r, pension) for r, pension in zip(found, pensions)]
-    return [hourly_amount(r, formula.hours or Decimal(0)) for r in found]
+        pensions = [Decimal(text) if text is not None else None for text in rows.pensions[positions].tolist()]
+        return [percent_amount(values[i], pension) for i, pension in zip(step, pensions)]
+    # The amount depends on the parameter's step alone: one (immutable) Amount per step, shared.
+    if formula.parameter:
+        made = {i: _plain(values[i]) for i in set(step)}
+    else:
+        made = {i: hourly_amount(values[i], formula.hours or Decimal(0)) for i in set(step)}
+    return [made[i] for i in step]
 
 
 def _plain(found: Resolved) -> Amount:
