@@ -130,11 +130,30 @@ def children(pid: int) -> list[int]:
     return found
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy (every core, every process: PostgreSQL too)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / TICKS
+
+
 class Processes:
     def __init__(self, keys: Path, log_dir: Path) -> None:
         self.keys, self.log_dir = keys, log_dir
         self.running: dict[str, subprocess.Popen] = {}
         self.peak: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}  # CPU seconds each process has used, as last sampled
 
     def start(self, name: str, module: str, port: int, env: dict[str, str]) -> str:
         log = (self.log_dir / f"{name}.log").open("wb")
@@ -157,9 +176,11 @@ class Processes:
     def sample(self) -> None:
         for name, process in self.running.items():
             self.peak[name] = max(self.peak.get(name, 0), rss_kb(process.pid))
+            self.cpu[name] = max(self.cpu.get(name, 0.0), cpu_seconds(process.pid))
             for child in children(process.pid):  # the medical-priority service's bulk pass, in a process of its own
                 label = f"{name} (child)"
                 self.peak[label] = max(self.peak.get(label, 0), rss_kb(child))
+                self.cpu[label] = max(self.cpu.get(label, 0.0), cpu_seconds(child))
 
     def stop(self) -> None:
         for process in self.running.values():
@@ -326,6 +347,9 @@ async def main() -> None:
                             json={"client_id": "medical-priority-service", "role": "service", "region": "000000"})
         client.raise_for_status()
         processes.peak.clear()
+        processes.sample()
+        cpu_before = dict(processes.cpu)
+        busy_before = machine_busy_seconds()
         started = time.perf_counter()
         processes.start("medical-priority", "tefu_medical_priority.main", ports["medical-priority"], {
             "TEFU_MEDICAL_PRIORITY_LOG_LEVEL": "INFO", "TEFU_MEDICAL_PRIORITY_DATABASE_URL": cards_url,
@@ -347,6 +371,9 @@ async def main() -> None:
                 raise RuntimeError(f"medical-priority exited: {log.read_text()[-3000:]}")
             await asyncio.sleep(0.2)
         wall = time.perf_counter() - started
+        processes.sample()
+        busy = machine_busy_seconds() - busy_before
+        cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in processes.cpu.items()}
         stop.set()
         await changes
         bulk = [p for p in passes.read() if p["families"] >= args.families][0]
@@ -366,6 +393,9 @@ async def main() -> None:
           f"from the service's start to the pass's end {wall:.1f} s")
     print("peak memory, facts stream alone: " + ", ".join(f"{n} {kb / 1024:.0f} MB" for n, kb in facts_peak.items()))
     print("peak memory, bulk pass:          " + ", ".join(f"{n} {kb / 1024:.0f} MB" for n, kb in processes.peak.items()))
+    print(f"CPU from the service's start to the pass's end, {wall:.1f} s on {os.cpu_count()} cores: machine busy "
+          f"{busy:.1f} s; " + ", ".join(f"{n} {seconds:.1f} s" for n, seconds in cpu.items())
+          + f"; the rest (PostgreSQL, this bench, others) {busy - sum(cpu.values()):.1f} s")
     if latencies:
         ordered = sorted(latencies)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
