@@ -41,12 +41,12 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, any_, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tefu_common.crypto_mode import CryptoMode, crypto_mode, digest, hash_name
-from tefu_common.db import UtcDateTime
+from tefu_common.db import UtcDateTime, among
 from tefu_common.errors import Conflict
 from tefu_common.i18n import Text
 
@@ -271,11 +271,7 @@ class AccessChain:
             return {}
         table = self.members.table
         entry, value = table.c[self.members.entry], table.c[self.members.value]
-        if connection.dialect.name == "postgresql":
-            # One array, not thousands of parameters: the same prepared statement whatever the chunk.
-            named = entry == any_(bindparam("entry_ids", ids, type_=postgresql.ARRAY(entry.type)))
-        else:
-            named = entry.in_(ids)
+        named = among(entry, ids, connection.dialect.name)
         found: dict[int, list[Any]] = {entry_id: [] for entry_id in ids}
         for entry_id, member in (await connection.execute(select(entry, value).where(named))).all():
             found[entry_id].append(member)

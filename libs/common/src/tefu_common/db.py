@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import ARRAY, DateTime, MetaData, TypeDecorator, any_, bindparam, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import (AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker,
@@ -62,6 +62,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def among(column: Any, values: list[Any], dialect: str) -> Any:
+    """``column IN values`` for a list of thousands (a bulk read's ids): on PostgreSQL ``column =
+    ANY($1)`` with one array parameter, so one statement text whatever the count, prepared once,
+    with no thousand parameters to render and bind each time; elsewhere ``IN``."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def new_metadata() -> MetaData:

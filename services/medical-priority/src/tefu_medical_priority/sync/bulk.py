@@ -34,9 +34,10 @@ from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal, select, text, update
+from sqlalchemy import ARRAY, Integer, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tefu_common.db import among
 from tefu_common.masking import mask_name
 from tefu_medical_priority.cards import service as cards
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
@@ -293,12 +294,7 @@ def _refresh(card: Any, standing: Standing, person: dict[str, Any] | None, plain
 
 
 def _among(session: AsyncSession, column: Any, values: list[int]) -> Any:
-    """``column IN values`` for thousands of ids: on PostgreSQL ``= ANY($1)`` with one array
-    parameter, one statement text whatever the count (no thousand parameters to render and
-    bind, and the prepared statement is reused)."""
-    if session.bind.dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(Integer)))
-    return column.in_(values)
+    return among(column, values, session.bind.dialect.name)
 
 
 async def _lock(session: AsyncSession, family_ids: list[int]) -> set[int]:

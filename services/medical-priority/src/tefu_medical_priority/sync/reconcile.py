@@ -99,8 +99,15 @@ def _refresh(card: Card, standing: Standing, person: dict[str, Any] | None) -> i
 
 
 async def _left_to_a_clerk(session: AsyncSession, member_id: int) -> bool:
-    last = await session.scalar(select(Card).where(Card.member_id == member_id).order_by(Card.id.desc()).limit(1))
-    return last is not None and last.status == "revoked" and last.status_reason in BY_HAND
+    # Every card of the member (a handful at most), the last picked here: with ``ORDER BY id DESC
+    # LIMIT 1`` the planner walked the whole table backwards by id for a member with no card yet,
+    # seconds a fresh family once a register holds a million cards.
+    cards = (await session.execute(select(Card.id, Card.status, Card.status_reason)
+                                   .where(Card.member_id == member_id))).all()
+    if not cards:
+        return False
+    last = max(cards, key=lambda card: card.id)
+    return last.status == "revoked" and last.status_reason in BY_HAND
 
 
 async def _record_standing(session: AsyncSession, family_id: int, standing: FamilyStanding,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from tefu_common.access_log import Reader
 from tefu_common.auth import Principal
+from tefu_common.db import among
 from tefu_common.errors import NotFound
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest, keyset_page
@@ -144,7 +145,8 @@ class FamilyRepository(Repository):
         member, family = Member.__table__.c, Family.__table__.c  # table columns: rows, not ORM loading
         query = (select(member.id, member.family_id, member.role, family.region_code, member.name, member.id_number,
                         member.sex, member.birth_date, member.death_date)
-                 .join(Family.__table__, family.id == member.family_id).where(member.id.in_(member_ids)))
+                 .join(Family.__table__, family.id == member.family_id)
+                 .where(among(member.id, list(member_ids), self.session.bind.dialect.name)))
         rows = list((await self.session.execute(self.scoped(query, family.region_code))).all())
         families = sorted({(row[1], row[3]) for row in rows})
         await self.log_reads({"family_id": family_id, "region_code": region} for family_id, region in families)
@@ -157,7 +159,8 @@ class FamilyRepository(Repository):
         member, family = Member.__table__.c, Family.__table__.c  # table columns: rows, not ORM loading
         query = (select(member.id, member.family_id, member.role, family.region_code, member.name, member.id_number,
                         member.bank_name, member.bank_account, member.bank_account_holder, member.death_date)
-                 .join(Family.__table__, family.id == member.family_id).where(member.id.in_(member_ids)))
+                 .join(Family.__table__, family.id == member.family_id)
+                 .where(among(member.id, list(member_ids), self.session.bind.dialect.name)))
         rows = list((await self.session.execute(self.scoped(query, family.region_code))).all())
         families = sorted({(row[1], row[3]) for row in rows})
         await self.log_reads({"family_id": family_id, "region_code": region} for family_id, region in families)
