@@ -3,9 +3,10 @@
     .venv/bin/python bench/access_chain.py [--rows 200000] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
                                            [--reference path/to/access_chain.py]
 
-Fills a scratch registry database (migrated: the log partitioned by month) with N access-log rows
-of the registry's shape (the facts stream and POST /v1/people of a bulk pass, over the last three
-months, each month in its partition), then times, in the same run:
+Fills a scratch registry database (migrated: the log partitioned by month) with N access-log
+entries, each naming one family (as a clerk's reads do: the most entries per family there are; a
+bulk read of thousands of families is one entry), over the last three months, each month in its
+partition, then times, in the same run:
 
 - the baseline: one plain ``UPDATE access_log SET chain_hash = md5(id::text)`` of the same rows
   (what the database alone costs to touch every row);

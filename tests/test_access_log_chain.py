@@ -20,7 +20,7 @@ from tefu_common.db import Database
 from tefu_common.testing import bearer, mint_token
 from tefu_medical_priority.cards.numbers import new_card_number
 
-from .families import bereaved_family, register
+from .families import bereaved_family, id_number, register
 
 pytestmark = pytest.mark.processes
 
@@ -99,6 +99,37 @@ def test_each_access_log_is_a_chain_that_names_a_row_edited_or_deleted(suite):
                       bereaved_family(REGION, "秦桂兰", "戴志强", bank="中国工商银行江夏支行", account="6222020000000000115"))
     tampered(registry, suite.database_urls["registry"], "access_log", auditor,
              lambda: httpx.get(f"{registry}/v1/families/{family['id']}", headers=clerk).raise_for_status())
+
+    # A page of the register shows two families: one entry, its families in access_log_family, each
+    # with its region, all in the entry's link.
+    second = bereaved_family(REGION, "沈玉梅", "邱建国", bank="中国工商银行江夏支行", account="6222020000000000123")
+    second["mother"]["id_number"] = id_number(REGION, "1962-05-11", 8)
+    second["father"]["id_number"] = id_number(REGION, "1960-03-07", 7)
+    register(registry, clerk["Authorization"].split()[1], second)
+    listed = httpx.get(f"{registry}/v1/families", headers=clerk, params={"limit": 2})
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 2, listed.text
+    url = suite.database_urls["registry"]
+    [entry] = sql(url, "SELECT e.id, e.family_id, e.region_code FROM access_log e WHERE e.endpoint = 'GET /v1/families' "
+                  "AND e.subject = 'clerk-jx' ORDER BY e.id DESC LIMIT 1")
+    families = sql(url, "SELECT family_id, region_code FROM access_log_family WHERE entry_id = :id ORDER BY family_id",
+                   id=entry["id"])
+    assert (entry["family_id"], entry["region_code"], len(families)) == (None, REGION, 2)
+    assert sealed(registry, auditor)["whole"] is True
+    first = families[0]
+    sql(url, "UPDATE access_log_family SET region_code = '420116' WHERE entry_id = :id AND family_id = :f",
+        id=entry["id"], f=first["family_id"])
+    broken = sealed(registry, auditor)["first_broken"]
+    assert (broken["id"], broken["reason_code"]) == (entry["id"], "row-altered")  # a family's region, changed
+    sql(url, "UPDATE access_log_family SET region_code = :r WHERE entry_id = :id AND family_id = :f",
+        id=entry["id"], f=first["family_id"], r=first["region_code"])
+    assert sealed(registry, auditor)["whole"] is True
+    sql(url, "DELETE FROM access_log_family WHERE entry_id = :id", id=entry["id"])
+    broken = sealed(registry, auditor)["first_broken"]
+    assert (broken["id"], broken["reason_code"]) == (entry["id"], "row-altered")  # every family it showed, removed
+    for family_row in families:
+        sql(url, "INSERT INTO access_log_family (entry_id, family_id, region_code) VALUES (:id, :f, :r)",
+            id=entry["id"], f=family_row["family_id"], r=family_row["region_code"])
+    assert sealed(registry, auditor)["whole"] is True
 
     # Payments: a page of a batch's lines, whose entry names the people shown (access_log_member).
     payments = suite.url("payments")

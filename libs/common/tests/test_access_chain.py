@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import Integer, String, delete, func, insert, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tefu_common.access_chain import (AccessChain, AccessChainSealer, ChainAlgorithmMismatch, Members, canonical,
-                                      canonical_values, chain_head_table, link)
+from tefu_common.access_chain import (AccessChain, AccessChainSealer, ChainAlgorithmMismatch, Members,
+                                      canonical, canonical_values, chain_head_table, link)
 from tefu_common.access_log import AccessLog, AccessLogColumns, Reader, access_log_router
 from tefu_common.auth import KeySet, TokenVerifier
 from tefu_common.crypto_mode import crypto_mode
@@ -41,6 +41,13 @@ class ReadMember(Base):
     __tablename__ = "read_member"
     entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class ReadHousehold(Base):  # the households a read of several showed, with their region then
+    __tablename__ = "read_household"
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12))
 
 
 class Other(Base):  # a second log of the same database, with its own chain and head row
@@ -132,6 +139,55 @@ async def test_a_person_removed_from_a_row_breaks_it(database):
     await execute(database, delete(ReadMember).where(ReadMember.entry_id == ids[1], ReadMember.member_id == 2))
     broken = (await log.verify(database.engine)).first_broken
     assert (broken.id, broken.reason_code) == (ids[1], "row-altered")
+
+
+HOUSEHOLDS = Members(ReadHousehold.__table__, "entry_id", ("household_id", "region_code"), omit_empty=True)
+NAMED = AccessLog(ReadLog, named=HOUSEHOLDS)
+
+
+async def test_a_read_of_several_is_one_entry_sealed_with_what_it_showed(database):
+    async with database.sessionmaker() as session:
+        assert await NAMED.record(session, READER, [{"household_id": 7, "region_code": "370306001"}]) == 1
+        assert await NAMED.record(session, READER, [{"household_id": h, "region_code": r} for h, r in (
+            (8, "370306001"), (9, "370306002"), (10, "370302"))]) == 3
+        source = select(ReadLog.id.label("household_id"), ReadLog.region_code).where(ReadLog.household_id == 7)
+        await NAMED.record_from(session, READER, source, ["household_id", "region_code"], region_code="370300")
+        await session.commit()
+    async with database.engine.connect() as connection:
+        entries = (await connection.execute(select(ReadLog.id, ReadLog.household_id, ReadLog.region_code)
+                                            .order_by(ReadLog.id))).all()
+        shown = (await connection.execute(select(ReadHousehold.entry_id, ReadHousehold.household_id, ReadHousehold.region_code)
+                                          .order_by(ReadHousehold.entry_id, ReadHousehold.household_id))).all()
+    one, several, bulk = entries
+    assert (one.household_id, one.region_code) == (7, "370306001")  # a read of one names it on its entry
+    assert (several.household_id, several.region_code) == (None, "370300")  # the smallest region covering all three
+    assert (bulk.household_id, bulk.region_code) == (None, "370300")
+    assert [tuple(row) for row in shown] == [(several.id, 8, "370306001"), (several.id, 9, "370306002"),
+                                             (several.id, 10, "370302"), (bulk.id, one.id, "370306001")]
+
+    log = AccessChain(ReadLog.__table__, HEAD, members=HOUSEHOLDS)
+    assert await log.seal(database.engine) == 3
+    assert (await log.verify(database.engine)).whole
+    async with database.engine.connect() as connection:
+        first = (await connection.execute(select(ReadLog).where(ReadLog.id == one.id))).mappings().one()
+        second = (await connection.execute(select(ReadLog).where(ReadLog.id == several.id))).mappings().one()
+        head = (await connection.execute(select(HEAD))).mappings().one()
+    # An entry without members is hashed as a row of a log without members was: no "members" key.
+    assert first["chain_hash"] == hashlib.sha256(bytes(32) + reference_canonical(1, dict(first))).hexdigest()
+    # One with members: each a list of its columns' values, [household, region].
+    households = [(8, "370306001"), (9, "370306002"), (10, "370302")]
+    assert second["chain_hash"] == hashlib.sha256(bytes.fromhex(first["chain_hash"]) + reference_canonical(
+        2, dict(second), households)).hexdigest()
+    assert head["last_seq"] == 3
+
+    await execute(database, update(ReadHousehold).where(ReadHousehold.household_id == 9).values(region_code="370303"))
+    broken = (await log.verify(database.engine)).first_broken
+    assert (broken.id, broken.reason_code) == (several.id, "row-altered")  # the region it was read in, changed
+    await execute(database, update(ReadHousehold).where(ReadHousehold.household_id == 9).values(region_code="370306002"))
+    assert (await log.verify(database.engine)).whole
+    await execute(database, delete(ReadHousehold).where(ReadHousehold.entry_id == bulk.id))
+    broken = (await log.verify(database.engine)).first_broken
+    assert (broken.id, broken.reason_code) == (bulk.id, "row-altered")  # all it showed, removed
 
 
 async def test_a_row_deleted_is_missing_and_the_newest_deleted_is_a_cut_tail(database):

@@ -9,6 +9,7 @@ from tefu_common.regions import (
     Region,
     RegionCodeStr,
     RegionTable,
+    covering_region,
     region_contains,
     region_level,
     region_prefix,
@@ -215,3 +216,14 @@ def test_region_code_str_rejects(code, message):
     with pytest.raises(ValidationError) as info:
         Scoped(region_code=code)
     assert message in info.value.errors()[0]["msg"]
+
+
+def test_the_smallest_region_covering_codes():
+    assert covering_region(["370306001", "370306002"]) == "370306"
+    assert covering_region(["370306001001", "370306001002"]) == "370306001"
+    assert covering_region(["370306001", "370302"]) == "370300"
+    assert covering_region(["370306", "371102"]) == "370000"
+    assert covering_region(["370306", "420102"]) == COUNTRY_CODE
+    assert covering_region(["420102"]) == "420102"
+    assert covering_region(["370300", "370306"]) == "370300"  # a city covers its own counties
+    assert covering_region([]) == COUNTRY_CODE

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from tefu_common.db import Database
+from tefu_registry.access_log.auditors import READS
 from tefu_registry.access_log.models import AccessLogEntry
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.families import facts
@@ -117,9 +118,12 @@ async def test_streamed_facts_equal_single_facts_on_random_histories(client, tok
                                           headers=clerk)
                 assert document == single.json(), (as_of, document["family_id"])
 
-        async with database.sessionmaker() as session:  # one access-log row per family and stream read
-            logged = await session.scalar(select(func.count()).select_from(AccessLogEntry).where(
-                AccessLogEntry.endpoint == "GET /v1/facts", AccessLogEntry.family_id.in_(ids)))
+        async with database.sessionmaker() as session:  # every family logged once per stream read
+            logged = await session.scalar(select(func.count()).select_from(READS).where(
+                READS.c.endpoint == "GET /v1/facts", READS.c.family_id.in_(ids)))
+            entries = await session.scalar(select(func.count()).select_from(AccessLogEntry).where(
+                AccessLogEntry.endpoint == "GET /v1/facts"))
         assert logged == len(ids) * len(AS_OF)
+        assert entries == len(AS_OF) * 15  # one entry per chunk (60 families, 4 a chunk), however many it shows
     finally:
         await database.dispose()

@@ -171,6 +171,33 @@ async def test_every_read_is_in_the_access_log(client, token):
     assert (await client.get("/v1/access-log", headers=bearer(token(role="clerk")))).status_code == 403
 
 
+async def test_a_read_of_several_families_is_one_entry_each_auditor_sees_for_its_own_families(client, token):
+    tieshan = await register(client, token, family_body("420205"), region="420205")
+    daye = await register(client, token, family_body("420281"), region="420281")
+    listed = await client.get("/v1/families", headers=bearer(token(role="clerk", region="420200", subject="clerk-hs")))
+    assert {f["id"] for f in listed.json()["items"]} == {tieshan["id"], daye["id"]}
+
+    def reads(region: str, **params):
+        async def page(cursor=None):
+            answer = await client.get("/v1/access-log", params={"subject": "clerk-hs", **params, **(
+                {"cursor": cursor} if cursor else {})}, headers=bearer(token(role="auditor", region=region)))
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+        return page
+
+    city = await reads("420200")()
+    [entry_id] = {item["id"] for item in city["items"]}  # one read, listed once per family it showed
+    assert [(i["family_id"], i["region_code"], i["endpoint"]) for i in city["items"]] == [
+        (tieshan["id"], "420205", "GET /v1/families"), (daye["id"], "420281", "GET /v1/families")]
+    county = await reads("420205")()  # a county's auditor sees the read of its own family only
+    assert [(i["id"], i["family_id"]) for i in county["items"]] == [(entry_id, tieshan["id"])]
+    assert (await reads("420000", family_id=daye["id"])())["items"][0]["id"] == entry_id
+    first = await reads("420200", limit=1)()  # pages run through the families of one entry
+    second = await reads("420200", limit=1)(first["next_cursor"])
+    assert [first["items"][0]["family_id"], second["items"][0]["family_id"]] == [tieshan["id"], daye["id"]]
+    assert second["next_cursor"] is None
+
+
 async def test_patch_changes_plain_fields_and_keeps_history(client, token):
     family = await register(client, token)
     clerk = bearer(token(role="clerk", subject="clerk-7"))

@@ -82,11 +82,23 @@ def chain_head_table(metadata: MetaData) -> Table:
 
 @dataclass(frozen=True)
 class Members:
-    """Rows of a log's own, named by an entry's id (payments' ``access_log_member``)."""
+    """Rows of a log's own, named by an entry's id: what one read showed, one row each (payments'
+    ``access_log_member``, the registry's ``access_log_family``).
+
+    ``value``: the column the row records (the person), or several columns (the family and its
+    region), each member then hashed as the list of their values. ``omit_empty``: an entry with no
+    members is hashed without the ``members`` key, as rows sealed before the log had members were
+    (the registry's); removing every member of an entry that had some still breaks its link.
+    """
 
     table: Table
     entry: str  # the column naming the entry
-    value: str  # what the row records of it (the person)
+    value: str | tuple[str, ...]
+    omit_empty: bool = False
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return (self.value,) if isinstance(self.value, str) else self.value
 
 
 class ChainAlgorithmMismatch(Conflict):
@@ -138,6 +150,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, tuple):  # a member of several columns: the list of their values
+        return [_plain(item) for item in value]
     return value
 
 
@@ -270,15 +284,19 @@ class AccessChain:
         if self.members is None or not ids:
             return {}
         table = self.members.table
-        entry, value = table.c[self.members.entry], table.c[self.members.value]
+        entry, values = table.c[self.members.entry], [table.c[name] for name in self.members.values]
         named = among(entry, ids, connection.dialect.name)
         found: dict[int, list[Any]] = {entry_id: [] for entry_id in ids}
-        for entry_id, member in (await connection.execute(select(entry, value).where(named))).all():
-            found[entry_id].append(member)
+        single = len(values) == 1
+        for entry_id, *member in (await connection.execute(select(entry, *values).where(named))).all():
+            found[entry_id].append(member[0] if single else tuple(member))
         return found
 
     def _members_for(self, named: dict[int, list[Any]], row_id: int) -> list[Any] | None:
-        return named.get(row_id, []) if self.members is not None else None
+        if self.members is None:
+            return None
+        members = named.get(row_id, [])
+        return None if not members and self.members.omit_empty else members
 
     # --- sealing
 

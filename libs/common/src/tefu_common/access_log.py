@@ -34,13 +34,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.sql import Select
 
-from tefu_common.access_chain import AccessChain, ChainVerdict
+from tefu_common.access_chain import AccessChain, ChainVerdict, Members
 from tefu_common.auth import Principal, Role, Scope, require
 from tefu_common.db import DbSession, UtcDateTime
 from tefu_common.errors import FieldError, ServiceUnavailable, ValidationFailed, field_path
 from tefu_common.i18n import Text
 from tefu_common.openapi import problems
 from tefu_common.paging import Page, PageParams, keyset_page
+from tefu_common.regions import covering_region
 from tefu_common.request_context import current_request_id
 from tefu_common.scoping import scoped
 
@@ -94,12 +95,21 @@ class Reader:
 
 
 class AccessLog:
-    """Writes the rows of one service's access-log table."""
+    """Writes the rows of one service's access-log table.
 
-    def __init__(self, model: type[AccessLogColumns]) -> None:
+    ``named``: the log's table of what a read showed one by one (the registry's
+    ``access_log_family``). With it, a read of several items is one entry, whose ``region_code`` is
+    the smallest region covering them all, and one narrow row per item in that table (the item's
+    keys are its columns); a read of one item stays one entry naming it. A bulk pass reading a
+    million families thus writes a thousand entries, not a million, and the hash chain seals an
+    entry with its items, not each item as a row of its own.
+    """
+
+    def __init__(self, model: type[AccessLogColumns], *, named: Members | None = None) -> None:
         self.model = model
         self.table = model.__table__  # type: ignore[attr-defined]
-        self._unnest: dict[tuple[str, ...], Any] = {}
+        self.named = named
+        self._unnest: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
     def row(self, reader: Reader, **own: Any) -> dict[str, Any]:
         """A complete row: the reader's shared columns and the row's own (for :class:`GroupCommit`)."""
@@ -111,36 +121,51 @@ class AccessLog:
         items = list(rows)
         if not items:
             return 0
-        shared = reader.columns()
-        if len(items) > 1 and session.bind.dialect.name == "postgresql":
-            own = tuple(sorted({key for item in items for key in item}))
-            await session.execute(self._unnest_statement(own), {
-                **shared, **{f"v_{key}": [item.get(key) for item in items] for key in own}})
+        if self.named is not None and len(items) > 1:
+            covered = covering_region(item["region_code"] for item in items)
+            entry_id = await self.record_one(session, reader, region_code=covered)
+            await self._insert(session, self.named.table, {self.named.entry: entry_id}, items)
         else:
-            await session.execute(insert(self.table), [{**shared, **item} for item in items])
+            await self._insert(session, self.table, reader.columns(), items)
         return len(items)
 
     async def record_one(self, session: AsyncSession, reader: Reader, **own: Any) -> int:
         """Write one row and return its id (for a log whose rows have rows of their own)."""
         return int(await session.scalar(insert(self.table).values(**reader.columns(), **own).returning(self.table.c.id)))
 
-    async def record_from(self, session: AsyncSession, reader: Reader, source: Select[Any], columns: Sequence[str]) -> None:
-        """Write one row per row of ``source`` (which selects ``columns``), inside the database:
-        for a bulk read, the log rows never travel through the service."""
+    async def record_from(self, session: AsyncSession, reader: Reader, source: Select[Any], columns: Sequence[str],
+                          *, region_code: str) -> None:
+        """Log one item per row of ``source`` (which selects ``columns``), inside the database: for
+        a bulk read of ``region_code``, the items never travel through the service."""
+        items = source.subquery().c
+        if self.named is not None:
+            entry_id = await self.record_one(session, reader, region_code=region_code)
+            entry = literal(entry_id, self.named.table.c[self.named.entry].type).label(self.named.entry)
+            await session.execute(insert(self.named.table).from_select([self.named.entry, *columns], select(entry, *items)))
+            return
         shared = reader.columns()
         constants = [literal(shared[name], self.table.c[name].type).label(name) for name in SHARED_COLUMNS]
-        statement = select(*constants, *source.subquery().c)
-        await session.execute(insert(self.table).from_select([*SHARED_COLUMNS, *columns], statement))
+        await session.execute(insert(self.table).from_select([*SHARED_COLUMNS, *columns], select(*constants, *items)))
 
-    def _unnest_statement(self, own: tuple[str, ...]) -> Any:
+    async def _insert(self, session: AsyncSession, table: Any, constants: dict[str, Any], items: list[dict[str, Any]]) -> None:
+        """Rows of ``table``: the same ``constants`` in each, and each item's own columns."""
+        if len(items) > 1 and session.bind.dialect.name == "postgresql":
+            own = tuple(sorted({key for item in items for key in item}))
+            await session.execute(self._unnest_statement(table, tuple(constants), own), {
+                **constants, **{f"v_{key}": [item.get(key) for item in items] for key in own}})
+        else:
+            await session.execute(insert(table), [{**constants, **item} for item in items])
+
+    def _unnest_statement(self, table: Any, constants: tuple[str, ...], own: tuple[str, ...]) -> Any:
         # One INSERT of arrays: an INSERT executed once per row costs PostgreSQL far more than the rows.
-        statement = self._unnest.get(own)
+        key = (table.name, constants, own)
+        statement = self._unnest.get(key)
         if statement is None:
             dialect = postgresql.dialect()
-            shared = ", ".join(f"CAST(:{name} AS {self.table.c[name].type.compile(dialect)})" for name in SHARED_COLUMNS)
-            arrays = ", ".join(f"CAST(:v_{key} AS {self.table.c[key].type.compile(dialect)}[])" for key in own)
-            statement = self._unnest[own] = text(
-                f"INSERT INTO {self.table.name} ({', '.join((*SHARED_COLUMNS, *own))}) "
+            shared = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect)})" for name in constants)
+            arrays = ", ".join(f"CAST(:v_{name} AS {table.c[name].type.compile(dialect)}[])" for name in own)
+            statement = self._unnest[key] = text(
+                f"INSERT INTO {table.name} ({', '.join((*constants, *own))}) "
                 f"SELECT {shared}, item.* FROM unnest({arrays}) AS item ({', '.join(own)})")
         return statement
 
@@ -257,14 +282,20 @@ def access_log_router(
     present: Present | None = None,
     example: dict[str, Any] | None = None,
     chain: AccessChain | None = None,
+    listing: Any = None,
+    order: Sequence[str] = ("id",),
 ) -> APIRouter:
     """``GET /v1/access-log`` for auditors (and admins) of a region, oldest first, in pages.
 
     ``filters`` is a dependency of the service's own query parameters returning the SQL conditions
     they add; ``present`` turns a page of rows into ``item``s (joining what the rows name), by
     default field by field. ``chain``: the log's hash chain, checked by ``GET /v1/access-log/verify``.
+    ``listing``: what the pages list, if not the log's entries: a selectable with the shared columns
+    and ``region_code`` (the registry's: one item per family a read showed), ordered by ``order``,
+    which ends with a key of it.
     """
     model = log.model
+    source = listing if listing is not None else model.__table__
     router = APIRouter(prefix="/v1", tags=["access log"])
     extra = filters or (lambda: [])
 
@@ -280,17 +311,19 @@ def access_log_router(
                 description=description, responses=responses)
     async def access_log(session: DbSession, caller: Auditor, page: PageParams,
                          shared: SharedFilters = Depends(_shared_filters), conditions: list[Any] = Depends(extra)) -> Any:
-        statement = scoped(select(model), model.region_code, caller)
+        # The log's entries as ORM objects (what ``present`` of a service is given), or the listing's rows.
+        statement = scoped(select(model) if listing is None else select(source), source.c.region_code, caller)
         for column, value in (("subject", shared.subject), ("institution", shared.institution)):
             if value:
-                statement = statement.where(getattr(model, column) == value)
+                statement = statement.where(source.c[column] == value)
         if shared.since is not None:
-            statement = statement.where(model.at >= shared.since)
+            statement = statement.where(source.c.at >= shared.since)
         if shared.until is not None:
-            statement = statement.where(model.at < shared.until)
+            statement = statement.where(source.c.at < shared.until)
         for condition in conditions:
             statement = statement.where(condition)
-        rows, next_cursor = await keyset_page(session, statement, key=[model.id], page=page)
+        rows, next_cursor = await keyset_page(session, statement, key=[source.c[name] for name in order], page=page,
+                                            scalars=listing is None)
         return Page[item](items=await shown(session, rows), next_cursor=next_cursor)  # type: ignore[valid-type]
 
     if chain is not None:

@@ -45,6 +45,7 @@ __all__ = [
     "RegionCodeStr",
     "RegionLevel",
     "RegionTable",
+    "covering_region",
     "region_ancestry",
     "region_contains",
     "region_level",
@@ -146,6 +147,18 @@ def region_ancestry(code: str) -> list[str]:
         if above not in chain:
             chain.append(above)
     return chain
+
+
+def covering_region(codes: Iterable[str]) -> str:
+    """The smallest region that covers every one of ``codes`` (the whole country if they span
+    provinces, or if there are none): the region a read of many families' data covered."""
+    distinct = set(codes)
+    if not distinct:
+        return COUNTRY_CODE
+    for candidate in region_ancestry(min(distinct)):
+        if all(region_contains(candidate, code) for code in distinct):
+            return candidate
+    return COUNTRY_CODE
 
 
 def _latest(periods: tuple[Region, ...]) -> Region:

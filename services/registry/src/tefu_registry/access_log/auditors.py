@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, union_all
 
 from tefu_common.access_log import access_log_router
 from tefu_common.ids import MAX_ROW_ID
-from tefu_registry.access_log.models import ACCESS_CHAIN, ACCESS_LOG, AccessLogEntry
+from tefu_registry.access_log.models import ACCESS_CHAIN, ACCESS_LOG, AccessLogEntry, AccessLogFamily
 
 EXAMPLE = {
     "id": 1024, "at": "2026-11-23T08:15:02.118000Z", "subject": "clerk-zhoucun-3", "role": "clerk",
@@ -22,7 +23,9 @@ EXAMPLE = {
 class AccessLogOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
-    id: int
+    id: int = Field(description="The read: its entry in the log, sealed in the hash chain. A read that showed several "
+                                "families (a page of the register, a chunk of the facts stream) is one entry, listed "
+                                "once per family with the same id.")
     at: datetime
     subject: str = Field(description="Who read: the token's subject (a person, or `client:<id>` for a machine).")
     role: str
@@ -33,8 +36,24 @@ class AccessLogOut(BaseModel):
     request_id: str | None
 
 
+def _reads() -> Any:
+    """One item per family a read showed: an entry naming one family, and each family of an entry
+    that showed several (``access_log_family``), with the family's region when it was read, which
+    is what an auditor's region is matched against."""
+    entry, family = AccessLogEntry.__table__, AccessLogFamily.__table__
+    shared = [entry.c.id, entry.c.at, entry.c.subject, entry.c.role, entry.c.institution, entry.c.endpoint,
+              entry.c.request_id]
+    return union_all(
+        select(*shared, entry.c.family_id, entry.c.region_code).where(entry.c.family_id.is_not(None)),
+        select(*shared, family.c.family_id, family.c.region_code).join(family, family.c.entry_id == entry.c.id),
+    ).subquery("reads")
+
+
+READS = _reads()
+
+
 async def _family_filter(family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only the reads of this family.")) -> list[Any]:
-    return [AccessLogEntry.family_id == family_id] if family_id is not None else []
+    return [READS.c.family_id == family_id] if family_id is not None else []
 
 
 router = access_log_router(
@@ -42,11 +61,16 @@ router = access_log_router(
     chain=ACCESS_CHAIN,
     item=AccessLogOut,
     filters=_family_filter,
+    listing=READS,
+    order=("id", "family_id"),
     example=EXAMPLE,
     description=(
         "审计员和管理员查看本辖区家庭个人信息的每一次读取：谁、何时、代表哪个机构、通过哪个接口、读了哪户家庭。"
         "Auditors and admins only (others get 403); only reads of families in the caller's region appear. "
-        "Filters combine: `family_id`, `subject`, `institution`, `since`/`until`. Oldest first, in pages "
-        "(`cursor`, `limit`)."
+        "One item per family a read showed: a read of several families (a page of the register, a chunk of the "
+        "facts stream, a bulk identity read) is one entry of the log, listed once for each of its families, with "
+        "the same `id`, and an auditor sees those of its families that lie in the auditor's region. "
+        "Filters combine: `family_id`, `subject`, `institution`, `since`/`until`. Oldest first (by `id`, then "
+        "`family_id`), in pages (`cursor`, `limit`)."
     ),
 )

@@ -1,16 +1,21 @@
-"""The access log of personal data (PIPL): one row per family read, per request.
+"""The access log of personal data (PIPL): one entry per read, and the families a read showed.
 
-The columns every access log of the suite shares come from :class:`AccessLogColumns`; the
-registry's rows also name the family whose data was shown. :data:`ACCESS_LOG` writes them, and
-only repositories call it. :data:`ACCESS_CHAIN` seals them into a hash chain after they are committed.
+The columns every access log of the suite shares come from :class:`AccessLogColumns`. A read of
+one family (a clerk opening its page) is one entry naming it (``family_id``). A read of several
+(a page of the register, the facts stream's chunk of 2,500 families, a bulk identity read) is one
+entry with ``family_id`` empty and one narrow row per family in ``access_log_family``, which also
+keeps the family's region when it was read, so that auditors of a county see every read of their
+families, whoever read them and whatever region the read covered. :data:`ACCESS_LOG` writes both,
+and only repositories call it. :data:`ACCESS_CHAIN` seals each entry, with its families, into a hash
+chain after it is committed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Integer
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tefu_common.access_chain import AccessChain, chain_head_table
+from tefu_common.access_chain import AccessChain, Members, chain_head_table
 from tefu_common.access_log import AccessLog, AccessLogColumns
 from tefu_registry.database import Base
 
@@ -18,9 +23,25 @@ from tefu_registry.database import Base
 class AccessLogEntry(AccessLogColumns, Base):
     __tablename__ = "access_log"
 
-    family_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The family, when the read showed one; None: the families are in access_log_family.
+    family_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
-ACCESS_LOG = AccessLog(AccessLogEntry)
+class AccessLogFamily(Base):
+    """A family whose data an entry showed, with its region then (reads of several families)."""
+
+    __tablename__ = "access_log_family"
+
+    # No foreign key: the log is partitioned by month on PostgreSQL, where a key must hold the
+    # month. The rows are written with their entry, in its transaction (tefu_common.access_log).
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+
+
+# Entries sealed before reads of several families had rows of their own have no families, and are
+# hashed as they were then (without a members key).
+FAMILIES = Members(AccessLogFamily.__table__, "entry_id", ("family_id", "region_code"), omit_empty=True)
+ACCESS_LOG = AccessLog(AccessLogEntry, named=FAMILIES)
 CHAIN_HEAD = chain_head_table(Base.metadata)
-ACCESS_CHAIN = AccessChain(AccessLogEntry.__table__, CHAIN_HEAD)
+ACCESS_CHAIN = AccessChain(AccessLogEntry.__table__, CHAIN_HEAD, members=FAMILIES)

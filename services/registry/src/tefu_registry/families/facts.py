@@ -238,7 +238,7 @@ async def _read_chunk(
         if families:
             read = (select(Family.id.label("family_id"), Family.region_code.label("region_code"))
                     .where(Family.id > after, Family.id <= families[-1].id, region_clause(Family.region_code, region)))
-            await ACCESS_LOG.record_from(session, reader, read, ["family_id", "region_code"])
+            await ACCESS_LOG.record_from(session, reader, read, ["family_id", "region_code"], region_code=region)
             await session.commit()
     return families, members, events
 
@@ -294,14 +294,15 @@ async def _stream_generic(
 
 
 async def _postgresql_chunk(
-    sessionmaker: async_sessionmaker[AsyncSession], facts: Any, reader: Reader, after: int, last: int, as_of: date
+    sessionmaker: async_sessionmaker[AsyncSession], facts: Any, reader: Reader, region: str, after: int, last: int,
+    as_of: date,
 ) -> bytes:
     async with sessionmaker() as session:
         connection = await session.connection()
         await connection.execute(CHUNK_SETTINGS)
         documents = (await connection.execute(facts, {
             "after": after, "last": last, "as_of": as_of, "as_of_text": as_of.isoformat(),
-            "read_at": datetime.now(timezone.utc), "subject": reader.subject, "role": reader.role,
+            "read_at": datetime.now(timezone.utc), "region": region, "subject": reader.subject, "role": reader.role,
             "institution": reader.institution, "endpoint": reader.endpoint, "request_id": current_request_id(),
         })).scalars().all()
         await session.commit()
@@ -323,7 +324,7 @@ async def _stream_postgresql(
                     last = (await session.execute(chunk_end, {"after": after, "limit": chunk_size})).scalar()
                     if last is None:
                         break
-                    in_flight.append(asyncio.create_task(_postgresql_chunk(sessionmaker, facts, reader, after, last, as_of)))
+                    in_flight.append(asyncio.create_task(_postgresql_chunk(sessionmaker, facts, reader, region, after, last, as_of)))
                     after = last
                 if not in_flight:
                     return

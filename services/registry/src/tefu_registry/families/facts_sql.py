@@ -1,6 +1,6 @@
 """The facts of a whole chunk of families, computed by PostgreSQL itself.
 
-It also writes the access-log row of every family it reads, in the same statement.
+It also writes the access log of the chunk (its entry and the families it shows), in the same statement.
 
 This is the same definition as ``facts_document`` over ``events.timeline`` (corrections applied,
 the child's state and history, parents' deaths, region, 低保/特困, later children and the
@@ -62,11 +62,17 @@ WITH fam AS (
          f.honor_certificate_date, f.assistance_certificate_no, f.assistance_certificate_date
   FROM family f WHERE f.id > :after AND f.id <= :last AND {in_region}
 ),
-logged AS (  -- the access log of this read, in the same statement (the rows AccessLog.record_from writes)
-  INSERT INTO access_log (at, subject, role, institution, family_id, region_code, endpoint, request_id)
+entry AS (  -- the access log of this read, in the same statement (what AccessLog.record_from writes):
+            -- one entry for the chunk, covering the stream's region, and one row per family it shows
+  INSERT INTO access_log (at, subject, role, institution, region_code, endpoint, request_id)
   SELECT CAST(:read_at AS timestamptz), CAST(:subject AS text), CAST(:role AS text), CAST(:institution AS text),
-         fam.id, fam.region_code, CAST(:endpoint AS text), CAST(:request_id AS text)
-  FROM fam
+         CAST(:region AS text), CAST(:endpoint AS text), CAST(:request_id AS text)
+  WHERE EXISTS (SELECT FROM fam)
+  RETURNING id
+),
+logged AS (
+  INSERT INTO access_log_family (entry_id, family_id, region_code)
+  SELECT entry.id, fam.id, fam.region_code FROM entry CROSS JOIN fam
 ),
 recorded AS (
   SELECT family_id, id, kind, occurred_on, member_role, details, corrects_event_id
