@@ -9,7 +9,6 @@ verification, field encryption, the clients of other services (``upstreams``), a
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -21,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import Scope
 from pydantic import BaseModel, Field
 
+from tefu_common import collector
 from tefu_common.auth import Authenticated, KeySet, NoRevocations, RemoteRevocationList, TokenVerifier
 from tefu_common.db import Database, DatabaseGateMiddleware, DatabaseMonitor
 from tefu_common.docs import install_docs
@@ -196,8 +196,7 @@ def create_service_app(
         # What lives from start-up to shutdown (the app, its routes, the region table, the rule
         # catalogue) is moved out of the collector's way: a full collection would otherwise walk
         # hundreds of thousands of objects and pause every request in flight for tens of ms.
-        gc.collect()
-        gc.freeze()
+        collector.settle()
         try:
             yield
         finally:

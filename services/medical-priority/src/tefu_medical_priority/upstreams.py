@@ -10,7 +10,6 @@ service cannot be reached and 502 when it refuses.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends
 
+from tefu_common import collector
 from tefu_common.i18n import Text
 from tefu_common.upstream import UpstreamCalls, caller_upstream
 
@@ -126,14 +126,9 @@ def _parsed(lines: list[bytes]) -> list[dict[str, Any]]:
     """A batch of NDJSON lines as one array, parsed with the cyclic collector paused: the parse
     makes tens of thousands of small dicts and lists, which would set off collections that find
     nothing (they hold no cycles) and cost more than the parse itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         parsed: list[dict[str, Any]] = orjson.loads(b"[" + b",".join(lines) + b"]")
-        return parsed
-    finally:
-        if enabled:
-            gc.enable()
+    return parsed
 
 
 class ClerkEligibility(EligibilityClient):

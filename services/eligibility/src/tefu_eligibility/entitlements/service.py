@@ -8,16 +8,16 @@ the facts nor the lines are ever held whole: memory is bounded by the batch size
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from tefu_common import collector
 from tefu_common.auth import Principal
 from tefu_common.errors import FieldError, Forbidden, Invalid, ValidationFailed
 from tefu_common.i18n import Text
@@ -154,28 +154,10 @@ def _parse(lines: list[bytes]) -> list[dict[str, Any]]:
     return orjson.loads(b"[" + b",".join(lines) + b"]")
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector around one batch.
-
-    A batch allocates tens of thousands of small dicts and lists (the parsed documents), which
-    would trigger many collections that find nothing: the documents hold no cycles and are freed
-    by reference counting as soon as the batch is done. The batch runs without awaiting, so no
-    other request runs while the collector is paused.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 async def entitlement_stream(catalogue: Catalogue, facts: AsyncIterator[bytes], months: list[Period],
                              wanted: set[str] | None, counts: Counts) -> AsyncIterator[bytes]:
     async for lines in documents_of(facts):
-        with collector_paused():
+        with collector.paused():
             out = batch_lines(catalogue, _parse(lines), months, wanted, counts)
         if out:
             yield out

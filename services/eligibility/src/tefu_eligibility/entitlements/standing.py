@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from tefu_common import collector
 from tefu_common.auth import Principal
 from tefu_common.errors import FieldError, Forbidden, Invalid, ValidationFailed
 from tefu_common.i18n import Text
@@ -38,7 +39,7 @@ from tefu_common.scoping import covers
 from tefu_eligibility.catalogue.catalogue import Benefit, Catalogue, RuleSet
 from tefu_eligibility.catalogue.schema import Kind
 from tefu_eligibility.entitlements.columns import Columns, _objects
-from tefu_eligibility.entitlements.service import _parse, collector_paused, documents_of
+from tefu_eligibility.entitlements.service import _parse, documents_of
 from tefu_eligibility.entitlements.vector import _amounts, _applicable, _arising, _trigger_days
 from tefu_eligibility.evaluation.facts import EARLIEST, too_early
 from tefu_eligibility.registry import RegistryClient
@@ -232,7 +233,7 @@ def _kept(value: Any) -> bytes:
 async def standing_stream(catalogue: Catalogue, facts: AsyncIterator[bytes], day: int, wanted: set[str] | None,
                           counts: StandingCounts) -> AsyncIterator[bytes]:
     async for lines in documents_of(facts):
-        with collector_paused():
+        with collector.paused():
             out = batch_standing(catalogue, _parse(lines), day, wanted, counts)
         if out:
             yield out

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
+from tefu_common import collector
 from tefu_common.app import configure_encryption
 from tefu_common.db import Database
 from tefu_common.logs import configure_logging
@@ -118,6 +119,7 @@ async def _pass(order: dict[str, Any]) -> BulkCounts:
                         today=date.fromisoformat(order["day"]), validity_years=settings.card_validity_years,
                         workers=order["workers"],
                         handoff=recheck_one_by_one)
+        collector.settle()  # the pass makes and drops millions of objects without cycles
         return await bulk.run()
     finally:
         await registry.aclose()
