@@ -440,7 +440,9 @@ COLUMN_NAMES = ("id", "at", "subject", "role", "endpoint", "household_id", "note
 
 
 def awkward_members(rng: random.Random):
-    kind = rng.randrange(5)
+    kind = rng.randrange(6)
+    if kind == 5:  # members of several columns (the registry's family and region), now and then beyond 64 bits
+        return [(rng.choice([rng.randrange(10**9), 2**64]), awkward_text(rng)) for _ in range(rng.randrange(1, 5))]
     if kind == 0:
         return None
     if kind == 1:

@@ -121,7 +121,8 @@ def _mismatch(chain_algorithm: str) -> ChainAlgorithmMismatch:
 # was computed with it and must still verify. :func:`canonical_values` writes the same bytes with
 # orjson, at a fraction of the cost, for the rows whose values orjson writes exactly as json.dumps does
 # (checked value by value: every str, whatever its characters; ints within 64 bits; None and
-# booleans; and what _plain turns into those), and hands any other row to the definition.
+# booleans; lists of those, the members of several columns; and what _plain turns into those), and
+# hands any other row to the definition.
 
 # Written alike by orjson and by json.dumps(ensure_ascii=False).
 _WRITTEN_ALIKE = frozenset({str, int, bool, type(None)})
@@ -155,6 +156,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _written_alike(member: Any) -> bool:
+    """A member orjson writes as json.dumps does: a value of those types, or a list of them (a
+    member of several columns)."""
+    kind = type(member)
+    return kind in _WRITTEN_ALIKE or (kind is list and _WRITTEN_ALIKE.issuperset(map(type, member)))
+
+
 def _reference_canonical(seq: int, row: dict[str, Any], members: Sequence[Any] | None) -> bytes:
     """The definition of a row's canonical bytes: JSON with sorted keys and no spaces."""
     document: dict[str, Any] = {"seq": seq, "row": {name: _plain(value) for name, value in row.items()
@@ -171,7 +179,7 @@ def canonical_values(seq: int, names: Sequence[str], values: Sequence[Any], memb
     row = dict(zip(names, values))
     plain_members = None if members is None else sorted(_plain(member) for member in members)
     if (type(seq) is int and _FAST.issuperset(map(type, row.values()))
-            and (plain_members is None or _WRITTEN_ALIKE.issuperset(map(type, plain_members)))):
+            and (plain_members is None or all(_written_alike(member) for member in plain_members))):
         document: dict[str, Any] = {"seq": seq, "row": row}
         if plain_members is not None:
             document["members"] = plain_members
