@@ -149,7 +149,7 @@ async def test_a_read_of_several_is_one_entry_sealed_with_what_it_showed(databas
     async with database.sessionmaker() as session:
         assert await NAMED.record(session, READER, [{"household_id": 7, "region_code": "370306001"}]) == 1
         assert await NAMED.record(session, READER, [{"household_id": h, "region_code": r} for h, r in (
-            (8, "370306001"), (9, "370306002"), (10, "370302"))]) == 3
+            (8, "370306001"), (9, "370306002"), (8, "370306001"), (10, "370302"))]) == 4  # 8 shown twice, named once
         source = select(ReadLog.id.label("household_id"), ReadLog.region_code).where(ReadLog.household_id == 7)
         await NAMED.record_from(session, READER, source, ["household_id", "region_code"], region_code="370300")
         await session.commit()

@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from tefu_common.db import Database
-from tefu_registry.access_log.auditors import READS
-from tefu_registry.access_log.models import AccessLogEntry
+from tefu_registry.access_log.models import AccessLogEntry, AccessLogFamily
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.families import facts
 
@@ -119,8 +118,9 @@ async def test_streamed_facts_equal_single_facts_on_random_histories(client, tok
                 assert document == single.json(), (as_of, document["family_id"])
 
         async with database.sessionmaker() as session:  # every family logged once per stream read
-            logged = await session.scalar(select(func.count()).select_from(READS).where(
-                READS.c.endpoint == "GET /v1/facts", READS.c.family_id.in_(ids)))
+            logged = await session.scalar(select(func.count()).select_from(AccessLogFamily).join(
+                AccessLogEntry, AccessLogEntry.id == AccessLogFamily.entry_id).where(
+                AccessLogEntry.endpoint == "GET /v1/facts", AccessLogFamily.family_id.in_(ids)))
             entries = await session.scalar(select(func.count()).select_from(AccessLogEntry).where(
                 AccessLogEntry.endpoint == "GET /v1/facts"))
         assert logged == len(ids) * len(AS_OF)

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Index, Integer, String, insert, literal, select, text
+from sqlalchemy import BigInteger, Index, Integer, String, insert, literal, select, text, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -40,7 +40,7 @@ from tefu_common.db import DbSession, UtcDateTime
 from tefu_common.errors import FieldError, ServiceUnavailable, ValidationFailed, field_path
 from tefu_common.i18n import Text
 from tefu_common.openapi import problems
-from tefu_common.paging import Page, PageParams, keyset_page
+from tefu_common.paging import Page, PageParams, PageRequest, keyset_page, keyset_window
 from tefu_common.regions import covering_region
 from tefu_common.request_context import current_request_id
 from tefu_common.scoping import scoped
@@ -117,14 +117,16 @@ class AccessLog:
 
     async def record(self, session: AsyncSession, reader: Reader, rows: Iterable[dict[str, Any]]) -> int:
         """Write one row per item of ``rows`` (each naming what was read, with its ``region_code``),
-        in the request's transaction and in one statement. Returns how many rows were written."""
+        in the request's transaction and in one statement. Returns how many items were recorded."""
         items = list(rows)
         if not items:
             return 0
         if self.named is not None and len(items) > 1:
-            covered = covering_region(item["region_code"] for item in items)
+            # What the read showed, each once: a work list shows a family once per member listed.
+            shown = list({tuple(sorted(item.items())): item for item in items}.values())
+            covered = covering_region(item["region_code"] for item in shown)
             entry_id = await self.record_one(session, reader, region_code=covered)
-            await self._insert(session, self.named.table, {self.named.entry: entry_id}, items)
+            await self._insert(session, self.named.table, {self.named.entry: entry_id}, shown)
         else:
             await self._insert(session, self.table, reader.columns(), items)
         return len(items)
@@ -273,6 +275,45 @@ async def _shared_filters(
 Present = Callable[[AsyncSession, list[Any]], Awaitable[list[Any]]]
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """What one request of ``GET /v1/access-log`` asks, for a listing to apply to its own selects
+    (see :func:`access_log_router`): the caller's region, the shared filters, the service's own
+    conditions and the page."""
+
+    caller: Principal
+    shared: SharedFilters
+    conditions: list[Any]
+    page: PageRequest
+    dialect: str  # postgresql | sqlite: SQLite has no LATERAL, say
+
+    def of_entries(self, statement: Any, source: Any) -> Any:
+        """``statement`` with the shared filters on ``source``'s columns (who, for whom, when)."""
+        for column, value in (("subject", self.shared.subject), ("institution", self.shared.institution)):
+            if value:
+                statement = statement.where(source.c[column] == value)
+        if self.shared.since is not None:
+            statement = statement.where(source.c.at >= self.shared.since)
+        if self.shared.until is not None:
+            statement = statement.where(source.c.at < self.shared.until)
+        return statement
+
+    def of_items(self, statement: Any, source: Any) -> Any:
+        """``statement`` limited to the caller's region by ``source.c.region_code``, with the
+        service's conditions (functions of ``source``'s columns, or conditions as they stand)."""
+        statement = scoped(statement, source.c.region_code, self.caller)
+        for condition in self.conditions:
+            statement = statement.where(condition(source) if callable(condition) else condition)
+        return statement
+
+    def window(self, statement: Any, key: Sequence[Any]) -> Any:
+        """``statement`` limited to the rows of this page and one more, in ``key`` order."""
+        return keyset_window(statement, key=key, page=self.page)
+
+
+Listing = Callable[[Narrowing], Sequence[Any]]
+
+
 def access_log_router(
     *,
     log: AccessLog,
@@ -282,7 +323,7 @@ def access_log_router(
     present: Present | None = None,
     example: dict[str, Any] | None = None,
     chain: AccessChain | None = None,
-    listing: Any = None,
+    listing: Listing | None = None,
     order: Sequence[str] = ("id",),
 ) -> APIRouter:
     """``GET /v1/access-log`` for auditors (and admins) of a region, oldest first, in pages.
@@ -290,12 +331,14 @@ def access_log_router(
     ``filters`` is a dependency of the service's own query parameters returning the SQL conditions
     they add; ``present`` turns a page of rows into ``item``s (joining what the rows name), by
     default field by field. ``chain``: the log's hash chain, checked by ``GET /v1/access-log/verify``.
-    ``listing``: what the pages list, if not the log's entries: a selectable with the shared columns
-    and ``region_code`` (the registry's: one item per family a read showed), ordered by ``order``,
-    which ends with a key of it.
+    ``listing``: what the pages list, if not the log's entries (the registry's: one item per family
+    a read showed): a function of the request's :class:`Narrowing` giving selects of the same
+    columns (the shared ones, ``region_code``, the service's), each already narrowed and limited to
+    its window of the page, so that each is planned for its own order and limit and reads a page's
+    rows through its indexes, not its whole region; the page is the first rows of their union in
+    ``order``, which ends with a key of the items.
     """
     model = log.model
-    source = listing if listing is not None else model.__table__
     router = APIRouter(prefix="/v1", tags=["access log"])
     extra = filters or (lambda: [])
 
@@ -311,19 +354,17 @@ def access_log_router(
                 description=description, responses=responses)
     async def access_log(session: DbSession, caller: Auditor, page: PageParams,
                          shared: SharedFilters = Depends(_shared_filters), conditions: list[Any] = Depends(extra)) -> Any:
-        # The log's entries as ORM objects (what ``present`` of a service is given), or the listing's rows.
-        statement = scoped(select(model) if listing is None else select(source), source.c.region_code, caller)
-        for column, value in (("subject", shared.subject), ("institution", shared.institution)):
-            if value:
-                statement = statement.where(source.c[column] == value)
-        if shared.since is not None:
-            statement = statement.where(source.c.at >= shared.since)
-        if shared.until is not None:
-            statement = statement.where(source.c.at < shared.until)
-        for condition in conditions:
-            statement = statement.where(condition)
-        rows, next_cursor = await keyset_page(session, statement, key=[source.c[name] for name in order], page=page,
-                                            scalars=listing is None)
+        narrowing = Narrowing(caller, shared, conditions, page, session.bind.dialect.name)
+        if listing is None:  # the log's entries, as ORM objects (what ``present`` of a service is given)
+            table = model.__table__
+            statement = narrowing.of_items(narrowing.of_entries(select(model), table), table)
+            rows, next_cursor = await keyset_page(session, statement, key=[table.c[name] for name in order], page=page)
+        else:
+            # Each window a subquery of its own: its order and limit stay its own (SQLite allows
+            # neither on a member of a UNION).
+            items = union_all(*(select(window.subquery()) for window in listing(narrowing))).subquery("items")
+            rows, next_cursor = await keyset_page(session, select(items), key=[items.c[name] for name in order],
+                                                  page=page, scalars=False)
         return Page[item](items=await shown(session, rows), next_cursor=next_cursor)  # type: ignore[valid-type]
 
     if chain is not None:

@@ -135,6 +135,20 @@ async def keyset_page(
     read, so the last page says so (``next_cursor`` null) instead of leaving one empty page to
     fetch.
     """
+    result = await session.execute(keyset_window(statement, key=key, page=page, descending=descending))
+    rows = list(result.scalars().all() if scalars else result.all())
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    last = rows[-1]
+    return rows, encode_cursor([_key_value(last, column) for column in key])
+
+
+def keyset_window(statement: Select[Any], *, key: Sequence[ColumnElement[Any]], page: PageRequest,
+                  descending: bool = False) -> Select[Any]:
+    """``statement`` limited to the rows of one page and one more (after the cursor, in ``key``
+    order): what :func:`keyset_page` runs, and what each part of a page read from several sources
+    runs on its own (each part then planned for its own order and limit)."""
     after = page.after
     if after is not None:
         if len(after) != len(key):
@@ -142,14 +156,7 @@ async def keyset_page(
         values = [_coerce(v, column) for v, column in zip(after, key, strict=True)]
         left, right = (key[0], values[0]) if len(key) == 1 else (tuple_(*key), tuple_(*values))
         statement = statement.where(left < right if descending else left > right)
-    statement = statement.order_by(*(column.desc() for column in key) if descending else key).limit(page.limit + 1)
-    result = await session.execute(statement)
-    rows = list(result.scalars().all() if scalars else result.all())
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    last = rows[-1]
-    return rows, encode_cursor([_key_value(last, column) for column in key])
+    return statement.order_by(*(column.desc() for column in key) if descending else key).limit(page.limit + 1)
 
 
 def _key_value(row: Any, column: Any) -> Any:

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, union_all
+from sqlalchemy import select, true
 
-from tefu_common.access_log import access_log_router
+from tefu_common.access_log import Narrowing, access_log_router
 from tefu_common.ids import MAX_ROW_ID
 from tefu_registry.access_log.models import ACCESS_CHAIN, ACCESS_LOG, AccessLogEntry, AccessLogFamily
 
@@ -36,24 +36,45 @@ class AccessLogOut(BaseModel):
     request_id: str | None
 
 
-def _reads() -> Any:
-    """One item per family a read showed: an entry naming one family, and each family of an entry
-    that showed several (``access_log_family``), with the family's region when it was read, which
-    is what an auditor's region is matched against."""
+def reads(narrowing: Narrowing) -> list[Any]:
+    """One item per family a read showed, with the family's region when it was read (what an
+    auditor's region is matched against), in two parts, each its own window of the page:
+
+    - entries naming one family, in id order;
+    - the families of entries of several (``access_log_family``), read entry by entry: the
+      entries of several that pass the shared filters, in id order from the page's cursor on, and
+      for each its families in the caller's region (a range of the index on entry and region),
+      a page's worth at most. Entries of several are few (a bulk pass of a million families
+      writes a few hundred), so the filters on who and when cost a scan of those, however many
+      families the log names; the same filters on a join of every family to its entry would make
+      the database walk every family for a subject that never read in bulk.
+    """
     entry, family = AccessLogEntry.__table__, AccessLogFamily.__table__
-    shared = [entry.c.id, entry.c.at, entry.c.subject, entry.c.role, entry.c.institution, entry.c.endpoint,
-              entry.c.request_id]
-    return union_all(
-        select(*shared, entry.c.family_id, entry.c.region_code).where(entry.c.family_id.is_not(None)),
-        select(*shared, family.c.family_id, family.c.region_code).join(family, family.c.entry_id == entry.c.id),
-    ).subquery("reads")
+    shared = [entry.c.at, entry.c.subject, entry.c.role, entry.c.institution, entry.c.endpoint, entry.c.request_id]
 
+    one = select(entry.c.id, *shared, entry.c.family_id, entry.c.region_code).where(entry.c.family_id.is_not(None)).subquery()
+    single = narrowing.window(narrowing.of_items(narrowing.of_entries(select(one), one), one), [one.c.id, one.c.family_id])
 
-READS = _reads()
+    if narrowing.dialect != "postgresql":  # no LATERAL: every family joined to its entry (an embedded log is small)
+        rows = (select(family.c.entry_id.label("id"), *shared, family.c.family_id, family.c.region_code)
+                .select_from(family).join(entry, entry.c.id == family.c.entry_id).subquery())
+        return [single, narrowing.window(narrowing.of_items(narrowing.of_entries(select(rows), rows), rows),
+                                         [rows.c.id, rows.c.family_id])]
+    bulk = narrowing.of_entries(select(entry.c.id, *shared).where(entry.c.family_id.is_(None)), entry)
+    after = narrowing.page.after
+    if after:
+        bulk = bulk.where(entry.c.id >= after[0])  # the cursor is (id, family_id): earlier entries are done
+    bulk = bulk.subquery("bulk")
+    named = select(family.c.family_id, family.c.region_code).where(family.c.entry_id == bulk.c.id)
+    named = narrowing.window(narrowing.of_items(named, family), [family.c.entry_id, family.c.family_id]).lateral("named")
+    several = select(bulk.c.id, *(bulk.c[column.name] for column in shared), named.c.family_id, named.c.region_code) \
+        .select_from(bulk.join(named, true()))
+    several = narrowing.window(several, [bulk.c.id, named.c.family_id])
+    return [single, several]
 
 
 async def _family_filter(family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only the reads of this family.")) -> list[Any]:
-    return [READS.c.family_id == family_id] if family_id is not None else []
+    return [lambda reads: reads.c.family_id == family_id] if family_id is not None else []
 
 
 router = access_log_router(
@@ -61,7 +82,7 @@ router = access_log_router(
     chain=ACCESS_CHAIN,
     item=AccessLogOut,
     filters=_family_filter,
-    listing=READS,
+    listing=reads,
     order=("id", "family_id"),
     example=EXAMPLE,
     description=(

@@ -12,7 +12,7 @@ chain after it is committed.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tefu_common.access_chain import AccessChain, Members, chain_head_table
@@ -20,11 +20,20 @@ from tefu_common.access_log import AccessLog, AccessLogColumns
 from tefu_registry.database import Base
 
 
+SEVERAL = text("family_id IS NULL")
+
+
 class AccessLogEntry(AccessLogColumns, Base):
     __tablename__ = "access_log"
 
     # The family, when the read showed one; None: the families are in access_log_family.
     family_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+
+# The entries of several families, in id order (auditors.reads walks them): a few hundred a bulk
+# pass, among all the reads of one family.
+Index("ix_access_log_several", AccessLogEntry.id, postgresql_where=SEVERAL, sqlite_where=SEVERAL)
 
 
 class AccessLogFamily(Base):
@@ -36,7 +45,10 @@ class AccessLogFamily(Base):
     # month. The rows are written with their entry, in its transaction (tefu_common.access_log).
     entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     family_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    region_code: Mapped[str] = mapped_column(String(12))
+
+    # An entry's families in an auditor's region: a range of this index (auditors.reads).
+    __table_args__ = (Index("ix_access_log_family_entry_region", "entry_id", "region_code"),)
 
 
 # Entries sealed before reads of several families had rows of their own have no families, and are
