@@ -74,7 +74,7 @@ def reads(narrowing: Narrowing) -> list[Any]:
 
 
 async def _family_filter(family_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only the reads of this family.")) -> list[Any]:
-    return [lambda reads: reads.c.family_id == family_id] if family_id is not None else []
+    return [lambda items: items.c.family_id == family_id] if family_id is not None else []
 
 
 router = access_log_router(
