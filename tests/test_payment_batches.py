@@ -23,7 +23,9 @@ from tefu_common.testing import bearer, mint_token
 from .families import id_number, register
 
 # Banks report the day they paid: after the batch was exported, never later than today (China).
-PAID = today().isoformat()
+def paid_on() -> str:
+    """Today in China, read when a return file is made (a constant read at import goes stale at midnight)."""
+    return today().isoformat()
 
 pytestmark = pytest.mark.processes
 
@@ -150,7 +152,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
     # Two of June's lines fail (within the next batch's look-back) for a reason the register need not act on
     # (a bank's own trouble: the lines are simply carried); every other line is paid.
     failing = [row[0] for row in rows[1:-1] if row[7] == "2020-06"][:2]
-    bad = "流水号,结果,失败原因,发放日期,金额\r\n" + f"{references[0]},成功,,{PAID},999.00\r\n" + f"9999999999999,成功,,{PAID},\r\n"
+    bad = "流水号,结果,失败原因,发放日期,金额\r\n" + f"{references[0]},成功,,{paid_on()},999.00\r\n" + f"9999999999999,成功,,{paid_on()},\r\n"
     refused_return = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", bad.encode("gbk"))})
     assert refused_return.status_code == 422
     assert {(e["row"], e["column"], e["code"]) for e in refused_return.json()["errors"]} == {
@@ -160,7 +162,7 @@ def test_prepare_retry_approve_and_cancel_a_batch(suite, families):
         "999.00 与明细金额 340.00 不符", "没有流水号为 9999999999999 的明细"}
     assert httpx.get(batch_url, headers=clerk).json()["status"] == "exported"
     good = "流水号,结果,失败原因,发放日期\r\n" + "".join(
-        f"{ref},失败,银行系统繁忙未能入账,\r\n" if ref in failing else f"{ref},成功,,{PAID}\r\n" for ref in references)
+        f"{ref},失败,银行系统繁忙未能入账,\r\n" if ref in failing else f"{ref},成功,,{paid_on()}\r\n" for ref in references)
     posted = httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("back.csv", good.encode("gbk"))})
     assert posted.status_code == 200, posted.text
     assert posted.json() | {"rows": 39} == {"batch_id": batch["id"], "status": "reconciled", "rows": 39, "applied": 39,

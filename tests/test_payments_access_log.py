@@ -17,7 +17,9 @@ from tefu_common.testing import bearer, mint_token
 from .families import bereaved_family, register
 
 # Banks report the day they paid: after the batch was exported, never later than today (China).
-PAID = today().isoformat()
+def paid_on() -> str:
+    """Today in China, read when a return file is made (a constant read at import goes stale at midnight)."""
+    return today().isoformat()
 
 pytestmark = pytest.mark.processes
 
@@ -69,9 +71,9 @@ def test_every_read_of_personal_data_is_logged(suite):
     assert pulls[0]["endpoint"] == "GET /v1/batches/{batch_id}/file"
 
     rows = list(csv.reader(io.StringIO(first.content.decode("utf-8"))))[1:-1]
-    refused = f"流水号,结果,失败原因,发放日期\r\n9999999999999,成功,,{PAID}\r\n"
+    refused = f"流水号,结果,失败原因,发放日期\r\n9999999999999,成功,,{paid_on()}\r\n"
     assert httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("r.csv", refused.encode())}).status_code == 422
-    good = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{r[0]},成功,,{PAID}\r\n" for r in rows)
+    good = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{r[0]},成功,,{paid_on()}\r\n" for r in rows)
     assert httpx.post(f"{batch_url}/returns", headers=bank, files={"file": ("r.csv", good.encode())}).status_code == 200
     posts = logged(action="return_post")
     assert [(p["line_count"], p["sha256"], p["note"].split(":")[0]) for p in posts] == [

@@ -18,7 +18,7 @@ import io
 import itertools
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -38,7 +38,9 @@ B = "420202"  # 黄石港区: the other region, whose officials walk
 HOSPITAL = "H4201050001"
 AGENCY = "HY-RCB"
 SERVICES = ("registry", "eligibility", "payments", "medical-priority", "supervision")
-PAID = today().isoformat()
+def paid_on() -> str:
+    """Today in China, read when a return file is made (a constant read at import goes stale at midnight)."""
+    return today().isoformat()
 
 
 def _token(suite, role: str, region: str = A, **extra: Any) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -108,7 +110,7 @@ def world(suite) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     bank = _token(suite, "agency", agency=AGENCY)
     pulled = _ok(httpx.get(f"{payments}/v1/batches/{paid['id']}/file", headers=bank))
     rows = list(csv.reader(io.StringIO(pulled.content.decode("utf-8"))))[1:-1]
-    w["return_file"] = ("流水号,结果,失败原因,发放日期\r\n" + "".join(f"{r[0]},成功,,{PAID}\r\n" for r in rows)).encode("gbk")
+    w["return_file"] = ("流水号,结果,失败原因,发放日期\r\n" + "".join(f"{r[0]},成功,,{paid_on()}\r\n" for r in rows)).encode("gbk")
     _ok(httpx.post(f"{payments}/v1/batches/{paid['id']}/returns", headers=bank, files={"file": ("back.csv", w["return_file"])}))
     draft = _ok(httpx.post(f"{payments}/v1/batches", headers=clerk, json={**body, "period": "2020-07"}, timeout=60))
     w["batches"] = [paid["id"], draft["id"]]
@@ -131,7 +133,8 @@ def world(suite) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     _ok(httpx.post(f"{cards}/v1/visits", headers=desk, json={
         "card_no": w["cards"][0], "department": "内科", "services": ["registration"],
         "waivers": [{"fee": "outpatient_registration", "amount": "4.50"}],
-        "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat()}))
+        # Now, after the card's issue: half an hour earlier is the day before, just after midnight.
+        "visited_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}))
 
     # supervision: a report kept as produced, and a statistics return of a Foshan county
     inspector = _token(suite, "auditor", subject="inspector-hanyang")

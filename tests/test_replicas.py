@@ -53,7 +53,9 @@ def _balancer():  # type: ignore[no-untyped-def]
 balancer = _balancer()
 
 # Banks report the day they paid: after the batch was exported, never later than today (China).
-PAID = today().isoformat()
+def paid_on() -> str:
+    """Today in China, read when a return file is made (a constant read at import goes stale at midnight)."""
+    return today().isoformat()
 
 pytestmark = [
     pytest.mark.processes,
@@ -330,7 +332,7 @@ def file_and_returns(running: Replicated, batch: dict) -> None:
     assert len(rows) == batch["line_count"] > 0
     # Both replicas serve the same bytes (the same key signs the manifest on each).
     assert all(httpx.get(f"{url}/file", headers=bank).content == pulled.content for _ in range(REPLICAS))
-    back = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{row[0]},成功,,{PAID}\r\n" for row in rows)
+    back = "流水号,结果,失败原因,发放日期\r\n" + "".join(f"{row[0]},成功,,{paid_on()}\r\n" for row in rows)
     posted = httpx.post(f"{url}/returns", headers=bank, files={"file": ("back.csv", back.encode("gbk"))}, timeout=60)
     assert posted.status_code == 200, posted.text
     assert (posted.json()["status"], posted.json()["paid"]) == ("reconciled", len(rows))

@@ -10,7 +10,9 @@ import io
 from tefu_common.calendar import today
 
 # Banks report the day they paid: after the batch was exported, never later than today (China).
-PAID = today().isoformat()
+def paid_on() -> str:
+    """Today in China, read when a return file is made (a constant read at import goes stale at midnight)."""
+    return today().isoformat()
 
 
 REGION = "420106"  # the region of the `approved` batch (conftest.py), paid by ICBC-WC (`bank`)
@@ -41,7 +43,7 @@ async def test_another_agency_finds_no_batch(served, auth, approved):
 async def test_a_bad_return_file_is_refused_row_by_row_and_logged(served, auth, approved, bank):
     pulled = await served.get(f"/v1/batches/{approved}/file", headers=bank)
     reference = list(csv.reader(io.StringIO(pulled.content.decode())))[1][0]
-    bad = f"流水号,结果,失败原因,发放日期,金额\r\n{reference},成功,,{PAID},999.00\r\n9999999999999,失败,,,\r\n"
+    bad = f"流水号,结果,失败原因,发放日期,金额\r\n{reference},成功,,{paid_on()},999.00\r\n9999999999999,失败,,,\r\n"
     refused = await served.post(f"/v1/batches/{approved}/returns", headers=bank,
                                 files={"file": ("back.csv", bad.encode("gbk"))})
     assert refused.status_code == 422
@@ -68,7 +70,7 @@ async def test_a_good_return_file_reconciles_the_batch(served, approved, bank):
     pulled = await served.get(f"/v1/batches/{approved}/file", headers=bank)
     references = [row[0] for row in list(csv.reader(io.StringIO(pulled.content.decode())))[1:-1]]
     good = "流水号,结果,失败原因,发放日期\r\n" + "".join(
-        f"{ref},失败,账户已销户,\r\n" if ref == references[0] else f"{ref},成功,,{PAID}\r\n" for ref in references)
+        f"{ref},失败,账户已销户,\r\n" if ref == references[0] else f"{ref},成功,,{paid_on()}\r\n" for ref in references)
     posted = await served.post(f"/v1/batches/{approved}/returns", headers=bank, files={"file": ("back.csv", good.encode())})
     assert posted.status_code == 200
     assert posted.json() == {"batch_id": approved, "status": "reconciled", "rows": 39, "applied": 39, "unchanged": 0,
@@ -92,7 +94,7 @@ async def test_a_paid_date_before_the_export_or_after_today_is_refused(served, a
     errors = refused.json()["errors"]
     assert [(e["row"], e["column"], e["code"]) for e in errors] == [
         (2, "发放日期", "paid-on-out-of-range"), (3, "发放日期", "paid-on-out-of-range")]
-    assert f"与今天 {PAID} 之间" in errors[0]["detail"]
+    assert f"与今天 {paid_on()} 之间" in errors[0]["detail"]
     lines = (await served.get(f"/v1/batches/{approved}/lines", headers=bank))
     assert "paid" not in {line["status"] for line in lines.json()["items"]}
 

@@ -17,7 +17,9 @@ from tefu_common.calendar import today
 
 PAIN002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.12"
 CAMT054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
-NOW = f"{today().isoformat()}T10:00:00+08:00"
+def at_ten() -> str:
+    """Ten in the morning today in China, read when a report is made (not at import: midnight)."""
+    return f"{today().isoformat()}T10:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +32,13 @@ def status_report(statuses: list[tuple[str, str, str]], *, group: str | None = N
     transactions = "".join(
         f"<TxInfAndSts><OrgnlEndToEndId>{ref}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
         + (f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn><AddtlInf>核实情况</AddtlInf></StsRsnInf>" if code else "")
-        + (f"<AccptncDtTm>{NOW}</AccptncDtTm>" if status == "ACSC" else "") + "</TxInfAndSts>"
+        + (f"<AccptncDtTm>{at_ten()}</AccptncDtTm>" if status == "ACSC" else "") + "</TxInfAndSts>"
         for ref, status, code in statuses)
     payment = f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>TEFU-B1-1</OrgnlPmtInfId>{transactions}</OrgnlPmtInfAndSts>" \
         if statuses else ""
     group_status = (f"<GrpSts>{group}</GrpSts><StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf>" if group else "")
     return (f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{PAIN002}"><CstmrPmtStsRpt>'
-            f"<GrpHdr><MsgId>ICBC-RPT-1</MsgId><CreDtTm>{NOW}</CreDtTm></GrpHdr>"
+            f"<GrpHdr><MsgId>ICBC-RPT-1</MsgId><CreDtTm>{at_ten()}</CreDtTm></GrpHdr>"
             f"<OrgnlGrpInfAndSts><OrgnlMsgId>TEFU-B1</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>"
             f"{group_status}</OrgnlGrpInfAndSts>{payment}</CstmrPmtStsRpt></Document>").encode()
 
@@ -49,7 +51,7 @@ def notification(entries: list[tuple[str, str, str | None]]) -> bytes:
         + (f"<RtrInf><Rsn><Cd>{code}</Cd></Rsn></RtrInf>" if code else "") + "</TxDtls></NtryDtls></Ntry>"
         for ref, side, code in entries)
     return (f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{CAMT054}"><BkToCstmrDbtCdtNtfctn>'
-            f"<GrpHdr><MsgId>N1</MsgId><CreDtTm>{NOW}</CreDtTm></GrpHdr><Ntfctn><Id>N1</Id>{body}</Ntfctn>"
+            f"<GrpHdr><MsgId>N1</MsgId><CreDtTm>{at_ten()}</CreDtTm></GrpHdr><Ntfctn><Id>N1</Id>{body}</Ntfctn>"
             "</BkToCstmrDbtCdtNtfctn></Document>").encode()
 
 
