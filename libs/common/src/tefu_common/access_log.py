@@ -116,8 +116,10 @@ class AccessLog:
         return {**reader.columns(), **own}
 
     async def record(self, session: AsyncSession, reader: Reader, rows: Iterable[dict[str, Any]]) -> int:
-        """Write one row per item of ``rows`` (each naming what was read, with its ``region_code``),
-        in the request's transaction and in one statement. Returns how many items were recorded."""
+        """Log the items of ``rows`` (each naming what was read, with its ``region_code``) in the
+        request's transaction: one row per item, in one statement, or, for a log with ``named`` and
+        several items, one entry and a narrow row per distinct item. Returns how many items were
+        recorded."""
         items = list(rows)
         if not items:
             return 0
