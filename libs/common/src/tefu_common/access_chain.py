@@ -428,10 +428,13 @@ class AccessChain:
         left for the next check rather than taken for additions.
         """
         async with engine.connect() as connection:
-            head = (await connection.execute(select(self.head).where(self.head.c.table_name == self.name))
-                    ).mappings().one_or_none()
+            # The count before the head: each statement sees the database as of its own start, so
+            # a row sealed between the two is then counted in the head, never lost from both (read
+            # the other way round, ``unsealed == 0`` could come with a head from before the seal).
             unsealed = int(await connection.scalar(
                 select(func.count()).select_from(self.table).where(self.table.c.chain_seq.is_(None))) or 0)
+            head = (await connection.execute(select(self.head).where(self.head.c.table_name == self.name))
+                    ).mappings().one_or_none()
             if head is None:
                 first = (await connection.execute(
                     select(self.table.c.id, self.table.c.at, self.table.c.chain_seq)
