@@ -60,7 +60,8 @@ GENESIS = bytes(32)
 # on PostgreSQL, where a chunk costs one statement whatever its size (memory stays a chunk's rows).
 SEAL_CHUNK = 500
 VERIFY_CHUNK = 1000
-SEAL_CHUNK_POSTGRESQL = 5000
+SEAL_CHUNK_POSTGRESQL = 2000
+YIELD_EVERY = 100  # rows hashed between two turns of the event loop (about a millisecond)
 VERIFY_CHUNK_POSTGRESQL = 5000
 
 
@@ -350,6 +351,10 @@ class AccessChain:
                     members = self._members_for(named, row[self._id])
                     previous = digest(previous + canonical_values(seq, self._names, row, members), mode)
                     hashes.append(previous.hex())
+                    if (seq - first) % YIELD_EVERY == YIELD_EVERY - 1:
+                        # The sealer shares the service's event loop: a chunk hashed at one go
+                        # would hold every request in flight for tens of milliseconds.
+                        await asyncio.sleep(0)
                 await self._write_links(connection, rows, first, hashes)
                 await connection.execute(update(self.head).where(self.head.c.table_name == self.name).values(
                     last_seq=first + len(rows) - 1, last_hash=hashes[-1], sealed_at=datetime.now(timezone.utc)))

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from tefu_common.access_chain import start_sealer, stop_sealer
 from tefu_common.app import create_service_app
+from tefu_common.fast_routes import declared_route
 from tefu_common.auth.keys import key_paths
 from tefu_common.partitions import ensure_monthly_partitions
 from tefu_common.settings import Environment
@@ -20,7 +21,9 @@ from tefu_medical_priority.ecards.router import router as ecards_router
 from tefu_medical_priority.fhir.router import router as fhir_router
 from tefu_medical_priority.hospitals.directory import HospitalDirectory
 from tefu_medical_priority.hospitals.router import router as hospitals_router
+from tefu_medical_priority.lookup.router import fast_check_card
 from tefu_medical_priority.lookup.router import router as lookup_router
+from tefu_medical_priority.lookup.cache import CardCache
 from tefu_medical_priority.lookup.service import Desk
 from tefu_medical_priority.reports.router import router as reports_router
 from tefu_medical_priority.settings import MedicalPrioritySettings
@@ -112,11 +115,14 @@ def create_app(settings: MedicalPrioritySettings | None = None, *, configure_log
         upstreams={REGISTRY: (LABELS[REGISTRY], settings.registry_url),
                    ELIGIBILITY: (LABELS[ELIGIBILITY], settings.eligibility_url)},
         configure_logs=configure_logs,
+        fast_routes=[fast_check_card],
     )
+    app.state.card_route = declared_route(app, "GET", "/v1/cards/0")
     app.state.ecard_signer = load_signer(key_paths(settings.ecard_key_dir, "ecard")[0],
                                          create=settings.environment is not Environment.production)
     app.state.hospital_directory = HospitalDirectory(app.state.database.sessionmaker)
     app.state.desk = Desk(app.state.database, app.state.hospital_directory, app.state.ecard_signer,
-                          id_lookups_per_minute=settings.id_lookup_per_minute)
+                          id_lookups_per_minute=settings.id_lookup_per_minute,
+                          cache=CardCache(size=settings.desk_cache_size, max_age=settings.desk_cache_seconds))
     app.state.follower = None
     return app

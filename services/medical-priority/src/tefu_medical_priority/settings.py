@@ -45,6 +45,12 @@ class MedicalPrioritySettings(ServiceSettings):
                                     "and the expiry of cards run.")
     id_lookup_per_minute: int = Field(
         20, ge=1, description="Lookups by name and ID number a hospital may make per minute (429 beyond).")
+    desk_cache_size: int = Field(
+        100_000, ge=0, description="Cards the desk keeps in memory (about 1 KB each) to answer lookups by number "
+                                   "without reading the database, kept true by PostgreSQL's notifications of every "
+                                   "change (lookup/cache.py); 0: none. Not used on SQLite or with READ_DATABASE_URL.")
+    desk_cache_seconds: float = Field(
+        60.0, gt=0, le=3600, description="The longest a card stays in the desk's cache, whatever the notifications.")
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

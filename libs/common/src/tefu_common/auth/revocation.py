@@ -15,7 +15,7 @@ from typing import Protocol
 
 import httpx
 
-from tefu_common.http_client import SERVICE_HEADERS
+from tefu_common.http_client import SERVICE_HEADERS, tls_context
 
 log = logging.getLogger("tefu.auth")
 
@@ -66,7 +66,7 @@ class RemoteRevocationList:
                 return
             self._fetched_at = time.monotonic()
             try:
-                async with httpx.AsyncClient(timeout=3.0, headers=SERVICE_HEADERS) as client:
+                async with httpx.AsyncClient(timeout=3.0, headers=SERVICE_HEADERS, verify=tls_context()) as client:
                     response = await client.get(self.url)
                     response.raise_for_status()
                 self._snapshot = RevocationSnapshot.from_document(response.json())

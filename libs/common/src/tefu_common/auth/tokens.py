@@ -26,7 +26,7 @@ from tefu_common.auth.principal import Institution, Principal
 from tefu_common.auth.revocation import NoRevocations, RevocationCheck
 from tefu_common.auth.roles import INSTITUTION_KIND, Role, Scope
 from tefu_common.errors import Unauthorized
-from tefu_common.http_client import SERVICE_HEADERS
+from tefu_common.http_client import SERVICE_HEADERS, tls_context
 from tefu_common.i18n import Text
 
 ALLOWED_ALGORITHMS = ("EdDSA",)
@@ -123,7 +123,7 @@ class KeySet:
                 return
             self._fetched_at = time.monotonic()
             try:
-                async with httpx.AsyncClient(timeout=5.0, headers=SERVICE_HEADERS) as client:
+                async with httpx.AsyncClient(timeout=5.0, headers=SERVICE_HEADERS, verify=tls_context()) as client:
                     response = await client.get(self._url)  # type: ignore[arg-type]
                     response.raise_for_status()
                 self._keys.update(load_jwks(response.json()))

@@ -1,9 +1,10 @@
 """Answering a hospital desk: find the card, say whether it is valid and what it gives here.
 
-This is the hot path: one indexed read of this service's own tables (lookup/store.py), never a
-call to another service (so desks keep working while the registry or eligibility are down), the
-calling hospital from a short-lived cache, and the lookup-log row committed together with its
-neighbours' (the suite's group commit) before the answer leaves. A holder without a guardian on
+This is the hot path: one indexed read of this service's own tables (lookup/store.py), or none
+for a card looked up moments before (lookup/cache.py), never a call to another service (so desks
+keep working while the registry or eligibility are down), the calling hospital from a short-lived
+cache, and the lookup-log row committed together with its neighbours' (the suite's group commit)
+before the answer leaves. A holder without a guardian on
 record costs one more read: the family's liaisons, from this service's copy (liaisons/).
 """
 
@@ -38,6 +39,7 @@ from tefu_medical_priority.ecards.service import read_ecard
 from tefu_medical_priority.hospitals.directory import DeskHospital, HospitalDirectory
 from tefu_medical_priority.liaisons.desk import desk_liaisons, without_guardian
 from tefu_medical_priority.lookup import quota
+from tefu_medical_priority.lookup.cache import CardCache
 from tefu_medical_priority.lookup.store import DeskStore
 
 NO_CARD = Text("没有这张卡", "no such card")
@@ -49,9 +51,9 @@ class Desk:
     lookup log, the directory of hospitals, the e-card key and the ID-lookup allowance."""
 
     def __init__(self, database: Database, directory: HospitalDirectory, signer: DocumentSigner, *,
-                 id_lookups_per_minute: int) -> None:
+                 id_lookups_per_minute: int, cache: CardCache | None = None) -> None:
         self.database = database
-        self.store = DeskStore(database)
+        self.store = DeskStore(database, cache=cache)
         self.log = GroupCommit(self.store)
         self.directory = directory
         self.signer = signer

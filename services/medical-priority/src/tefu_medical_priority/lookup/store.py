@@ -22,6 +22,7 @@ from tefu_common.db import Database
 from tefu_medical_priority.access_log.models import LookupLogEntry
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
 from tefu_medical_priority.liaisons.models import FamilyLiaison, FamilyParents
+from tefu_medical_priority.lookup.cache import LISTENER_NAME, CacheListener, CardCache
 
 COLUMNS = ("id", "card_no", "status", "status_reason", "masked_name", "sex", "birth_year", "id_last4", "region_code",
            "services", "privileges", "valid_until", "family_id", "holder_role")
@@ -54,33 +55,51 @@ class DeskStore:
     """Cards (and liaisons) are read from ``read_database_url`` when one is set, a streaming replica
     that may lag the primary by moments; the lookup log is always written to the primary."""
 
-    def __init__(self, database: Database, *, pool_size: int = 10) -> None:
+    def __init__(self, database: Database, *, pool_size: int = 10, cache: CardCache | None = None) -> None:
         self.database = database
         self.pool_size = pool_size
+        self.cache = cache if cache is not None else CardCache(size=0)
         self._pool: asyncpg.Pool | None = None  # reads
         self._log_pool: asyncpg.Pool | None = None  # writes: the same pool when there is no replica
+        self._listener: CacheListener | None = None
 
     async def start(self) -> None:
         if self.database.engine.dialect.name == "postgresql":
             self._log_pool = await self._connect(self.database.url)
             replica = self.database.read_url != self.database.url
             self._pool = await self._connect(self.database.read_url) if replica else self._log_pool
+            if not replica and self.cache.size > 0:
+                self._listener = CacheListener(self.cache, lambda: self._connection(self.database.url))
+                self._listener.start()
 
     async def _connect(self, database_url: str) -> asyncpg.Pool:
-        url = make_url(database_url)
         pool: asyncpg.Pool = await asyncpg.create_pool(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
-            min_size=1, max_size=self.pool_size, init=_json_codec, reset=_nothing_to_reset,
+            **_address(database_url), min_size=1, max_size=self.pool_size, init=_json_codec, reset=_nothing_to_reset,
             timeout=self.database.connect_timeout)
         return pool
 
+    async def _connection(self, database_url: str) -> asyncpg.Connection:
+        return await asyncpg.connect(**_address(database_url), timeout=self.database.connect_timeout,
+                                     server_settings={"application_name": LISTENER_NAME})
+
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
         for pool in {id(p): p for p in (self._pool, self._log_pool) if p is not None}.values():
             await pool.close()
         self._pool = self._log_pool = None
 
     async def by_number(self, card_no: str) -> dict[str, Any] | None:
-        return await self._one(_PG_BY_NUMBER, _BY_NUMBER, card_no)
+        """The card's row, from the cache when it holds it (lookup/cache.py)."""
+        row = self.cache.get(card_no)
+        if row is not None:
+            return row
+        generation = self.cache.generation  # before the read: a notice meanwhile and the row is not kept
+        row = await self._one(_PG_BY_NUMBER, _BY_NUMBER, card_no)
+        if row is not None:
+            self.cache.put(row, generation)
+        return row
 
     async def by_id_number_index(self, index: str) -> dict[str, Any] | None:
         return await self._one(_PG_BY_ID_NUMBER, _BY_ID_NUMBER, index)
@@ -105,6 +124,12 @@ class DeskStore:
             return
         async with self.database.engine.begin() as connection:
             await connection.execute(insert(LookupLogEntry), rows)
+
+
+def _address(database_url: str) -> dict[str, Any]:
+    url = make_url(database_url)
+    return {"host": url.host, "port": url.port or 5432, "user": url.username, "password": url.password,
+            "database": url.database}
 
 
 async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
