@@ -40,6 +40,7 @@ from pathlib import Path
 
 import httpx
 
+from cpu import cpu_seconds, machine_busy_seconds
 from scratch import connect, registry_database, service_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,24 +130,6 @@ def children(pid: int) -> list[int]:
         except (FileNotFoundError, ValueError):
             pass
     return found
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def machine_busy_seconds() -> float:
-    """CPU time the whole machine has spent busy (every core, every process: PostgreSQL too)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values[:8]) - values[3] - values[4]) / TICKS
 
 
 class Processes:
