@@ -114,3 +114,34 @@ async def test_an_xlsx_file_and_a_file_that_cannot_be_read(client, auth):
     assert all_bad.status_code == 422
     assert all_bad.json()["errors"][0]["field"] == "file.row2.医院编码"
     assert all_bad.json()["code"] == "hospital-code-format"
+
+
+async def test_the_directory_reads_an_expired_hospital_once_for_all_its_desks(client, hospital):
+    """A thousand lookups a second: when a hospital's entry expires, the desks in flight share one
+    read; a change made while that read is on its way is not undone by it."""
+    import asyncio
+
+    await hospital("H420106001")
+    directory = client._transport.app.state.hospital_directory
+    real = directory.sessionmaker
+    reads = []
+
+    def counting():
+        reads.append(1)
+        return real()
+
+    directory.sessionmaker = counting
+    try:
+        directory.forget_all()
+        found = await asyncio.gather(*(directory.get("H420106001") for _ in range(50)))
+        assert len(reads) == 1 and {h.code for h in found} == {"H420106001"}
+        directory.forget_all()
+        pending = asyncio.ensure_future(directory.get("H420106001"))
+        for _ in range(3):
+            await asyncio.sleep(0)  # the read has begun, and waits for the database
+        assert directory._reading
+        directory.forget("H420106001")  # a change here meanwhile
+        assert (await pending).code == "H420106001"
+        assert "H420106001" not in directory._entries  # read the next time, not kept from before the change
+    finally:
+        directory.sessionmaker = real

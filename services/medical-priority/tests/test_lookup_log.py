@@ -48,3 +48,37 @@ async def test_a_lookup_whose_row_cannot_be_written_gives_no_answer(client, issu
         assert (await client.get(f"/v1/cards/{card_no}", headers=desk())).status_code == 200
     finally:
         await database.dispose()
+
+
+async def test_desk_lookups_are_sealed_as_written_beside_rows_the_sealer_seals(client, issue_card, hospital, desk, auth,
+                                                                               database_url):
+    """On PostgreSQL a group of desk lookups is in the chain the moment it is committed; a clerk's
+    read of a card, written in its request's transaction, is sealed afterwards; the chain is whole."""
+    if not database_url.startswith("postgresql"):
+        return  # SQLite: every row is sealed by the sealer (tests of tefu_common.access_chain)
+    await hospital()
+    card_no = await issue_card("420102")
+    clerk = auth(role="clerk", region="420102")
+    auditor = auth(role="auditor", region="000000")
+    database = Database(database_url)
+    try:
+        for _ in range(3):
+            answers = await asyncio.gather(*(client.get(f"/v1/cards/{card_no}", headers=desk()) for _ in range(40)))
+            assert {a.status_code for a in answers} == {200}
+            async with database.engine.connect() as connection:
+                unsealed = await connection.scalar(text(
+                    "SELECT count(*) FROM lookup_log WHERE how = 'card_no' AND chain_seq IS NULL"))
+            assert unsealed == 0  # no sealer round in between: sealed by their own write
+            assert (await client.get(f"/v1/cards/{card_no}/record", headers=clerk)).status_code == 200
+        for _ in range(100):
+            verdict = (await client.get("/v1/access-log/verify", headers=auditor)).json()
+            if verdict["unsealed"] == 0:
+                break
+            await asyncio.sleep(0.1)
+        async with database.engine.connect() as connection:
+            rows, positions = (await connection.execute(text(
+                "SELECT count(*), count(DISTINCT chain_seq) FROM lookup_log"))).one()
+        assert verdict["whole"] is True and verdict["unsealed"] == 0, verdict
+        assert verdict["sealed_through"] == rows == positions  # one position each, none twice
+    finally:
+        await database.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -31,16 +32,29 @@ class HospitalDirectory:
         self.sessionmaker = sessionmaker
         self.ttl = ttl
         self._entries: dict[str, tuple[float, DeskHospital | None]] = {}
+        self._reading: dict[str, asyncio.Future[DeskHospital | None]] = {}
+        self._forgotten = 0  # moves on with every change made here
 
     async def get(self, code: str) -> DeskHospital | None:
         cached = self._entries.get(code)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        # One read per hospital at a time: at a thousand lookups a second, every desk request in
+        # flight when the entry expires would otherwise read it too, and queue for the pool.
+        reading = self._reading.get(code)
+        if reading is None:
+            reading = self._reading[code] = asyncio.ensure_future(self._read(code))
+            reading.add_done_callback(lambda _: self._reading.pop(code, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, code: str) -> DeskHospital | None:
+        forgotten = self._forgotten
         async with self.sessionmaker() as session:
             hospital = await session.get(Hospital, code)
         found = None if hospital is None else DeskHospital(hospital.code, hospital.active, hospital.designated,
                                                            tuple(hospital.fee_waivers), hospital.region_code)
-        self._entries[code] = (time.monotonic() + self.ttl, found)
+        if forgotten == self._forgotten:  # not if a change was made while it read (it may predate it)
+            self._entries[code] = (time.monotonic() + self.ttl, found)
         return found
 
     async def calling(self, caller: Principal) -> DeskHospital:
@@ -57,7 +71,11 @@ class HospitalDirectory:
         return hospital
 
     def forget(self, code: str) -> None:
+        self._forgotten += 1
         self._entries.pop(code, None)
+        self._reading.pop(code, None)  # a read begun before the change serves only who waits for it
 
     def forget_all(self) -> None:
+        self._forgotten += 1
         self._entries.clear()
+        self._reading.clear()

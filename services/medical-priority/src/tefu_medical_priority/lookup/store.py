@@ -5,7 +5,8 @@ rows in bulk.
 The desk lookup is the service's hot path (a thousand a second at a large hospital group), so on
 PostgreSQL it skips the ORM: a small asyncpg pool of its own, statements prepared once per
 connection, no reset round trip when a connection goes back (these connections never change
-session state), and a group of log rows written by one INSERT of arrays. On SQLite (the
+session state), and a group of log rows written by one INSERT of arrays, sealed into the hash
+chain as it is written (AccessChain.insert_sealed). On SQLite (the
 embedded default) it goes through SQLAlchemy like everything else. Both read the same dicts.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import make_url
 
 from tefu_common.db import Database
-from tefu_medical_priority.access_log.models import LookupLogEntry
+from tefu_medical_priority.access_log.models import LookupLogEntry, lookup_chain
 from tefu_medical_priority.cards.models import LIVE_STATES, Card
 from tefu_medical_priority.liaisons.models import FamilyLiaison, FamilyParents
 from tefu_medical_priority.lookup.cache import LISTENER_NAME, CacheListener, CardCache
@@ -45,11 +46,6 @@ _PG_BY_ID_NUMBER = (f"{_PG_CARD}, c.name_index {_PG_FROM} WHERE c.id_number_inde
 # decrypted by its column type).
 _LIAISONS = (select(FamilyLiaison.post, FamilyLiaison.name, FamilyLiaison.phone, FamilyLiaison.unit)
              .where(FamilyLiaison.family_id == bindparam("family_id")).order_by(FamilyLiaison.id))
-LOG_COLUMNS = {"at": "timestamptz", "subject": "text", "role": "text", "institution": "text", "endpoint": "text",
-               "how": "text", "card_id": "int", "region_code": "text", "outcome": "text", "request_id": "text"}
-_PG_LOG = (f"INSERT INTO lookup_log ({', '.join(LOG_COLUMNS)}) SELECT * FROM unnest("
-           + ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(LOG_COLUMNS.values(), start=1)) + ")")
-
 
 class DeskStore:
     """Cards (and liaisons) are read from ``read_database_url`` when one is set, a streaming replica
@@ -118,9 +114,12 @@ class DeskStore:
         return dict(found._mapping) if found is not None else None
 
     async def write_log(self, rows: list[dict[str, Any]]) -> None:
-        """Commit lookup-log rows in one statement (atomic: all of them or none)."""
+        """Commit lookup-log rows in one transaction (atomic: all of them or none); on PostgreSQL
+        sealed into the log's hash chain as they are written (AccessChain.insert_sealed), so the
+        sealer never rewrites them."""
         if self._log_pool is not None:
-            await self._log_pool.execute(_PG_LOG, *([row[c] for row in rows] for c in LOG_COLUMNS))
+            async with self._log_pool.acquire() as connection:
+                await lookup_chain.insert_sealed(connection, rows)
             return
         async with self.database.engine.begin() as connection:
             await connection.execute(insert(LookupLogEntry), rows)
