@@ -82,3 +82,42 @@ async def test_desk_lookups_are_sealed_as_written_beside_rows_the_sealer_seals(c
         assert verdict["sealed_through"] == rows == positions  # one position each, none twice
     finally:
         await database.dispose()
+
+
+async def test_two_writers_sealing_as_they_write_take_turns_at_the_head(database_url):
+    """Two replicas' writers, each remembering the head it left: when the other moved it, a group
+    goes again under the head's lock; the chain holds every row once, whole."""
+    if not database_url.startswith("postgresql"):
+        return
+    import asyncpg
+    from datetime import datetime, timezone
+
+    from sqlalchemy.engine import make_url
+
+    from tefu_medical_priority.access_log.models import lookup_chain
+
+    url = make_url(database_url)
+    connection = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+    first, second = lookup_chain.sealed_writer(), lookup_chain.sealed_writer()
+
+    def rows(count: int, who: str) -> list[dict]:
+        return [{"at": datetime.now(timezone.utc), "subject": who, "role": "hospital", "institution": "H420106001",
+                 "endpoint": "GET /v1/cards/{card_no}", "how": "card_no", "card_id": n, "region_code": "420106",
+                 "outcome": "valid", "request_id": f"{who}-{n}"} for n in range(count)]
+
+    try:
+        for writer, who, count in [(first, "a", 3), (first, "a", 5), (second, "b", 4), (first, "a", 2),
+                                   (second, "b", 1), (second, "b", 6), (first, "a", 700)]:
+            await writer.insert(connection, rows(count, who))
+        total, positions, low, high = await connection.fetchrow(
+            "SELECT count(*), count(DISTINCT chain_seq), min(chain_seq), max(chain_seq) FROM lookup_log")
+        assert (total, positions, low, high) == (721, 721, 1, 721)
+        assert await connection.fetchval("SELECT count(*) FROM lookup_log WHERE chain_seq IS NULL") == 0
+    finally:
+        await connection.close()
+    database = Database(database_url)
+    try:
+        verdict = await lookup_chain.verify(database.engine)
+    finally:
+        await database.dispose()
+    assert verdict.whole and verdict.sealed_through == 721 and verdict.rows_checked == 721

@@ -2,7 +2,7 @@
 
 Rows are not chained when they are written: that would make every read of personal data, in
 every replica, wait for the one before it (the exception: a log written in groups at a high rate,
-the hospital desk's, whose groups are sealed as they are written, :meth:`AccessChain.insert_sealed`).
+the hospital desk's, whose groups are sealed as they are written, :class:`SealedWriter`).
 A *sealer* (:class:`AccessChainSealer`, a background
 task of each service) instead takes the rows not yet sealed (``chain_seq IS NULL``), oldest id
 first, in bounded chunks, and gives each the next position of the chain and
@@ -281,7 +281,8 @@ class AccessChain:
         # log partitioned by month, and ``at`` lets the database look in the chunk's months only.
         self._keys = tuple(self._names.index(name) for name in ("id", "at") if name in self._names)
         self._link_update: Any = None
-        self._sealed_statement: str | None = None
+        self._own = [name for name in self._names if name != "id"]
+        self._sealed_statements: dict[bool, str] = {}
 
     @property
     def name(self) -> str:
@@ -365,61 +366,45 @@ class AccessChain:
             if len(rows) < chunk:
                 return sealed
 
-    async def insert_sealed(self, connection: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Write ``rows`` (every column but ``id`` and the chain's) sealed as they are written, in
-        one transaction of ``connection`` (an asyncpg connection, PostgreSQL): ids drawn from the
-        table's sequence, positions and hashes computed under the lock of the chain's head row, the
-        rows inserted with them, the head moved on.
-
-        For a log written in groups at a high rate (the hospital desk's group commit): a row sealed
-        afterwards is written twice (the sealer's UPDATE makes a second version of it and an entry
-        in each of its indexes, and work for vacuum), which costs PostgreSQL more than the lookup
-        itself. The price is that such groups, in every replica, take turns at the head (a commit
-        each); rows written otherwise are still sealed by the sealer, under the same lock.
-        """
+    def sealed_writer(self) -> SealedWriter:
+        """A writer of rows sealed as they are written (:class:`SealedWriter`), for one database."""
         if self.members is not None:
             raise TypeError(f"{self.name}: the rows of a log with members are sealed by the sealer")
-        if not rows:
-            return
-        head_table = self.head.name
-        # The head locked and the ids drawn in one round trip, the rows and the head written in another.
-        select_head = (f"SELECT last_seq, last_hash, algorithm, ARRAY(SELECT nextval(pg_get_serial_sequence($1, 'id')) "
-                       f"FROM generate_series(1, $2)) AS ids FROM {head_table} WHERE table_name = $1 FOR UPDATE")
-        async with connection.transaction():
-            head = await connection.fetchrow(select_head, self.name, len(rows))
-            if head is None:  # the log's first seal
-                await connection.execute(f"INSERT INTO {head_table} (table_name, last_seq, last_hash, algorithm) "
-                                         "VALUES ($1, 0, $2, $3) ON CONFLICT DO NOTHING", self.name, GENESIS.hex(),
-                                         hash_name())
-                head = await connection.fetchrow(select_head, self.name, len(rows))
-            if head["algorithm"] != hash_name():
-                raise _mismatch(head["algorithm"])
-            ids = list(head["ids"])
-            first, previous = int(head["last_seq"]) + 1, bytes.fromhex(head["last_hash"])
-            mode = crypto_mode()
-            hashes = []
-            for seq, (row_id, row) in enumerate(zip(ids, rows), first):
-                values = [row_id if name == "id" else row[name] for name in self._names]
-                previous = digest(previous + canonical_values(seq, self._names, values), mode)
-                hashes.append(previous.hex())
-            own = [name for name in self._names if name != "id"]
-            await connection.execute(self._sealed_insert(own), ids, *([row[name] for row in rows] for name in own),
-                                     list(range(first, first + len(rows))), hashes, self.name,
-                                     first + len(rows) - 1, hashes[-1])
+        return SealedWriter(self)
 
-    def _sealed_insert(self, own: list[str]) -> str:
-        if self._sealed_statement is None:
+    def _links(self, ids: Sequence[int], rows: Sequence[dict[str, Any]], last_seq: int,
+               last_hash: str) -> tuple[list[int], list[str]]:
+        """The positions and hashes of ``rows`` (with ``ids``) chained after ``last_seq``/``last_hash``."""
+        first, previous = last_seq + 1, bytes.fromhex(last_hash)
+        mode = crypto_mode()
+        hashes = []
+        for seq, (row_id, row) in enumerate(zip(ids, rows), first):
+            values = [row_id if name == "id" else row[name] for name in self._names]
+            previous = digest(previous + canonical_values(seq, self._names, values), mode)
+            hashes.append(previous.hex())
+        return list(range(first, first + len(rows))), hashes
+
+    def _sealed_insert(self, *, guarded: bool) -> str:
+        """The rows (``$1`` ids, then the columns, positions and hashes as arrays) inserted and the
+        head moved in one statement. ``guarded``: only if the head is still at the position given
+        last (else nothing is written and it answers 0), for a writer that holds no lock."""
+        statement = self._sealed_statements.get(guarded)
+        if statement is None:
             dialect = postgresql.dialect()
-            names = ["id", *own, *CHAIN_COLUMNS]
+            names = ["id", *self._own, *CHAIN_COLUMNS]
             arrays = ", ".join(f"${n}::{self.table.c[name].type.compile(dialect)}[]" for n, name in enumerate(names, 1))
             quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-            last = len(names)
-            self._sealed_statement = (
-                f"WITH written AS (INSERT INTO {dialect.identifier_preparer.format_table(self.table)} ({quoted}) "
-                f"SELECT * FROM unnest({arrays})) "
-                f"UPDATE {self.head.name} SET last_seq = ${last + 2}, last_hash = ${last + 3}, sealed_at = now() "
-                f"WHERE table_name = ${last + 1}")
-        return self._sealed_statement
+            table, last = dialect.identifier_preparer.format_table(self.table), len(names)
+            move = (f"UPDATE {self.head.name} SET last_seq = ${last + 2}, last_hash = ${last + 3}, sealed_at = now() "
+                    f"WHERE table_name = ${last + 1}")
+            if guarded:
+                statement = (f"WITH moved AS ({move} AND last_seq = ${last + 4} RETURNING 1), "
+                             f"written AS (INSERT INTO {table} ({quoted}) SELECT * FROM unnest({arrays}) "
+                             f"WHERE EXISTS (SELECT FROM moved)) SELECT count(*) FROM moved")
+            else:
+                statement = f"WITH written AS (INSERT INTO {table} ({quoted}) SELECT * FROM unnest({arrays})) {move}"
+            self._sealed_statements[guarded] = statement
+        return statement
 
     async def _write_links(self, connection: AsyncConnection, rows: Sequence[Any], first: int, hashes: list[str]) -> None:
         """Give each row its position (``first`` on, in order) and hash."""
@@ -544,6 +529,69 @@ class AccessChain:
                             sealed_through=through, archived_through=archived, head_hash=head["last_hash"],
                             unsealed=unsealed,
                             first_broken=broken)
+
+
+class SealedWriter:
+    """Writes rows of one log, in one database (PostgreSQL, asyncpg connections), sealed as they
+    are written: ids drawn from the table's sequence, positions and hashes computed as the sealer
+    would, the rows inserted with them and the chain's head moved on, in one transaction.
+
+    For a log written in groups at a high rate (the hospital desk's group commit): a row sealed
+    afterwards is written twice (the sealer's UPDATE makes a second version of it and an entry in
+    each of its indexes, and work for vacuum), which costs PostgreSQL more than the lookup itself.
+
+    A group normally costs one statement, its own transaction: the writer remembers the head it
+    left and keeps ids drawn ahead, and writes rows and head together only if the head is still
+    there. If it moved (the sealer sealed other rows, another replica wrote), nothing was written
+    and the group goes again under the head row's lock (two statements in a transaction), which
+    is also how the first group finds the head. Groups of every replica thus take turns at the
+    head, a commit each; rows written otherwise are sealed by the sealer, under the same lock.
+    """
+
+    RESERVE = 512  # ids drawn ahead, so that a group needs no round trip for them
+
+    def __init__(self, chain: AccessChain) -> None:
+        self.chain = chain
+        self._head: tuple[int, str] | None = None  # (last_seq, last_hash) this writer left
+        self._ids: list[int] = []
+
+    async def insert(self, connection: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Write ``rows`` (every column but ``id`` and the chain's), sealed."""
+        if not rows:
+            return
+        chain, count = self.chain, len(rows)
+        if self._head is not None and len(self._ids) >= count:
+            ids = self._ids[:count]
+            seqs, hashes = chain._links(ids, rows, *self._head)
+            if await connection.fetchval(chain._sealed_insert(guarded=True), ids, *self._columns(rows), seqs, hashes,
+                                         chain.name, seqs[-1], hashes[-1], self._head[0]):
+                del self._ids[:count]
+                self._head = (seqs[-1], hashes[-1])
+                return
+        head_table = chain.head.name
+        select_head = (f"SELECT last_seq, last_hash, algorithm, ARRAY(SELECT nextval(pg_get_serial_sequence($1, 'id')) "
+                       f"FROM generate_series(1, $2)) AS ids FROM {head_table} WHERE table_name = $1 FOR UPDATE")
+        drawn = max(0, count - len(self._ids)) + self.RESERVE
+        async with connection.transaction():
+            head = await connection.fetchrow(select_head, chain.name, drawn)
+            if head is None:  # the log's first seal
+                await connection.execute(f"INSERT INTO {head_table} (table_name, last_seq, last_hash, algorithm) "
+                                         "VALUES ($1, 0, $2, $3) ON CONFLICT DO NOTHING", chain.name, GENESIS.hex(),
+                                         hash_name())
+                head = await connection.fetchrow(select_head, chain.name, drawn)
+            if head["algorithm"] != hash_name():
+                raise _mismatch(head["algorithm"])
+            available = self._ids + list(head["ids"])
+            ids = available[:count]
+            seqs, hashes = chain._links(ids, rows, int(head["last_seq"]), head["last_hash"])
+            await connection.execute(chain._sealed_insert(guarded=False), ids, *self._columns(rows), seqs, hashes,
+                                     chain.name, seqs[-1], hashes[-1])
+        # Only once committed: a transaction rolled back leaves the head and the ids as they were.
+        self._ids = available[count:]
+        self._head = (seqs[-1], hashes[-1])
+
+    def _columns(self, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+        return [[row[name] for row in rows] for name in self.chain._own]
 
 
 # --- the background task --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ The desk lookup is the service's hot path (a thousand a second at a large hospit
 PostgreSQL it skips the ORM: a small asyncpg pool of its own, statements prepared once per
 connection, no reset round trip when a connection goes back (these connections never change
 session state), and a group of log rows written by one INSERT of arrays, sealed into the hash
-chain as it is written (AccessChain.insert_sealed). On SQLite (the
+chain as it is written (tefu_common.access_chain.SealedWriter). On SQLite (the
 embedded default) it goes through SQLAlchemy like everything else. Both read the same dicts.
 """
 
@@ -58,6 +58,7 @@ class DeskStore:
         self._pool: asyncpg.Pool | None = None  # reads
         self._log_pool: asyncpg.Pool | None = None  # writes: the same pool when there is no replica
         self._listener: CacheListener | None = None
+        self._sealed = lookup_chain.sealed_writer()  # this database's: it remembers the chain's head
 
     async def start(self) -> None:
         if self.database.engine.dialect.name == "postgresql":
@@ -115,11 +116,11 @@ class DeskStore:
 
     async def write_log(self, rows: list[dict[str, Any]]) -> None:
         """Commit lookup-log rows in one transaction (atomic: all of them or none); on PostgreSQL
-        sealed into the log's hash chain as they are written (AccessChain.insert_sealed), so the
+        sealed into the log's hash chain as they are written (tefu_common.access_chain.SealedWriter), so the
         sealer never rewrites them."""
         if self._log_pool is not None:
             async with self._log_pool.acquire() as connection:
-                await lookup_chain.insert_sealed(connection, rows)
+                await self._sealed.insert(connection, rows)
             return
         async with self.database.engine.begin() as connection:
             await connection.execute(insert(LookupLogEntry), rows)
