@@ -554,6 +554,10 @@ class SealedWriter:
         self.chain = chain
         self._head: tuple[int, str] | None = None  # (last_seq, last_hash) this writer left
         self._ids: list[int] = []
+        # The head locked and ids drawn, in one round trip.
+        self._select_head = (
+            f"SELECT last_seq, last_hash, algorithm, ARRAY(SELECT nextval(pg_get_serial_sequence($1, 'id')) "
+            f"FROM generate_series(1, $2)) AS ids FROM {chain.head.name} WHERE table_name = $1 FOR UPDATE")
 
     async def insert(self, connection: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Write ``rows`` (every column but ``id`` and the chain's), sealed."""
@@ -568,9 +572,7 @@ class SealedWriter:
                 del self._ids[:count]
                 self._head = (seqs[-1], hashes[-1])
                 return
-        head_table = chain.head.name
-        select_head = (f"SELECT last_seq, last_hash, algorithm, ARRAY(SELECT nextval(pg_get_serial_sequence($1, 'id')) "
-                       f"FROM generate_series(1, $2)) AS ids FROM {head_table} WHERE table_name = $1 FOR UPDATE")
+        head_table, select_head = chain.head.name, self._select_head
         drawn = max(0, count - len(self._ids)) + self.RESERVE
         async with connection.transaction():
             head = await connection.fetchrow(select_head, chain.name, drawn)

@@ -67,13 +67,9 @@ class CardCache:
             return
         card_no, family_id = row["card_no"], row["family_id"]
         if card_no not in self._rows and len(self._rows) >= self.size:
-            self._evict()
+            self._drop(next(iter(self._rows)))  # the oldest
         self._rows[card_no] = (time.monotonic(), dict(row))
         self._families.setdefault(family_id, set()).add(card_no)
-
-    def _evict(self) -> None:
-        oldest = next(iter(self._rows))
-        self._drop(oldest)
 
     def _drop(self, card_no: str) -> None:
         held = self._rows.pop(card_no, None)
