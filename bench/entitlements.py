@@ -189,6 +189,7 @@ async def main() -> None:
     for label, values in (("GET /healthz (baseline)", health), ("POST /v1/evaluate", evaluate)):
         print(f"{label:44}{statistics.median(values):>10.1f}{percentile(values, 0.99):>10.1f}{max(values):>10.1f}")
     print(f"target p99 < 20 ms: {'met' if percentile(evaluate, 0.99) < 20 else 'NOT met'}")
+    print(f"entitlements ratio={bulk_seconds / facts_seconds:.2f}")
 
 
 if __name__ == "__main__":

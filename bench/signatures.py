@@ -4,7 +4,8 @@
 
 What is signed is an e-card's signing input (header and claims, about 300 bytes), through the
 suite's own signers (tefu_common.signing), so the figure is what issuing or checking a QR code
-costs in CPU; Ed25519 (OpenSSL, through cryptography) is the baseline in the same run.
+costs in CPU; Ed25519 (OpenSSL, through cryptography) is the baseline in the same run. Ends with
+``signatures ratio=<SM2 signatures/s over Ed25519's>``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     card = SimpleNamespace(card_no="420102202600017", masked_name="李*英", region_code="420102",
                            issued_on=date.today(), valid_until=date.today() + timedelta(days=1826))
+    signed_per_s = {}
     with tempfile.TemporaryDirectory() as directory:
         for mode in (CryptoMode.STANDARD, CryptoMode.SM):
             signer = load_signer(Path(directory) / "ecard-ed25519.pem", create=True, mode=mode)
@@ -45,6 +47,9 @@ def main() -> None:
             checks = rate(lambda: signer.verify(signer.kid, signed.encode(), signature), args.seconds)
             print(f"{signer.algorithm:6} e-cards signed: {signs:9.1f}/s   signatures checked: {checks:9.1f}/s"
                   f"   (input {len(signed)} bytes, one core)")
+            signed_per_s[mode] = signs
+    # What the SM mode keeps of the baseline's signing rate (an e-card is signed one at a time, on demand).
+    print(f"signatures ratio={signed_per_s[CryptoMode.SM] / signed_per_s[CryptoMode.STANDARD]:.4f}")
 
 
 if __name__ == "__main__":

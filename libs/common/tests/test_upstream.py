@@ -8,7 +8,9 @@ client's pool, timeouts and retries run as they do between services.
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
+import weakref
 
 import pytest
 import uvicorn
@@ -171,6 +173,28 @@ async def test_streams_are_checked_before_the_first_byte(peer_url):
         async with upstream.as_caller("Bearer x").stream("GET", "/busy"):
             pass
     await upstream.aclose()
+
+
+async def test_an_answer_is_freed_with_its_last_reference_not_by_the_collector(peer_url):
+    """httpx ties a response and its stream in a cycle; a bulk caller that kept answers until the
+    collector's rare pass over the old generation held hundreds of megabytes of bodies."""
+    upstream = registry(peer_url)
+    calls = upstream.as_caller("Bearer x")
+    gc.disable()
+    try:
+        response = await calls.request("GET", "/whoami")
+        assert response.json()["authorization"] == "Bearer x"  # the body stays readable
+        answer = weakref.ref(response)
+        del response
+        assert answer() is None
+        async with calls.stream("GET", "/lines") as streamed:
+            assert [line async for line in streamed.aiter_lines()][-1] == '{"n": 2}'
+        answer = weakref.ref(streamed)
+        del streamed
+        assert answer() is None
+    finally:
+        gc.enable()
+        await upstream.aclose()
 
 
 async def test_no_service_credentials_is_a_503_naming_the_settings():

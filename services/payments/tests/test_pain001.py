@@ -37,7 +37,7 @@ def pain_layout(**change) -> Layout:
 
 async def _rendered(layout: Layout, lines) -> bytes:
     out = io.BytesIO()
-    await render(layout, _chunks(lines), len(lines), sum((l.amount for l in lines), Decimal("0.00")), CREATED, out)
+    await render(layout, _chunks(lines), len(lines), sum((Decimal(l.amount) for l in lines), Decimal("0.00")), CREATED, out)
     return out.getvalue()
 
 

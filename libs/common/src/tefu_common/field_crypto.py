@@ -113,12 +113,13 @@ def _b64url_encode(data: bytes) -> str:
 
 
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"===", b"==", b"=")  # by length modulo 4 (one over a multiple of 4 is malformed: refused)
 
 
 def _b64url_decode(text: str) -> bytes:
     # Strict (binascii's strict mode rejects stray characters instead of silently dropping them),
     # and without base64.b64decode's per-call checks of its arguments: a bulk read decodes millions.
-    data = text.encode("ascii").translate(_URLSAFE) + b"=" * (-len(text) % 4)
+    data = text.encode("ascii").translate(_URLSAFE) + _PADDING[len(text) % 4]
     return binascii.a2b_base64(data, strict_mode=True)
 
 
@@ -205,6 +206,10 @@ class FieldCipher:
         return f"{self._version}.{key_id}.{_b64url_encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, context: str) -> str:
+        return self.decrypt_bytes(token, context=context).decode("utf-8")
+
+    def decrypt_bytes(self, token: str, *, context: str) -> bytes:
+        """The plaintext's UTF-8 bytes, for a reader that parses them as they are (JSON, say)."""
         # The parts are looked up, not pattern-matched: an unknown version or key id (whatever its
         # shape) finds no cipher, and the payload's integrity is the AEAD tag's to check. A bulk
         # read decrypts millions of these.
@@ -222,11 +227,10 @@ class FieldCipher:
         if len(blob) < _NONCE_BYTES + _TAG_BYTES:
             raise DecryptionError("token payload too short")
         try:
-            plain = aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())
+            return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())  # type: ignore[no-any-return]
         except InvalidTag:
             # Tamper and wrong-context are indistinguishable by design.
             raise DecryptionError("authentication failed (tampered or wrong context)") from None
-        return plain.decode("utf-8")
 
     def needs_rotation(self, token: str) -> bool:
         """True if ``token`` was written under a key other than the active one, or with the

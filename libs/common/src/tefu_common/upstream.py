@@ -36,7 +36,7 @@ import orjson
 from fastapi import FastAPI, Request
 
 from tefu_common.errors import BadGateway, FieldError, ServiceUnavailable, ValidationFailed
-from tefu_common.http_client import ClientCredentialsAuth, StaticTokenAuth, service_client
+from tefu_common.http_client import ClientCredentialsAuth, StaticTokenAuth, release, service_client
 from tefu_common.i18n import Text
 from tefu_common.settings import ServiceSettings
 
@@ -170,6 +170,7 @@ class UpstreamCalls:
             raise self._unavailable("timeout") from None
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:  # the token endpoint's errors too
             raise self._unavailable(type(exc).__name__) from None
+        release(response)  # its body is read: freed with the caller's last reference
         self.check(response, allow=allow, pass_validation=pass_validation)
         return response
 
@@ -203,6 +204,7 @@ class UpstreamCalls:
                 raise self._unavailable(f"the stream broke: {type(exc).__name__}") from None
         finally:
             await response.aclose()
+            release(response)
 
     async def ndjson(self, method: str, path: str, *, pass_validation: bool = False, timeout: float | None = None,
                      **kwargs: Any) -> AsyncIterator[Any]:

@@ -63,13 +63,13 @@ def head(debtor: dict[str, Any], message_id: str, created: datetime, count: int,
     ).encode()
 
 
-def transfer(reference: str, payee: str, account: str, bank: str, amount: Decimal, remittance: str) -> str:
+def transfer(reference: str, payee: str, account: str, bank: str, amount: str, remittance: str) -> str:
     if not account or len(account) > MAX_ACCOUNT:
         raise Pain001Error(f"明细 {reference}：银行账号应为 1–{MAX_ACCOUNT} 个字符",
                            f"line {reference}: the account must be 1-{MAX_ACCOUNT} characters")
     agent = f"<CdtrAgt><FinInstnId><Nm>{_text(bank, MAX_NAME)}</Nm></FinInstnId></CdtrAgt>" if bank.strip() else ""
     return (f"<CdtTrfTxInf><PmtId><EndToEndId>{_text(reference, MAX_ID)}</EndToEndId></PmtId>"
-            f'<Amt><InstdAmt Ccy="{CURRENCY}">{amount:.2f}</InstdAmt></Amt>{agent}'
+            f'<Amt><InstdAmt Ccy="{CURRENCY}">{amount}</InstdAmt></Amt>{agent}'
             f"<Cdtr><Nm>{_text(payee, MAX_NAME)}</Nm></Cdtr>"
             f"<CdtrAcct><Id><Othr><Id>{escape(account)}</Id></Othr></Id></CdtrAcct>"
             f"<RmtInf><Ustrd>{_text(remittance, MAX_REMITTANCE)}</Ustrd></RmtInf></CdtTrfTxInf>\n")

@@ -9,11 +9,14 @@ fixed ZIP entry times), fixed line endings. Text cells that a spreadsheet would 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import operator
 import zipfile
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
@@ -23,6 +26,23 @@ from tefu_common.i18n import Text
 from tefu_payments.disbursement import pain001
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_starting_like_a_formula(text: str, before: str, starts: tuple[str, ...] = FORMULA_START) -> bool:
+    """Whether a cell of ``text`` starts like a formula, a cell starting at the text's start or
+    after one of the characters ``before``. A chunk's text is looked at whole: a character is
+    found in it at the speed of memory, a pair of them at a few times less, and a pair is looked
+    for only if its formula character is there at all (in a file: the dashes of its periods)."""
+    return text.startswith(starts) or any(start in text and any(b + start in text for b in before) for start in starts)
+
+
+# A NUL before each cell of a chunk: a NUL inside a cell can only send the chunk the slow way,
+# with the same result. In CSV text whose cells hold no comma, quote or line break, a cell starts
+# after a comma or a line feed; a carriage return is then a line's end (before an empty last
+# cell's line feed), and a cell starting with one is caught by counting them.
+CSV_STARTS = tuple(start for start in FORMULA_START if start != "\r")
+
+
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -41,24 +61,54 @@ class FileLine(NamedTuple):  # a tuple: a file may be a million of them
     account: str
     holder: str
     bank: str
-    amount: Decimal
+    amount: str  # the ledger's exact amount as text, two decimals ("610.00"): what the file says
     benefit: str
     period: str
     due_on: str
 
 
+class Cells:
+    """The cells of lines for a layout's fields, text defused against formulas (the amount is a
+    number the ledger wrote, never a formula).
 
-def cells(fields: list[str]) -> Callable[[FileLine], list[str]]:
-    """The cells of a line for these fields: amounts with two decimals, text defused against
-    formulas. By position, without a call per cell: a file may be a million lines."""
-    positions = [FileLine._fields.index(f) for f in fields]
-    amount = FileLine._fields.index("amount")
+    A file may be a million lines: cells are picked by position (no call per cell), and a chunk is
+    looked at as a whole first; only a chunk where some cell starts like a formula (or, in CSV,
+    needs quoting) is then written cell by cell, which is almost never."""
 
-    def row(line: FileLine) -> list[str]:
-        return [f"{line[p]:.2f}" if p == amount else "'" + line[p] if line[p].startswith(FORMULA_START) else line[p]
-                for p in positions]
+    def __init__(self, fields: list[str]) -> None:
+        positions = [FileLine._fields.index(f) for f in fields]
+        # itemgetter of one position gives the value itself, not a tuple of one
+        self.pick = operator.itemgetter(*positions) if len(positions) > 1 else lambda line: (line[positions[0]],)
+        self.width = len(fields)
+        self.amount = fields.index("amount") if "amount" in fields else -1
 
-    return row
+    def defused(self, line: FileLine) -> list[str]:
+        values = [("'" + value) if value.startswith(FORMULA_START) else value for value in self.pick(line)]
+        if self.amount >= 0:
+            values[self.amount] = line.amount
+        return values
+
+    def rows(self, chunk: list[FileLine]) -> list[Sequence[str]]:
+        picked = list(map(self.pick, chunk))
+        if _cell_starting_like_a_formula("\0".join(chain.from_iterable(picked)), "\0"):
+            return [self.defused(line) for line in chunk]
+        return picked
+
+    def csv(self, chunk: list[FileLine]) -> str:
+        """The chunk's CSV lines, byte for byte what the csv module writes (minimal quoting, CRLF).
+
+        Joined with commas first; that text is the csv module's too if no cell holds a quote, a
+        comma or a line break (the separators are then all there is of them) and none starts like a
+        formula (a cell starts the text or follows a comma or a line feed). A single column is left
+        to the csv module, which writes an empty cell alone on its line as ``""``."""
+        rows = list(map(self.pick, chunk))
+        text = "\r\n".join(map(",".join, rows))
+        count = len(rows)
+        if (self.width > 1 and '"' not in text and text.count(",") == count * (self.width - 1)
+                and text.count("\n") == count - 1 and text.count("\r") == count - 1
+                and not _cell_starting_like_a_formula(text, ",\n", CSV_STARTS)):
+            return text + "\r\n" if count else ""
+        return _csv_rows([self.defused(line) for line in chunk])
 
 
 @dataclass(frozen=True)
@@ -106,35 +156,38 @@ async def render(layout: Layout, lines: AsyncIterator[list[FileLine]], count: in
     out.write(tail(layout, count, total))
 
 
-def _text(layout: Layout) -> Callable[[Layout, Iterable[list[str]]], str]:
-    return _fixed_rows if layout.file_format == "fixed" else _csv_rows
+def _text(layout: Layout) -> Callable[[Iterable[Sequence[str]]], str]:
+    """How the layout writes rows of cells as text."""
+    return functools.partial(_fixed_rows, layout) if layout.file_format == "fixed" else _csv_rows
 
 
 def head(layout: Layout, count: int, total: Decimal) -> bytes:
     """What comes before the lines of a CSV or fixed-width file: the summary, the headings."""
     text, parts = _text(layout), []
     if layout.summary == "header":
-        parts.append(_encode(layout, text(layout, [summary_row(layout, count, total)]), "合计"))
+        parts.append(_encode(layout, text([summary_row(layout, count, total)]), "合计"))
     if layout.header_row:
-        parts.append(_encode(layout, text(layout, [[c["header"] for c in layout.columns]]), "表头"))
+        parts.append(_encode(layout, text([[c["header"] for c in layout.columns]]), "表头"))
     return b"".join(parts)
 
 
 def tail(layout: Layout, count: int, total: Decimal) -> bytes:
     if layout.summary != "trailer":
         return b""
-    return _encode(layout, _text(layout)(layout, [summary_row(layout, count, total)]), "合计")
+    return _encode(layout, _text(layout)([summary_row(layout, count, total)]), "合计")
 
 
 def chunk_bytes(layout: Layout, chunk: list[FileLine]) -> bytes:
     """The lines of a CSV or fixed-width file, encoded; a line the encoding cannot write is named."""
-    text, row = _text(layout), cells([c["field"] for c in layout.columns])
-    rows = [row(line) for line in chunk]
+    cells = Cells([c["field"] for c in layout.columns])
     try:
-        return text(layout, rows).encode(layout.encoding)
+        if layout.file_format == "csv":
+            return cells.csv(chunk).encode(layout.encoding)
+        return _fixed_rows(layout, cells.rows(chunk)).encode(layout.encoding)
     except UnicodeEncodeError:  # find the line, to name it
-        for line, cells_of_line in zip(chunk, rows):
-            _encode(layout, text(layout, [cells_of_line]), line.reference)
+        text = _text(layout)
+        for line in chunk:
+            _encode(layout, text([cells.defused(line)]), line.reference)
         raise RenderError(f"明细 {chunk[0].reference}-{chunk[-1].reference} 无法用 {layout.encoding.upper()} 编码写出",
                           f"lines {chunk[0].reference}-{chunk[-1].reference} cannot be written in {layout.encoding}") from None
 
@@ -150,13 +203,13 @@ def _encode(layout: Layout, text: str, where: str) -> bytes:
                           f"correct the name in the register or ask the agency for UTF-8") from None
 
 
-def _csv_rows(layout: Layout, rows: Iterable[list[str]]) -> str:
+def _csv_rows(rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 
-def _fixed_rows(layout: Layout, rows: Iterable[list[str]]) -> str:
+def _fixed_rows(layout: Layout, rows: Iterable[Sequence[str]]) -> str:
     """Columns padded to their width in bytes of the file's encoding (a Chinese character is 2 in GBK, 3 in UTF-8)."""
     out = []
     for row in rows:
@@ -183,10 +236,10 @@ async def _render_xlsx(layout: Layout, lines: AsyncIterator[list[FileLine]], cou
         sheet.append(summary_row(layout, count, total))
     if layout.header_row:
         sheet.append([c["header"] for c in layout.columns])
-    row = cells([c["field"] for c in layout.columns])
+    cells = Cells([c["field"] for c in layout.columns])
     async for chunk in lines:
-        for line in chunk:
-            sheet.append(row(line))
+        for row in cells.rows(chunk):
+            sheet.append(row)
     if layout.summary == "trailer":
         sheet.append(summary_row(layout, count, total))
     raw = io.BytesIO()

@@ -23,7 +23,7 @@ FILE_STATES = ("pending", "paid", "failed")  # released lines left the batch
 CHUNK = 5000
 
 LINE = LedgerLine.__table__.c
-# (reference, payee token, bank, amount, benefit, period, due on)
+# (reference, payee token, bank, amount (two decimals), benefit, period, due on)
 SealedRow = tuple[str, str | None, str | None, str, str, str, str | None]
 SEALED = (LINE.reference, type_coerce(LINE.payee, Text).label("payee"), LINE.bank_name, LINE.amount, LINE.benefit_name,
           LINE.period_key, LINE.due_on)
@@ -78,7 +78,7 @@ class FileRepository(BatchRepository):
 
         async def fetch() -> list[Any]:
             rows = await anext(partitions, [])
-            return [(r, p, b, str(a), n, k, d.isoformat() if d else None) for r, p, b, a, n, k, d in rows]
+            return [(r, p, b, f"{a:.2f}", n, k, d.isoformat() if d else None) for r, p, b, a, n, k, d in rows]
 
         return fetch, result.close
 

@@ -37,12 +37,13 @@ def layout_of(batch: Batch, agency: Agency) -> dict[str, Any]:
 
 
 async def _lines(files: FileRepository, batch: Batch) -> AsyncIterator[list[FileLine]]:
+    open_payee = PAYEE.opener()
     async for rows in files.sealed_rows(batch):
         lines = []
         for reference, token, bank, amount, benefit, period, due_on in rows:
-            name, id_number, account, holder = PAYEE.process_result_value(token, None) or NO_PAYEE
+            name, id_number, account, holder = open_payee(token) if token else NO_PAYEE
             due = due_on or ""
-            lines.append(FileLine(reference, name, id_number, account, holder, bank or "", Decimal(amount), benefit,
+            lines.append(FileLine(reference, name, id_number, account, holder, bank or "", amount, benefit,
                                   due if period == "once" else period, due))
         yield lines
 
