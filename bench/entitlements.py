@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from cpu import cpu_seconds, machine_busy_seconds
 from facts_stream import fill, rss_kb
 from scratch import connect, registry_database
 
@@ -152,12 +153,19 @@ async def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         last_day = {"2024-01": "2024-01-31"}.get(args.month, f"{args.month}-28")
 
+        def cpu_now() -> tuple[float, float, float]:
+            return cpu_seconds(registry.pid), cpu_seconds(eligibility.pid), machine_busy_seconds()
+
         async with httpx.AsyncClient(timeout=None, headers=headers) as client:
+            before = cpu_now()
             facts, facts_seconds, _ = await read_stream(
                 client, "GET", "http://127.0.0.1:8091/v1/facts", registry.pid, params={"region": "440600", "as_of": last_day})
+            between = cpu_now()
             lines, bulk_seconds, bulk_memory = await read_stream(
                 client, "POST", "http://127.0.0.1:8092/v1/entitlements", eligibility.pid,
                 json={"region": "440600", "month": args.month})
+            after = cpu_now()
+            cpu = {"facts": [b - a for a, b in zip(before, between)], "bulk": [b - a for a, b in zip(between, after)]}
             standing, standing_seconds, standing_memory = await read_stream(
                 client, "POST", "http://127.0.0.1:8092/v1/standing", eligibility.pid,
                 json={"region": "440600", "on": last_day})
@@ -180,6 +188,8 @@ async def main() -> None:
           f"{standing / standing_seconds:>12,.0f}")
     print(f"bulk entitlements / stream alone: {bulk_seconds / facts_seconds:.2f}x (target at most 1.2x); "
           f"standing / stream alone: {standing_seconds / facts_seconds:.2f}x")
+    print(f"CPU seconds (registry, eligibility, the whole machine): stream alone "
+          f"{', '.join(f'{v:.1f}' for v in cpu['facts'])}; bulk entitlements {', '.join(f'{v:.1f}' for v in cpu['bulk'])}")
     print(f"eligibility memory peak during the bulk run: {bulk_memory / 1024:.0f} MB, "
           f"during the standing run: {standing_memory / 1024:.0f} MB")
     print(f"target 1,000,000 families < 60 s and < 512 MB: "

@@ -9,16 +9,16 @@ real uvicorn processes on a scratch PostgreSQL payments database, and measures i
 
 1. ``POST /v1/batches`` for one month: the entitlements stream, the ledger check, the payees'
    bank details from the registry, four encrypted columns a line, the multi-row inserts
-   (target: 1,000,000 lines in under 90 s);
+   (target: 1,000,000 lines in at most 60 s);
 2. submit, approve (by another person), then ``GET /v1/batches/{id}/file`` as the agency: the
-   CSV rendered from the ledger, decrypted, hashed and streamed (target: under 20 s);
+   CSV rendered from the ledger, decrypted, hashed and streamed (target: at most 5 times the COPY below);
 3. the baselines: ``COPY (SELECT ... FROM ledger_line WHERE batch_id = ...) TO STDOUT`` of the same
    columns of the same rows, still encrypted (what the database alone hands out), beside the file;
    the eligibility service's entitlements stream for the same region and month read alone (what
    a batch cannot be faster than), beside the batch.
 
 The resident memory of each of the three processes is sampled every 0.2 s during 1 and 2
-(target: each under 512 MB).
+(target: each under 512 MB). Ends with ``payments_batch ratio=<file / COPY> batch_lines_per_s=<n>``.
 """
 
 from __future__ import annotations
@@ -261,9 +261,12 @@ async def main() -> None:
     for label, cpu in (("while building the batch", build_cpu), ("while rendering the file", file_cpu)):
         print(f"{label:52}{cpu['registry']:>11.1f}{cpu['eligibility']:>12.1f}{cpu['payments']:>10.1f}"
               f"{cpu['registry db']:>13.1f}{cpu['payments db']:>13.1f}")
-    met = (lines / build_seconds >= 1_000_000 / 90 and lines / file_seconds >= 1_000_000 / 20
+    ratio = file_seconds / copy_seconds
+    met = (lines / build_seconds >= 1_000_000 / 60 and ratio <= 5
            and max(*build_memory.values(), *file_memory.values()) < 512 * 1024)
-    print(f"target 1,000,000 lines built < 90 s, file < 20 s, every process < 512 MB: {'met' if met else 'NOT met'}")
+    print(f"file / COPY: {ratio:.2f}x; target 1,000,000 lines built in at most 60 s, the file at most 5x the COPY, "
+          f"every process < 512 MB: {'met' if met else 'NOT met'}")
+    print(f"payments_batch ratio={ratio:.2f} batch_lines_per_s={lines / build_seconds:.0f}")
 
 
 if __name__ == "__main__":
