@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import openpyxl
 
 from tefu_common.testing import bearer
+from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES
+from tefu_registry.imports.service import CHUNK_ROWS
 
 from .builders import id_number
 
@@ -141,6 +143,25 @@ async def test_duplicate_row_in_the_same_file(client, token):
     issue = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"][0]
     assert (issue["row_number"], issue["code"], issue["column"]) == (5, "row-repeated", "母亲身份证号")
     assert issue["detail"] == "母亲身份证号：与第 2 行的父母身份证号相同"
+
+
+async def test_a_parent_repeated_chunks_apart_in_a_large_file(client, token):
+    """A large file is checked in worker processes, a chunk each, which keep nothing between chunks:
+    a parent repeated two chunks later is still refused, naming the first row; a row refused for
+    its own problem names nobody, so its corrected copy further down is registered."""
+    table = rows(2600, start=11000)
+    first = dict(table[5])
+    # Row 7: a man's ID number as the mother's (the family's rules refuse it, not the cells).
+    table[5]["母亲身份证号"] = id_number("370306", date(1955, 1, 1) + timedelta(days=11005), "male", sequence=9)
+    table[1800] = first  # row 1,802: row 7 corrected, in a later chunk
+    table[2500] = dict(table[10])  # row 2,502: row 12's parents again, two chunks on
+    content = csv_bytes(table)
+    assert len(content) > WORKER_THRESHOLD_BYTES and len(table) > 2 * CHUNK_ROWS
+    result = await job(client, token, (await upload(client, token, content)).json()["id"])
+    assert (result["total_rows"], result["accepted_rows"], result["rejected_rows"]) == (2600, 2598, 2)
+    issues = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"]
+    assert [(i["row_number"], i["code"]) for i in issues] == [(7, "id-number-wrong-sex"), (2502, "row-repeated")]
+    assert issues[1]["detail"] == "母亲身份证号：与第 12 行的父母身份证号相同"
 
 
 async def test_xlsx_and_rules_of_the_register(client, token):

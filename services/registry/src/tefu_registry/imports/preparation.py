@@ -1,13 +1,16 @@
-"""Checking import rows, in the service or in a separate process, so a large file uses both cores.
+"""Checking import rows, in the service or in separate processes, so a large file uses both cores.
 
-Checking a row (reading the cells, validating ID numbers and dates, building the rows to insert)
-is pure Python and would otherwise share one core with writing to the database. For large files
-the rows are checked in a worker process while the service writes the previous chunk; small
-files are checked in the service itself (starting a process costs about a second).
+Checking a row (reading the cells, validating ID numbers and dates, encrypting, building the rows
+to insert and their blind indexes) is pure Python, and costs about twice what writing the row
+does. For large files the rows are checked in worker processes (``WORKERS``), a chunk each,
+while the service writes the chunk before; small files are checked in the service itself (starting a process costs
+about a second).
 
-The worker is started with the ``spawn`` method (a fresh interpreter; forking a process that runs
-an event loop and database connections is unsafe) and given the blind-index key, which it needs
-to recognise parents already seen; it never touches the database.
+A worker keeps nothing between chunks, so any worker may check any chunk: what spans chunks (a
+parent on two rows of the file) is found by the service, which takes the checked chunks in the
+file's order (:class:`RepeatedParents`). The workers are started with the ``spawn`` method (a
+fresh interpreter; forking a process that runs an event loop and database connections is unsafe)
+and given the keys that encryption and the blind indexes need; they never touch the database.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from tefu_registry.imports.rows import RowProblem, summary
 WORKER_THRESHOLD_BYTES = 128 * 1024
 PARENT_ID_HEADERS = ("母亲身份证号", "父亲身份证号")
 
-_seen_parents: dict[int, dict[str, int]] = {}
+# Worker processes checking chunks. Two showed no gain over one on a 2-core machine (1,418 and
+# 1,459 rows/s): the import waits on writing each chunk, the database's work, not on checking.
+WORKERS = 1
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Issue:
     outcome: str  # rejected | duplicate
     problems: list[RowProblem]
     existing_family_id: int | None = None
+    unreadable: bool = False  # the cells themselves are wrong: nothing else of the row was checked
 
     @property
     def code(self) -> str:
@@ -59,39 +65,44 @@ class Issue:
         return summary(self.problems)
 
 
-def prepare_row(number: int, row: dict[str, str], seen: dict[str, int], *, caller: Principal,
-                today: date) -> PreparedFamily | Issue:
+def prepare_row(number: int, row: dict[str, str], *, caller: Principal, today: date) -> PreparedFamily | Issue:
     """Check one row completely: the family's rows to insert, or the issue that refuses it."""
     try:
         family = row_to_family(row)
     except RowError as exc:
-        return Issue(number, row, "rejected", exc.problems)
-    for header in PARENT_ID_HEADERS:
-        value = (row.get(header) or "").strip().upper()
-        if value and value in seen:
-            return Issue(number, row, "rejected", [RowProblem(header, "row-repeated", Text(
-                f"与第 {seen[value]} 行的父母身份证号相同", f"the same parent's ID number as row {seen[value]}"))])
+        return Issue(number, row, "rejected", exc.problems, unreadable=True)
     try:
-        prepared = prepare_family(family, caller=caller, today=today)
+        return prepare_family(family, caller=caller, today=today)
     except ValidationFailed as exc:
         body = family.model_dump(mode="json")
         return Issue(number, row, "rejected", [RowProblem(header_for_field(e.field, body), e.code, e.message)
                                                for e in exc.errors])
-    for header in PARENT_ID_HEADERS:
-        value = (row.get(header) or "").strip().upper()
-        if value:
-            seen[value] = number
-    return prepared
 
 
-def prepare_chunk(job_id: int, chunk: list[tuple[int, dict[str, str]]], caller: Principal, today: date) -> list[Any]:
-    """Check a chunk of rows (in whichever process runs this); remembers parents across chunks."""
-    seen = _seen_parents.setdefault(job_id, {})
-    return [(number, row, prepare_row(number, row, seen, caller=caller, today=today)) for number, row in chunk]
+def prepare_chunk(chunk: list[tuple[int, dict[str, str]]], caller: Principal, today: date) -> list[Any]:
+    """Check a chunk of rows (in whichever process runs this; nothing is kept)."""
+    return [(number, row, prepare_row(number, row, caller=caller, today=today)) for number, row in chunk]
 
 
-def forget(job_id: int) -> None:
-    _seen_parents.pop(job_id, None)
+class RepeatedParents:
+    """Rows that name a parent an earlier row of the file names too, refused with that row's
+    number. Fed the checked rows in the file's order; a parent counts as named by the first row
+    that was registrable (a row refused for its own problems names nobody)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def checked(self, number: int, row: dict[str, str], item: PreparedFamily | Issue) -> PreparedFamily | Issue:
+        if isinstance(item, Issue) and item.unreadable:
+            return item  # its cells could not be read: its problems are those
+        parents = [(header, (row.get(header) or "").strip().upper()) for header in PARENT_ID_HEADERS]
+        for header, value in parents:
+            if value and value in self.seen:
+                return Issue(number, row, "rejected", [RowProblem(header, "row-repeated", Text(
+                    f"与第 {self.seen[value]} 行的父母身份证号相同", f"the same parent's ID number as row {self.seen[value]}"))])
+        if isinstance(item, PreparedFamily):
+            self.seen.update({value: number for _, value in parents if value})
+        return item
 
 
 def _start_worker(keyring: KeyRing, blind_index: BlindIndex) -> None:
@@ -100,7 +111,7 @@ def _start_worker(keyring: KeyRing, blind_index: BlindIndex) -> None:
 
 def worker_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=1,
+        max_workers=WORKERS,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(get_field_cipher().keyring, get_blind_index()),

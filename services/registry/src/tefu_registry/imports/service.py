@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import json
 import logging
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -40,7 +41,14 @@ from tefu_registry.imports.parsing import (
     rejected_rows_xlsx,
     row_to_family,
 )
-from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES, Issue, forget, prepare_chunk, worker_pool
+from tefu_registry.imports.preparation import (
+    WORKER_THRESHOLD_BYTES,
+    WORKERS,
+    Issue,
+    RepeatedParents,
+    prepare_chunk,
+    worker_pool,
+)
 from tefu_registry.imports.repository import ImportRepository
 from tefu_registry.imports.rows import RowProblem
 
@@ -161,34 +169,40 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
 
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
                          caller: Principal) -> None:
-    """Check chunk n+1 while chunk n is written.
+    """Check the next chunks while chunk n is written.
 
     Checking rows is Python work; writing a chunk is mostly PostgreSQL's. For a large file the
-    checking runs in a worker process (see preparation.py), so the two really overlap.
+    checking runs in worker processes (see preparation.py), a chunk each, so that the checking and
+    the writing really overlap; the chunks are written in the file's order whichever worker
+    finishes first.
     """
     today = calendar.today()
     counts = {"processed_rows": 0, "accepted_rows": 0, "duplicate_rows": 0, "rejected_rows": 0}
     pool = worker_pool() if len(data) > WORKER_THRESHOLD_BYTES else None
-    log.info("import %s: checking rows in %s", job_id, "a worker process" if pool else "the service process")
+    log.info("import %s: checking rows in %s", job_id, "worker processes" if pool else "the service process")
     loop = asyncio.get_running_loop()
+    repeated = RepeatedParents()
+    checking: deque[asyncio.Future[list[Any]]] = deque()
     try:
         with read_rows(data, fmt, encoding) as rows:
             iterator = iter(rows)
 
-            def check_next() -> asyncio.Future[list[Any]]:
+            def check_next() -> None:
                 chunk = list(itertools.islice(iterator, CHUNK_ROWS))
                 if pool is not None:
-                    return asyncio.wrap_future(pool.submit(prepare_chunk, job_id, chunk, caller, today))
+                    checking.append(asyncio.wrap_future(pool.submit(prepare_chunk, chunk, caller, today)))
+                    return
                 future: asyncio.Future[list[Any]] = loop.create_future()
-                future.set_result(prepare_chunk(job_id, chunk, caller, today))
-                return future
+                future.set_result(prepare_chunk(chunk, caller, today))
+                checking.append(future)
 
-            pending = check_next()
+            check_next()
             while True:
-                prepared = await pending
+                prepared = [(n, row, repeated.checked(n, row, item)) for n, row, item in await checking.popleft()]
                 finished = len(prepared) < CHUNK_ROWS
                 if not finished:
-                    pending = check_next()
+                    while len(checking) < (WORKERS if pool is not None else 1):
+                        check_next()
                 async with database.sessionmaker() as session:
                     for outcome in await _write_chunk(session, prepared, caller=caller, today=today, job_id=job_id):
                         counts["processed_rows"] += 1
@@ -201,7 +215,8 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
                 if finished:
                     return
     finally:
-        forget(job_id)
+        for future in checking:
+            future.cancel()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
