@@ -21,3 +21,15 @@ def machine_busy_seconds() -> float:
     """CPU time the whole machine has spent busy (every core, every process: PostgreSQL too)."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return (sum(values[:8]) - values[3] - values[4]) / TICKS
+
+
+def backends(databases: list[str]) -> list[int]:
+    """The PostgreSQL server processes serving these databases (their command line names the database)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and any(d.encode() in (entry / "cmdline").read_bytes() for d in databases):
+                pids.append(int(entry.name))
+        except OSError:
+            pass
+    return pids

@@ -15,12 +15,15 @@ import argparse
 import asyncio
 import csv
 import io
+import resource
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from cpu import backends, cpu_seconds, machine_busy_seconds
 from scratch import connect, registry_database
 
 async def main() -> None:
@@ -65,9 +68,15 @@ async def main() -> None:
             session.add(job)
             await session.commit()
             job_id = job.id
+        own, busy = resource.getrusage(resource.RUSAGE_SELF), machine_busy_seconds()
         started = time.perf_counter()
         await _register_rows(database, job_id=job_id, data=data, fmt="csv", encoding="utf-8", caller=caller)
         import_seconds = time.perf_counter() - started
+        # The database's server processes of this import are still there (pooled): their CPU is this run's.
+        database_cpu = sum(cpu_seconds(pid) for pid in backends([make_url(url).database]))
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        own_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+        busy = machine_busy_seconds() - busy
         async with database.sessionmaker() as session:
             job = await session.get(ImportJob, job_id)
             registered = await session.scalar(select(func.count()).select_from(Family))
@@ -90,6 +99,9 @@ async def main() -> None:
     print(f"the import does {copy_seconds / import_seconds:.1%} of the raw COPY rate; target: {count:,} rows in < 60 s: "
           f"{'met' if import_seconds < 60 else 'NOT met'}; target >= 10,000 rows/s: "
           f"{'met' if count / import_seconds >= 10_000 else 'NOT met'}")
+    print(f"CPU per family: the service (writing, and taking the checked rows from the worker) "
+          f"{own_cpu / count * 1e6:.0f} µs, PostgreSQL {database_cpu / count * 1e6:.0f} µs, the rest of the machine "
+          f"(the checking worker, nearly all) {(busy - own_cpu - database_cpu) / count * 1e6:.0f} µs")
     print(f"import_families per_s={count / import_seconds:.0f}")
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
+from cpu import backends, cpu_seconds
 from entitlements import read_stream, start
 from facts_stream import fill, rss_kb
 from scratch import connect, registry_database, service_database
@@ -72,24 +73,6 @@ async def give_parents_bank_accounts(db) -> int:  # type: ignore[no-untyped-def]
     await db.execute("UPDATE member m SET name = p.name, id_number = p.id_number, bank_name = p.bank_name, "
                      "bank_account = p.bank_account, bank_account_holder = p.holder FROM payee p WHERE m.id = p.id")
     return len(rows)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def backends(databases: list[str]) -> list[int]:
-    """The PostgreSQL server processes serving these databases (their command line names the database)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and any(d.encode() in (entry / "cmdline").read_bytes() for d in databases):
-                pids.append(int(entry.name))
-        except OSError:
-            pass
-    return pids
 
 
 class Sampler:
