@@ -34,7 +34,9 @@ class EncryptedPayee(EncryptedString):
         return super().process_bind_param(orjson.dumps(list(value)).decode(), dialect)
 
     def process_result_value(self, value: str | None, dialect: Any) -> PayeeSnapshot | None:
-        return None if value is None else PayeeSnapshot._make(self.opener()(value))
+        if value is None:
+            return None
+        return PayeeSnapshot._make(orjson.loads(get_field_cipher().decrypt_bytes(value, context=self.context)))
 
     def opener(self) -> Callable[[str], list[str]]:
         """Opens tokens of this column with the process's cipher as it is now: name, ID number,
