@@ -267,3 +267,18 @@ def test_encrypted_string_rejects_swapped_column(configured):
         )
     with Session(engine) as session, pytest.raises(DecryptionError):
         session.get(Member, 1)
+
+
+def test_a_column_encrypted_at_once_reads_as_each_value_encrypted_alone():
+    cipher = _cipher()
+    values = ["张秀兰", None, "", ID_NUMBER, "张秀兰"]
+    tokens = cipher.encrypt_many(values, context=CTX)
+    assert tokens[1] is None and len(tokens) == 5
+    assert [cipher.decrypt(t, context=CTX) if t is not None else None for t in tokens] == values
+    assert tokens[0] != tokens[4]  # a nonce of its own for each value
+    assert len({t[len(f"{V}.k1."):][:16] for t in tokens if t}) == 4
+    one = cipher.encrypt("张秀兰", context=CTX)
+    assert all(t.startswith(f"{V}.k1.") and t.isascii() and "=" not in t for t in tokens if t)
+    assert len(tokens[0]) == len(one)
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(tokens[0], context="member.phone")

@@ -7,8 +7,13 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+from sqlalchemy import select
 
+from tefu_common.db import Database
 from tefu_common.testing import bearer
+from tefu_registry.changes.models import FamilyChange
+from tefu_registry.events.models import LifeEvent
+from tefu_registry.families.models import Family, Member
 from tefu_registry.imports.preparation import WORKER_THRESHOLD_BYTES
 from tefu_registry.imports.service import CHUNK_ROWS
 
@@ -162,6 +167,55 @@ async def test_a_parent_repeated_chunks_apart_in_a_large_file(client, token):
     issues = (await client.get(f"/v1/imports/{result['id']}/issues", headers=bearer(token(role="clerk")))).json()["items"]
     assert [(i["row_number"], i["code"]) for i in issues] == [(7, "id-number-wrong-sex"), (2502, "row-repeated")]
     assert issues[1]["detail"] == "母亲身份证号：与第 12 行的父母身份证号相同"
+
+
+async def test_each_family_holds_its_own_rows_people_whatever_is_refused_around_it(client, token, settings):
+    """Checked rows cross from the worker as columns and refused rows drop out of them: every
+    family registered must still hold exactly its own row's people, bank details and events."""
+    table = rows(1300, start=14000)
+    for i, row in enumerate(table):  # names, accounts and dates that differ row by row
+        row["母亲姓名"], row["父亲姓名"], row["子女姓名"] = f"张{chr(0x4E00 + i)}兰", f"王{chr(0x5E00 + i)}国", f"王{chr(0x6E00 + i)}"
+        row["子女死亡日期"] = (date(2023, 1, 1) + timedelta(days=i % 300)).isoformat()
+    earlier = table[400:403]  # three rows already in the register: duplicates in the big file
+    assert (await job(client, token, (await upload(client, token, csv_bytes(earlier), name="earlier.csv")).json()["id"]))[
+        "accepted_rows"] == 3
+    good = table[2]["母亲身份证号"]
+    table[2]["母亲身份证号"] = good[:-1] + ("0" if good[-1] != "0" else "1")  # row 4: a wrong check digit
+    table[8] = dict(table[1], 母亲姓名="重复")  # row 10: row 3's parents again
+    table[1100]["子女出生日期"] = "2099-01-01"  # row 1,102, in the second chunk: born in the future
+    content = csv_bytes(table)
+    assert len(content) > WORKER_THRESHOLD_BYTES and len(table) > CHUNK_ROWS
+    result = await job(client, token, (await upload(client, token, content)).json()["id"])
+    assert (result["accepted_rows"], result["rejected_rows"], result["duplicate_rows"]) == (1294, 3, 3)
+
+    database = Database(settings.database_url)
+    try:
+        async with database.sessionmaker() as session:
+            members = (await session.scalars(select(Member).join(Family).where(Family.region_code == "370306"))).all()
+            events = (await session.scalars(select(LifeEvent))).all()
+            changes = (await session.scalars(select(FamilyChange).where(FamilyChange.kind == "family_registered"))).all()
+    finally:
+        await database.dispose()
+    people: dict[int, dict[str, Member]] = {}
+    for member in members:
+        people.setdefault(member.family_id, {})[member.role] = member
+    by_mother = {family["mother"].id_number: (family_id, family) for family_id, family in people.items()}
+    refused = {2, 8, 1100}
+    for i, row in enumerate(table):
+        if i in refused:
+            assert row["母亲身份证号"] not in by_mother or i == 8
+            continue
+        family_id, family = by_mother[row["母亲身份证号"]]
+        mother, father, child = family["mother"], family["father"], family["child"]
+        assert (mother.name, mother.bank_account, mother.bank_name) == (row["母亲姓名"], row["母亲银行账号"], row["母亲开户银行"])
+        assert (father.name, father.id_number, child.name) == (row["父亲姓名"], row["父亲身份证号"], row["子女姓名"])
+        assert child.birth_date.isoformat() == row["子女出生日期"]
+        [death] = [e for e in events if e.family_id == family_id]
+        assert (death.kind, death.occurred_on.isoformat()) == ("child_died", row["子女死亡日期"])
+    assert len(people) == 1297 and len(events) == 1297
+    assert sorted(c.family_id for c in changes) == sorted(people)
+    assert all(c.changes == [{"field": "family", "old": None, "new": {"members": ["mother", "father", "child"]}}]
+               for c in changes)
 
 
 async def test_xlsx_and_rules_of_the_register(client, token):

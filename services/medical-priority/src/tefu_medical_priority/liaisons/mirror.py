@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_medical_priority.cards.service import insert_rows
+from tefu_common.bulk import insert_rows
 from tefu_medical_priority.liaisons.guardianship import parents_alive
 from tefu_medical_priority.liaisons.models import FamilyLiaison, FamilyParents
 from tefu_medical_priority.upstreams import RegistryClient

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Integer, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tefu_common.bulk import insert_rows
 from tefu_common.db import among
 from tefu_common.masking import mask_name
 from tefu_medical_priority.cards import service as cards
@@ -340,7 +341,7 @@ async def _record_standing_many(session: AsyncSession, standings: dict[int, Fami
                 (still if row.qualifies else again).append(member_id)
     gone = [m for m, row in known.items() if row.qualifies and m not in qualifying]
     table = MemberStanding.__table__
-    await cards.insert_rows(session, table, new)
+    await insert_rows(session, table, new)
     for members, values in ((still, {"checked_at": now}), (again, {"qualifies": True, "since": today, "checked_at": now}),
                             (gone, {"qualifies": False, "since": today, "checked_at": now})):
         for start in range(0, len(members), 5000):

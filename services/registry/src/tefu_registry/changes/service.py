@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tefu_common.bulk import insert_columns
 from tefu_common.request_context import current_request_id
 from tefu_registry.changes.models import FamilyChange
 
@@ -55,10 +56,13 @@ async def record_change(
 
 
 async def record_changes(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
-    """Record many changes in one INSERT (bulk registration); rows are numbered in list order."""
+    """Record many changes in one write (bulk registration: ``COPY`` on PostgreSQL); rows are
+    numbered in list order."""
+    if not changes:
+        return
     await _serialise_feed_writers(session)
     now, request_id = datetime.now(timezone.utc), current_request_id()
-    # RETURNING makes this one multi-row INSERT (see families.registration._insert_returning_ids).
-    table = FamilyChange.__table__
-    await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                          [dict(c, occurred_at=now, request_id=request_id) for c in changes])
+    names = ("family_id", "region_code", "kind", "actor", "changes")
+    columns: dict[str, list[Any]] = {name: [c.get(name) for c in changes] for name in names}
+    await insert_columns(session, FamilyChange.__table__, dict(
+        columns, occurred_at=[now] * len(changes), request_id=[request_id] * len(changes)))

@@ -3,11 +3,13 @@
 Registration has two steps. ``prepare_family`` checks one registration body completely in memory
 (region, ID numbers against typed dates and sexes, the child, every event against the family as
 it builds up) and builds its rows; it touches no database. ``persist_families`` then writes a
-whole batch: one query finds parents already registered, one flush writes the families and
-members, one more the grams of the members' names, the events and change-feed rows. Every blind
-index (the grams too) is computed in the first step, which an import runs in a worker process.
-The API registers a batch of one; an import registers hundreds per batch, which is what makes a
-100,000-family file take seconds, not hours.
+whole batch: one query finds parents already registered, one more external references; the ids
+of the new rows are drawn at once, and each table's rows (families, members, the grams of the
+members' names, events, change-feed rows) go in one write (``COPY`` on PostgreSQL). Every blind
+index (the grams too) is computed in the first step, and the rows are encrypted and laid out as
+columns (batch_rows.py), both of which an import runs in a worker process. The API registers a
+batch of one; an import registers a thousand per batch, which is what makes a 100,000-family
+file take a minute, not hours.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tefu_common.auth import Principal
+from tefu_common.bulk import draw_ids, insert_columns
+from tefu_common.db import among
 from tefu_common.errors import Conflict, FieldError, Invalid, ValidationFailed
 from tefu_common.i18n import Text
 from tefu_common.regions import region_table
@@ -30,6 +34,7 @@ from tefu_registry.events.models import LifeEvent
 from tefu_registry.events.schemas import Correction, ParentDied
 from tefu_registry.events.service import check_fact, event_change, event_row, fact_of
 from tefu_registry.events.timeline import Fact
+from tefu_registry.families.batch_rows import FamilyRows
 from tefu_registry.families.derived import refresh_derived
 from tefu_registry.families.indexes import id_number_index, id_number_tail6_index, name_grams, name_index
 from tefu_registry.families.models import PARENT_ROLES, Family, Member, MemberNameGram
@@ -47,10 +52,6 @@ def _wrong(field: str, code: str, zh: str, en: str) -> ValidationFailed:
 class PreparedFamily:
     family: Draft  # with .members, drafts too
     events: list[Draft] = field(default_factory=list)
-
-    @property
-    def parent_indexes(self) -> list[str]:
-        return [m.id_number_index for m in self.family.members if m.role in PARENT_ROLES and m.id_number_index]
 
 
 def check_region(code: str, caller: Principal) -> None:
@@ -179,24 +180,23 @@ def prepare_family(data: FamilyCreate, *, caller: Principal, today: date) -> Pre
     return prepared
 
 
-async def find_registered(session: AsyncSession, batch: list[PreparedFamily]) -> dict[str, tuple[int, str]]:
-    """Parents of the batch already in the register: blind index -> (family id, region)."""
-    indexes = [i for p in batch for i in p.parent_indexes]
+async def find_registered(session: AsyncSession, indexes: list[str]) -> dict[str, tuple[int, str]]:
+    """Parents (by ID-number blind index) already in the register: index -> (family id, region)."""
     if not indexes:
         return {}
     query = (
         select(Member.id_number_index, Member.family_id, Family.region_code)
         .join(Family, Family.id == Member.family_id)
-        .where(Member.id_number_index.in_(indexes), Member.role.in_(PARENT_ROLES))
+        .where(among(Member.id_number_index, indexes, session.bind.dialect.name), Member.role.in_(PARENT_ROLES))
     )
     return {row.id_number_index: (row.family_id, row.region_code) for row in await session.execute(query)}
 
 
-async def find_external_refs(session: AsyncSession, batch: list[PreparedFamily]) -> dict[str, int]:
-    refs = [p.family.external_ref for p in batch if p.family.external_ref]
+async def find_external_refs(session: AsyncSession, refs: list[str]) -> dict[str, int]:
     if not refs:
         return {}
-    rows = await session.execute(select(Family.external_ref, Family.id).where(Family.external_ref.in_(refs)))
+    rows = await session.execute(select(Family.external_ref, Family.id).where(
+        among(Family.external_ref, refs, session.bind.dialect.name)))
     return {ref: family_id for ref, family_id in rows}
 
 
@@ -221,19 +221,22 @@ class _SameAs:
 
 
 async def persist_families(
-    session: AsyncSession, batch: list[PreparedFamily], *, caller: Principal
+    session: AsyncSession, batch: list[PreparedFamily] | FamilyRows, *, caller: Principal
 ) -> list[int | Conflict]:
-    """Write a batch; returns each family's new id, or a Conflict when its parent (or external_ref)
-    is already registered, in the register or earlier in the same batch."""
-    registered = await find_registered(session, batch)
-    refs = await find_external_refs(session, batch)
+    """Write a batch (prepared families, or their rows made elsewhere: batch_rows.py); returns
+    each family's new id, or a Conflict when its parent (or external_ref) is already registered,
+    in the register or earlier in the same batch."""
+    rows = batch if isinstance(batch, FamilyRows) else FamilyRows.of(batch)
+    parents = rows.parent_indexes()
+    external_refs = rows.family["external_ref"]
+    registered = await find_registered(session, [i for found in parents for i in found])
+    refs = await find_external_refs(session, [r for r in external_refs if r])
     results: list[int | Conflict | _SameAs | None] = []
-    accepted: list[tuple[int, PreparedFamily]] = []
+    accepted: list[int] = []
     first_of: dict[str, int] = {}  # parent index or external_ref -> position in the batch
-    for position, prepared in enumerate(batch):
-        ref = prepared.family.external_ref
-        keys = [k for k in (*prepared.parent_indexes, ref) if k]
-        hit = next((registered[i] for i in prepared.parent_indexes if i in registered), None)
+    for position, (indexes, ref) in enumerate(zip(parents, external_refs)):
+        keys = [k for k in (*indexes, ref) if k]
+        hit = next((registered[i] for i in indexes if i in registered), None)
         earlier = next((first_of[k] for k in keys if k in first_of), None)
         if hit is not None:
             results.append(duplicate_parent(*hit, caller))
@@ -244,74 +247,42 @@ async def persist_families(
             results.append(_SameAs(earlier))
         else:
             results.append(None)
-            accepted.append((position, prepared))
+            accepted.append(position)
             first_of.update({k: position for k in keys})
     if accepted:
-        await _write(session, accepted, results, caller)
+        for position, family_id in zip(accepted, await _write(session, rows.take(accepted), caller)):
+            results[position] = family_id
     return [
         registered_in(results[r.position]) if isinstance(r, _SameAs) else r
         for r in results
     ]
 
 
-async def _write(session: AsyncSession, accepted: list[tuple[int, PreparedFamily]], results: list, caller: Principal) -> None:
-    """Families, members, the grams of their names, events and their change-feed rows: five
-    multi-row INSERTs."""
-    family_ids = await _insert_returning_ids(session, Family, [p.family.values("id", "members") for _, p in accepted])
-    for (position, prepared), family_id in zip(accepted, family_ids):
-        results[position] = prepared.family.id = family_id
-    members = [member for _, prepared in accepted for member in prepared.family.members]
-    member_ids = await _insert_returning_ids(session, Member, [
-        dict(member.values("name_grams"), family_id=prepared.family.id)
-        for _, prepared in accepted for member in prepared.family.members
-    ])
-    await _insert_grams(session, [(gram, member_id) for member, member_id in zip(members, member_ids)
-                                  for gram in member.name_grams])
-    events = [(prepared, row) for _, prepared in accepted for row in prepared.events]
-    for prepared, row in events:
-        row.family_id = prepared.family.id
-    event_ids = await _insert_returning_ids(session, LifeEvent, [row.values() for _, row in events]) if events else []
+async def _write(session: AsyncSession, rows: FamilyRows, caller: Principal) -> list[int]:
+    """Families, members, the grams of their names, events and their change-feed rows, each
+    table's rows in one write (``COPY`` on PostgreSQL), with ids drawn first; the families' ids."""
+    tables = (Family.__table__, Member.__table__, MemberNameGram.__table__, LifeEvent.__table__)
+    family, member, gram, event = tables
+    ids = await draw_ids(session, {family: len(rows), member: len(rows.member_of), event: len(rows.event_of)})
+    family_ids, member_ids, event_ids = ids[family.name], ids[member.name], ids[event.name]
+    await insert_columns(session, family, {"id": family_ids, **rows.family}, bound=rows.bound[family.name])
+    await insert_columns(session, member, {"id": member_ids, "family_id": [family_ids[i] for i in rows.member_of],
+                                           **rows.member}, bound=rows.bound[member.name])
+    await insert_columns(session, gram, {"gram": rows.gram, "member_id": [member_ids[k] for k in rows.gram_of]})
+    await insert_columns(session, event, {"id": event_ids, "family_id": [family_ids[i] for i in rows.event_of],
+                                          **rows.event}, bound=rows.bound[event.name])
+    regions = rows.family["region_code"]
     changes = [
-        {"family_id": p.family.id, "region_code": p.family.region_code, "kind": "family_registered", "actor": caller.subject,
-         "changes": [{"field": "family", "old": None, "new": {"members": [m.role for m in p.family.members]}}]}
-        for _, p in accepted
+        {"family_id": family_id, "region_code": region, "kind": "family_registered", "actor": caller.subject,
+         "changes": [{"field": "family", "old": None, "new": {"members": roles}}]}
+        for family_id, region, roles in zip(family_ids, regions, rows.member_roles())
     ]
     changes += [
-        {"family_id": p.family.id, "region_code": p.family.region_code, "kind": "event_recorded", "actor": caller.subject,
-         "changes": [event_change(event_id, row)]}
-        for (p, row), event_id in zip(events, event_ids)
+        {"family_id": family_ids[owner], "region_code": regions[owner], "kind": "event_recorded",
+         "actor": caller.subject, "changes": [event_change(event_id, Draft(
+             kind=kind, occurred_on=occurred_on, corrects_event_id=corrects))]}
+        for owner, event_id, kind, occurred_on, corrects in zip(
+            rows.event_of, event_ids, rows.event["kind"], rows.event["occurred_on"], rows.event["corrects_event_id"])
     ]
     await record_changes(session, changes)
-
-
-async def _insert_grams(session: AsyncSession, rows: list[tuple[str, int]]) -> None:
-    """The grams of the members just written, (gram, member id): some fifteen a family.
-
-    On PostgreSQL one INSERT of two arrays unnested: a chunk of an import (1,000 families) brings
-    some 15,000 rows, and two array parameters cost a fraction of binding 30,000 scalar ones (in
-    one measurement an import of 20,000 families took half as long again with a multi-row INSERT
-    here). SQLite runs in the process; its executemany is as fast as anything there.
-    """
-    if not rows:
-        return
-    table = MemberNameGram.__table__
-    if session.bind.dialect.name == "postgresql":
-        grams, member_ids = map(list, zip(*rows))
-        await session.execute(text(
-            f"INSERT INTO {table.name} (gram, member_id) "
-            "SELECT * FROM unnest(CAST(:grams AS varchar[]), CAST(:member_ids AS integer[]))"),
-            {"grams": grams, "member_ids": member_ids})
-        return
-    await session.execute(insert(table), [{"gram": gram, "member_id": member_id} for gram, member_id in rows])
-
-
-async def _insert_returning_ids(session: AsyncSession, model: type, rows: list[dict]) -> list[int]:
-    """Multi-row INSERTs; the new ids come back in the order of ``rows``.
-
-    RETURNING is also what makes SQLAlchemy send one ``INSERT ... VALUES (...), (...)`` per
-    thousand rows, instead of asyncpg's executemany, which the server runs row by row.
-    """
-    # Core inserts on the table: the ORM's per-row bookkeeping buys nothing for rows built as drafts.
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list((await session.execute(statement, rows)).scalars())
+    return family_ids

@@ -1,10 +1,13 @@
 """Checking import rows, in the service or in separate processes, so a large file uses both cores.
 
-Checking a row (reading the cells, validating ID numbers and dates, encrypting, building the rows
-to insert and their blind indexes) is pure Python, and costs about twice what writing the row
-does. For large files the rows are checked in worker processes (``WORKERS``), a chunk each,
-while the service writes the chunk before; small files are checked in the service itself (starting a process costs
-about a second).
+Checking a row (reading the cells, validating ID numbers and dates, building the rows to insert
+and their blind indexes, encrypting them as columns) is pure Python, and costs more than the
+service and the database spend writing the row. For large files the rows are checked in worker
+processes (``WORKERS``), a chunk each, while the service writes the chunk before; small files are
+checked in the service itself (starting a process costs about a second). A checked chunk comes
+back as each row's outcome and the registrable families' columns (:class:`CheckedChunk`): plain
+lists that cost the service a few microseconds a family to unpickle, where the drafts themselves
+had cost it more than a hundred.
 
 A worker keeps nothing between chunks, so any worker may check any chunk: what spans chunks (a
 parent on two rows of the file) is found by the service, which takes the checked chunks in the
@@ -19,12 +22,13 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from tefu_common import collector
 from tefu_common.auth import Principal
 from tefu_common.errors import ValidationFailed
 from tefu_common.field_crypto import BlindIndex, FieldCipher, KeyRing, configure_field_crypto, get_blind_index, get_field_cipher
 from tefu_common.i18n import Text
+from tefu_registry.families.batch_rows import FamilyRows
 from tefu_registry.families.registration import PreparedFamily, prepare_family
 from tefu_registry.imports.parsing import RowError, header_for_field, row_to_family
 from tefu_registry.imports.rows import RowProblem, summary
@@ -33,8 +37,8 @@ from tefu_registry.imports.rows import RowProblem, summary
 WORKER_THRESHOLD_BYTES = 128 * 1024
 PARENT_ID_HEADERS = ("母亲身份证号", "父亲身份证号")
 
-# Worker processes checking chunks. Two showed no gain over one on a 2-core machine (1,418 and
-# 1,459 rows/s): the import waits on writing each chunk, the database's work, not on checking.
+# Worker processes checking chunks. Two showed no gain over one on a 2-core machine (2,248 and
+# 2,178 rows/s): one worker, the service and the database keep both cores busy already.
 WORKERS = 1
 
 
@@ -79,9 +83,30 @@ def prepare_row(number: int, row: dict[str, str], *, caller: Principal, today: d
                                                for e in exc.errors])
 
 
-def prepare_chunk(chunk: list[tuple[int, dict[str, str]]], caller: Principal, today: date) -> list[Any]:
+@dataclass
+class CheckedChunk:
+    """A chunk of rows checked: for each row (in the chunk's order) its issue, or its position in
+    ``rows``, which holds the registrable families in the database's form (batch_rows.py).
+
+    This is all that comes back from a worker: the cells the service sent stay with the service,
+    and the families cross as plain columns, not as drafts."""
+
+    outcomes: list[Issue | int]
+    rows: FamilyRows
+
+
+def prepare_chunk(chunk: list[tuple[int, dict[str, str]]], caller: Principal, today: date) -> CheckedChunk:
     """Check a chunk of rows (in whichever process runs this; nothing is kept)."""
-    return [(number, row, prepare_row(number, row, caller=caller, today=today)) for number, row in chunk]
+    outcomes: list[Issue | int] = []
+    prepared: list[PreparedFamily] = []
+    for number, row in chunk:
+        item = prepare_row(number, row, caller=caller, today=today)
+        if isinstance(item, Issue):
+            outcomes.append(item)
+        else:
+            outcomes.append(len(prepared))
+            prepared.append(item)
+    return CheckedChunk(outcomes, FamilyRows.of(prepared))
 
 
 class RepeatedParents:
@@ -92,7 +117,9 @@ class RepeatedParents:
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
 
-    def checked(self, number: int, row: dict[str, str], item: PreparedFamily | Issue) -> PreparedFamily | Issue:
+    def checked(self, number: int, row: dict[str, str], item: Issue | int) -> Issue | int:
+        """The row's outcome: ``item`` (its issue, or its position among the registrable rows),
+        or the issue that it repeats an earlier row."""
         if isinstance(item, Issue) and item.unreadable:
             return item  # its cells could not be read: its problems are those
         parents = [(header, (row.get(header) or "").strip().upper()) for header in PARENT_ID_HEADERS]
@@ -100,13 +127,16 @@ class RepeatedParents:
             if value and value in self.seen:
                 return Issue(number, row, "rejected", [RowProblem(header, "row-repeated", Text(
                     f"与第 {self.seen[value]} 行的父母身份证号相同", f"the same parent's ID number as row {self.seen[value]}"))])
-        if isinstance(item, PreparedFamily):
+        if not isinstance(item, Issue):
             self.seen.update({value: number for _, value in parents if value})
         return item
 
 
 def _start_worker(keyring: KeyRing, blind_index: BlindIndex) -> None:
     configure_field_crypto(FieldCipher(keyring), blind_index)
+    # As every process of the suite (a chunk makes some hundred thousand small objects that hold
+    # no cycles: the default collector would walk them again and again).
+    collector.settle()
 
 
 def worker_pool() -> ProcessPoolExecutor:

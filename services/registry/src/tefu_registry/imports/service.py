@@ -31,7 +31,8 @@ from tefu_common.errors import BadRequest, Conflict, PayloadTooLarge
 from tefu_common.i18n import Text
 from tefu_common.paging import PageRequest
 from tefu_common.tables import off_the_loop
-from tefu_registry.families.registration import PreparedFamily, persist_families, prepare_family
+from tefu_registry.families.batch_rows import FamilyRows
+from tefu_registry.families.registration import persist_families, prepare_family
 from tefu_registry.imports.models import ImportJob, ImportRowIssue
 from tefu_registry.imports.parsing import (
     ImportFileError,
@@ -44,6 +45,7 @@ from tefu_registry.imports.parsing import (
 from tefu_registry.imports.preparation import (
     WORKER_THRESHOLD_BYTES,
     WORKERS,
+    CheckedChunk,
     Issue,
     RepeatedParents,
     prepare_chunk,
@@ -182,7 +184,7 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
     log.info("import %s: checking rows in %s", job_id, "worker processes" if pool else "the service process")
     loop = asyncio.get_running_loop()
     repeated = RepeatedParents()
-    checking: deque[asyncio.Future[list[Any]]] = deque()
+    checking: deque[tuple[list[tuple[int, dict[str, str]]], asyncio.Future[CheckedChunk]]] = deque()
     try:
         with read_rows(data, fmt, encoding) as rows:
             iterator = iter(rows)
@@ -190,21 +192,24 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
             def check_next() -> None:
                 chunk = list(itertools.islice(iterator, CHUNK_ROWS))
                 if pool is not None:
-                    checking.append(asyncio.wrap_future(pool.submit(prepare_chunk, chunk, caller, today)))
+                    checking.append((chunk, asyncio.wrap_future(pool.submit(prepare_chunk, chunk, caller, today))))
                     return
-                future: asyncio.Future[list[Any]] = loop.create_future()
+                future: asyncio.Future[CheckedChunk] = loop.create_future()
                 future.set_result(prepare_chunk(chunk, caller, today))
-                checking.append(future)
+                checking.append((chunk, future))
 
             check_next()
             while True:
-                prepared = [(n, row, repeated.checked(n, row, item)) for n, row, item in await checking.popleft()]
-                finished = len(prepared) < CHUNK_ROWS
+                chunk, future = checking.popleft()
+                checked = await future
+                outcomes = [(n, row, repeated.checked(n, row, item)) for (n, row), item in zip(chunk, checked.outcomes)]
+                finished = len(chunk) < CHUNK_ROWS
                 if not finished:
                     while len(checking) < (WORKERS if pool is not None else 1):
                         check_next()
                 async with database.sessionmaker() as session:
-                    for outcome in await _write_chunk(session, prepared, caller=caller, today=today, job_id=job_id):
+                    for outcome in await _write_chunk(session, outcomes, checked.rows, caller=caller, today=today,
+                                                      job_id=job_id):
                         counts["processed_rows"] += 1
                         counts[f"{outcome}_rows"] += 1
                     values: dict[str, Any] = dict(counts, total_rows=counts["processed_rows"], heartbeat_at=_now())
@@ -215,20 +220,22 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
                 if finished:
                     return
     finally:
-        for future in checking:
+        for _, future in checking:
             future.cancel()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, str], PreparedFamily | Issue]], *,
-                       caller: Principal, today: Any, job_id: int) -> list[str]:
+async def _write_chunk(session: AsyncSession, chunk: list[tuple[int, dict[str, str], Issue | int]], rows: FamilyRows,
+                       *, caller: Principal, today: Any, job_id: int) -> list[str]:
+    """Register a chunk's registrable rows (``rows``, at the positions ``chunk`` gives) and store
+    the issues of the others; each row's outcome."""
     issues = [item for _, _, item in chunk if isinstance(item, Issue)]
-    batch = [(n, row, item) for n, row, item in chunk if isinstance(item, PreparedFamily)]
+    batch = [(n, row, item) for n, row, item in chunk if not isinstance(item, Issue)]
     if batch:
         try:
             async with savepoint(session):
-                results = await persist_families(session, [b[2] for b in batch], caller=caller)
+                results = await persist_families(session, rows.take([b[2] for b in batch]), caller=caller)
         except IntegrityError as exc:
             log.warning("import %s: batch refused by the database (%s); registering its rows one by one",
                         job_id, str(exc.orig)[:200])
