@@ -282,3 +282,17 @@ def test_a_column_encrypted_at_once_reads_as_each_value_encrypted_alone():
     assert len(tokens[0]) == len(one)
     with pytest.raises(DecryptionError):
         cipher.decrypt(tokens[0], context="member.phone")
+
+
+def test_a_column_opened_at_once_reads_as_each_token_opened_alone():
+    cipher = _cipher()
+    values = ["张秀兰", None, "", ID_NUMBER]
+    tokens = [cipher.encrypt(v, context=CTX) if v is not None else None for v in values]
+    assert cipher.decrypt_many(tokens, context=CTX) == values
+    # A token that cannot be opened fails as it fails alone, with the reason.
+    for broken, reason in ((tokens[0][:-2] + "AA", "authentication failed"), ("v9.k1.abc", "not a v1 or v2"),
+                           (f"{V}.k7.{tokens[0].split('.')[2]}", "unknown key id"), (f"{V}.k1.@@@@", "malformed")):
+        with pytest.raises(DecryptionError, match=reason):
+            cipher.decrypt_many([tokens[0], broken], context=CTX)
+    with pytest.raises(DecryptionError, match="authentication failed"):
+        cipher.decrypt_many(tokens, context="member.phone")

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tefu_common.field_crypto import EncryptedString, get_field_cipher
+from tefu_common.field_crypto import EncryptedString
 
 
 async def insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]], *, suffix: str = "",
@@ -164,11 +164,10 @@ def sealed(table: Any, columns: dict[str, list[Any]]) -> frozenset[str]:
     """Encrypt, in place, the values of ``columns`` that ``table`` stores encrypted, as their
     column's type would; returns those columns' names (to pass as ``bound``). For rows made where
     the database is not (an import's worker process), so that the writer only writes."""
-    cipher = get_field_cipher()
     names = []
     for name, values in columns.items():
         kind = table.c[name].type
         if isinstance(kind, EncryptedString):
-            columns[name] = cipher.encrypt_many(values, context=kind.context)
+            columns[name] = kind.bind_many(values)
             names.append(name)
     return frozenset(names)

@@ -116,13 +116,12 @@ async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> lis
 
 async def _copy(session: AsyncSession, rows: list[dict[str, Any]]) -> list[tuple[Decimal, str]]:
     columns = list(rows[0])
-    encrypted = [(index, ENCRYPTED[name]) for index, name in enumerate(columns) if name in ENCRYPTED]
-    records = []
-    for row in rows:
-        record = [row[name] for name in columns]
-        for index, column_type in encrypted:
-            record[index] = column_type.process_bind_param(record[index], None)
-        records.append(record)
+    # Column by column: each encrypted column in one call (its nonces drawn at once).
+    values = [[row[name] for row in rows] for name in columns]
+    for index, name in enumerate(columns):
+        if name in ENCRYPTED:
+            values[index] = ENCRYPTED[name].bind_many(values[index])
+    records = list(zip(*values))
     connection = (await (await session.connection()).get_raw_connection()).driver_connection
     try:
         # The keys were checked just before, so the lines go straight into the ledger; a savepoint

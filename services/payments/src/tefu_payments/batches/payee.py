@@ -28,10 +28,8 @@ class EncryptedPayee(EncryptedString):
 
     cache_ok = True
 
-    def process_bind_param(self, value: PayeeSnapshot | None, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        return super().process_bind_param(orjson.dumps(list(value)).decode(), dialect)
+    def plaintext(self, value: PayeeSnapshot) -> str:
+        return orjson.dumps(list(value)).decode()
 
     def process_result_value(self, value: str | None, dialect: Any) -> PayeeSnapshot | None:
         if value is None:
