@@ -42,6 +42,7 @@ import httpx
 
 from cpu import cpu_seconds, machine_busy_seconds
 from scratch import connect, registry_database, service_database
+from tuned_server import add_server_options, server_url
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ["420102", "420106", "430102", "310114", "370306"]
@@ -107,7 +108,9 @@ async def fill(url: str, families: int) -> None:
                 await db.execute(statement, families)
             else:
                 await db.execute(statement)
-        await db.execute("ANALYZE")
+        # As a register built over the years is: vacuumed and analysed. Otherwise autovacuum (on in a
+        # real server, deploy/postgres/tefu.conf) would be catching up on the synthetic fill meanwhile.
+        await db.execute("VACUUM ANALYZE")
     finally:
         await db.close()
 
@@ -281,7 +284,7 @@ async def fresh_changes(registry: str, cards_db: str, clerk: str, rate: float, s
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=1_000_000)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_server_options(parser)
     parser.add_argument("--changes-per-second", type=float, default=2.0)
     parser.add_argument("--port", type=int, default=8191, help="first of three ports")
     args = parser.parse_args()
@@ -302,6 +305,7 @@ async def main() -> None:
     stop = asyncio.Event()
     watch = None
     try:
+        args.pg = server_url(args, scratch)
         registry_url = scratch.enter_context(registry_database(args.pg))
         eligibility_url = scratch.enter_context(service_database(args.pg, "eligibility"))
         cards_url = scratch.enter_context(service_database(args.pg, "medical-priority"))

@@ -34,6 +34,7 @@ import httpx
 from cpu import cpu_seconds, machine_busy_seconds
 from facts_stream import fill, rss_kb
 from scratch import connect, registry_database
+from tuned_server import add_server_options, server_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +119,7 @@ def percentile(values: list[float], share: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=1_000_000)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_server_options(parser)
     parser.add_argument("--month", default="2024-01")
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=15)
@@ -129,12 +130,15 @@ async def main() -> None:
     keys = Path(f"/tmp/tefu-bench-{os.getpid()}-keys")
     processes: list[subprocess.Popen] = []
     scratch = ExitStack()
+    args.pg = server_url(args, scratch)
     url = scratch.enter_context(registry_database(args.pg))
     try:
         print(f"filling {args.families:,} families ...", flush=True)
         db = await connect(url)
         await fill(db, args.families)
-        await db.execute("ANALYZE")
+        # As a register built over the years is: vacuumed and analysed. Otherwise autovacuum (on in a
+        # real server, deploy/postgres/tefu.conf) would be catching up on the synthetic fill meanwhile.
+        await db.execute("VACUUM ANALYZE")
         await db.close()
 
         write_key_files(keys)

@@ -18,6 +18,7 @@ import io
 import resource
 import sys
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -25,11 +26,12 @@ from sqlalchemy.engine import make_url
 
 from cpu import backends, cpu_seconds, machine_busy_seconds
 from scratch import connect, registry_database
+from tuned_server import add_server_options, server_url
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=100_000)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_server_options(parser)
     args = parser.parse_args()
 
     from tefu_common.app import configure_encryption
@@ -57,7 +59,9 @@ async def main() -> None:
     data = buffer.getvalue().encode("utf-8")
     print(f"CSV: {count:,} rows, {len(data) / 1e6:.1f} MB", flush=True)
 
-    with registry_database(args.pg) as url:
+    with ExitStack() as scratch:
+        args.pg = server_url(args, scratch)
+        url = scratch.enter_context(registry_database(args.pg))
         database = Database(url)
         caller = Principal(subject="bench", role=Role.admin, scopes=ROLE_SCOPES[Role.admin], region="000000",
                            institution=None, client_id=None, token_id="bench",

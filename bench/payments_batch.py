@@ -39,6 +39,7 @@ from cpu import backends, cpu_seconds
 from entitlements import read_stream, start
 from facts_stream import fill, rss_kb
 from scratch import connect, registry_database, service_database
+from tuned_server import add_server_options, server_url
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "440600"
@@ -126,7 +127,7 @@ async def _discard(chunk: bytes) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=600_000, help="about 1.7 lines a family for one month")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_server_options(parser)
     parser.add_argument("--month", default="2024-01")
     parser.add_argument("--port", type=int, default=8191, help="registry; eligibility and payments on the next two")
     args = parser.parse_args()
@@ -136,6 +137,7 @@ async def main() -> None:
     keys = Path(f"/tmp/tefu-bench-{os.getpid()}-keys")
     processes: list[subprocess.Popen] = []
     scratch = ExitStack()
+    args.pg = server_url(args, scratch)
     registry_url = scratch.enter_context(registry_database(args.pg))
     payments_url = scratch.enter_context(service_database(args.pg, "payments"))
     try:
@@ -144,7 +146,9 @@ async def main() -> None:
         db = await connect(registry_url)
         await fill(db, args.families)
         payees = await give_parents_bank_accounts(db)
-        await db.execute("ANALYZE")
+        # As a register built over the years is: vacuumed and analysed. Otherwise autovacuum (on in a
+        # real server, deploy/postgres/tefu.conf) would be catching up on the synthetic fill meanwhile.
+        await db.execute("VACUUM ANALYZE")
         await db.close()
         print(f"filled in {time.perf_counter() - started:.0f} s ({payees:,} parents with a bank account)", flush=True)
 
