@@ -32,6 +32,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=100_000)
     add_server_options(parser)
+    parser.add_argument("--workers", type=int, default=1, help="processes checking rows (TEFU_REGISTRY_IMPORT_WORKERS)")
     args = parser.parse_args()
 
     from tefu_common.app import configure_encryption
@@ -74,7 +75,8 @@ async def main() -> None:
             job_id = job.id
         own, busy = resource.getrusage(resource.RUSAGE_SELF), machine_busy_seconds()
         started = time.perf_counter()
-        await _register_rows(database, job_id=job_id, data=data, fmt="csv", encoding="utf-8", caller=caller)
+        await _register_rows(database, job_id=job_id, data=data, fmt="csv", encoding="utf-8", caller=caller,
+                             workers=args.workers)
         import_seconds = time.perf_counter() - started
         # The database's server processes of this import are still there (pooled): their CPU is this run's.
         database_cpu = sum(cpu_seconds(pid) for pid in backends([make_url(url).database]))

@@ -7,10 +7,11 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from tefu_common.db import Database
-from tefu_common.testing import bearer
+from tefu_common.testing import app_client, bearer
 from tefu_registry.changes.models import FamilyChange
 from tefu_registry.events.models import LifeEvent
 from tefu_registry.families.models import Family, Member
@@ -150,10 +151,18 @@ async def test_duplicate_row_in_the_same_file(client, token):
     assert issue["detail"] == "母亲身份证号：与第 2 行的父母身份证号相同"
 
 
-async def test_a_parent_repeated_chunks_apart_in_a_large_file(client, token):
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_parent_repeated_chunks_apart_in_a_large_file(settings, service_under_test, token, workers):
     """A large file is checked in worker processes, a chunk each, which keep nothing between chunks:
     a parent repeated two chunks later is still refused, naming the first row; a row refused for
-    its own problem names nobody, so its corrected copy further down is registered."""
+    its own problem names nobody, so its corrected copy further down is registered. With two
+    workers the chunks are checked side by side and still taken in the file's order."""
+    async with app_client(service_under_test.create_app(settings.model_copy(update={"import_workers": workers}),
+                                                        configure_logs=False)) as client:
+        await _repeated_chunks_apart(client, token)
+
+
+async def _repeated_chunks_apart(client, token):
     table = rows(2600, start=11000)
     first = dict(table[5])
     # Row 7: a man's ID number as the mother's (the family's rules refuse it, not the cells).

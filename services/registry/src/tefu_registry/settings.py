@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tefu_common.settings import Environment, ServiceSettings
@@ -17,6 +18,9 @@ class RegistrySettings(ServiceSettings):
     # A running import renews its lease (the job's heartbeat) several times within this; a job whose
     # lease ran out lost its worker and shows as interrupted, to be resumed by uploading the file again.
     import_lease_seconds: float = 60.0
+    # Processes checking a large import's rows, a chunk each, while the service writes the chunk
+    # before (each takes a core; on two cores one is as fast as two).
+    import_workers: int = Field(default=1, ge=1, le=64)
     # The liaison duties (contact frequencies, festival windows) are the eligibility service's data.
     eligibility_url: str = "http://127.0.0.1:8002"
     # The registry is the suite's token issuer: it alone holds the private signing key.

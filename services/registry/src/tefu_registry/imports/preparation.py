@@ -3,7 +3,7 @@
 Checking a row (reading the cells, validating ID numbers and dates, building the rows to insert
 and their blind indexes, encrypting them as columns) is pure Python, and costs more than the
 service and the database spend writing the row. For large files the rows are checked in worker
-processes (``WORKERS``), a chunk each, while the service writes the chunk before; small files are
+processes (``import_workers`` in the settings), a chunk each, while the service writes the chunk before; small files are
 checked in the service itself (starting a process costs about a second). A checked chunk comes
 back as each row's outcome and the registrable families' columns (:class:`CheckedChunk`): plain
 lists that cost the service a few microseconds a family to unpickle, where the drafts themselves
@@ -37,9 +37,10 @@ from tefu_registry.imports.rows import RowProblem, summary
 WORKER_THRESHOLD_BYTES = 128 * 1024
 PARENT_ID_HEADERS = ("母亲身份证号", "父亲身份证号")
 
-# Worker processes checking chunks. Two showed no gain over one on a 2-core machine (2,248 and
-# 2,178 rows/s): one worker, the service and the database keep both cores busy already.
-WORKERS = 1
+# Worker processes checking chunks, unless the settings say otherwise (``import_workers``). Two
+# showed no gain over one on a 2-core machine (2,248 and 2,178 rows/s): one worker, the service
+# and the database keep both cores busy already. Each worker takes a core of its own.
+DEFAULT_WORKERS = 1
 
 
 @dataclass
@@ -139,9 +140,9 @@ def _start_worker(keyring: KeyRing, blind_index: BlindIndex) -> None:
     collector.settle()
 
 
-def worker_pool() -> ProcessPoolExecutor:
+def worker_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=WORKERS,
+        max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(get_field_cipher().keyring, get_blind_index()),

@@ -82,7 +82,7 @@ async def upload(
         lease=lease)
     if created:
         background.add_task(service.run_import, request.app.state.database, job_id=job.id, data=data,
-                            caller=imports.caller, lease=lease)
+                            caller=imports.caller, lease=lease, workers=request.app.state.settings.import_workers)
     else:
         response.status_code = 200
     return _import_out(job, lease)

@@ -44,7 +44,7 @@ from tefu_registry.imports.parsing import (
 )
 from tefu_registry.imports.preparation import (
     WORKER_THRESHOLD_BYTES,
-    WORKERS,
+    DEFAULT_WORKERS,
     CheckedChunk,
     Issue,
     RepeatedParents,
@@ -147,7 +147,8 @@ async def _renew_lease(database: Database, job_id: int, every: float) -> None:
             log.warning("import %s: lease not renewed: %s", job_id, exc)
 
 
-async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal, lease: timedelta) -> None:
+async def run_import(database: Database, *, job_id: int, data: bytes, caller: Principal, lease: timedelta,
+                     workers: int = DEFAULT_WORKERS) -> None:
     """Register every row of the file (in the background, after the upload request answered)."""
     async with database.sessionmaker() as session:
         job = await session.get(ImportJob, job_id)
@@ -156,7 +157,8 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
         await session.commit()
     renewing = asyncio.create_task(_renew_lease(database, job_id, lease.total_seconds() / LEASE_RENEWALS))
     try:
-        await _register_rows(database, job_id=job_id, data=data, fmt=fmt, encoding=encoding, caller=caller)
+        await _register_rows(database, job_id=job_id, data=data, fmt=fmt, encoding=encoding, caller=caller,
+                             workers=workers)
     except Exception as exc:  # the rows committed so far stay; the job says where it stopped
         log.exception("import %s failed", job_id)
         async with database.sessionmaker() as session:
@@ -170,7 +172,7 @@ async def run_import(database: Database, *, job_id: int, data: bytes, caller: Pr
 
 
 async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: str, encoding: str | None,
-                         caller: Principal) -> None:
+                         caller: Principal, workers: int = DEFAULT_WORKERS) -> None:
     """Check the next chunks while chunk n is written.
 
     Checking rows is Python work; writing a chunk is mostly PostgreSQL's. For a large file the
@@ -180,8 +182,8 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
     """
     today = calendar.today()
     counts = {"processed_rows": 0, "accepted_rows": 0, "duplicate_rows": 0, "rejected_rows": 0}
-    pool = worker_pool() if len(data) > WORKER_THRESHOLD_BYTES else None
-    log.info("import %s: checking rows in %s", job_id, "worker processes" if pool else "the service process")
+    pool = worker_pool(workers) if len(data) > WORKER_THRESHOLD_BYTES else None
+    log.info("import %s: checking rows in %s", job_id, f"{workers} worker process(es)" if pool else "the service process")
     loop = asyncio.get_running_loop()
     repeated = RepeatedParents()
     checking: deque[tuple[list[tuple[int, dict[str, str]]], asyncio.Future[CheckedChunk]]] = deque()
@@ -205,7 +207,7 @@ async def _register_rows(database: Database, *, job_id: int, data: bytes, fmt: s
                 outcomes = [(n, row, repeated.checked(n, row, item)) for (n, row), item in zip(chunk, checked.outcomes)]
                 finished = len(chunk) < CHUNK_ROWS
                 if not finished:
-                    while len(checking) < (WORKERS if pool is not None else 1):
+                    while len(checking) < (workers if pool is not None else 1):
                         check_next()
                 async with database.sessionmaker() as session:
                     for outcome in await _write_chunk(session, outcomes, checked.rows, caller=caller, today=today,
