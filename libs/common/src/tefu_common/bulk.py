@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tefu_common.db import take_write_lock
 from tefu_common.field_crypto import EncryptedString
 
 
@@ -150,10 +151,7 @@ async def draw_ids(session: AsyncSession, counts: dict[Any, int]) -> dict[str, l
                                      {f"n{i}": count for i, count in enumerate(wanted.values())})).one()
         drawn.update(zip(wanted, (list(ids) for ids in row)))
         return drawn
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
-        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    await take_write_lock(session)
     for name, count in wanted.items():
         last = (await session.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}"))).scalar_one()
         drawn[name] = list(range(last + 1, last + 1 + count))

@@ -135,18 +135,24 @@ async def savepoint(session: AsyncSession) -> AsyncIterator[AsyncSessionTransact
     busy timeout like any other writer. A transaction that already wrote holds the lock and is
     left as it is. PostgreSQL needs none of this.
     """
+    await take_write_lock(session)
+    async with session.begin_nested() as nested:
+        yield nested
+
+
+async def take_write_lock(session: AsyncSession) -> None:
+    """On SQLite, the database's write lock for the session's transaction (``BEGIN IMMEDIATE``,
+    waiting under the busy timeout) unless it holds it already; PostgreSQL needs nothing."""
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
         raw = await connection.get_raw_connection()
         if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
-    async with session.begin_nested() as nested:
-        yield nested
 
 __all__ = ["Database", "DatabaseGateMiddleware", "DatabaseMonitor", "DbSession", "NAMING_CONVENTION", "ReadSession",
            "UtcDateTime",
            "create_engine", "is_connection_error", "is_sqlite", "is_sqlite_error", "new_metadata", "normalise_url",
-           "savepoint"]
+           "savepoint", "take_write_lock"]
 
 
 class Database:
